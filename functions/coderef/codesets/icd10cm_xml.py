@@ -1,0 +1,274 @@
+"""ICD-10-CM importer for the official tabular XML (CDC/NCHS `icd10cm-tabular-*.xml`).
+
+Every chapter, block (section), category, subcategory and code becomes a record, with every
+note. Codes that need a 7th character are defined in the XML only as a stem plus a
+`sevenChrDef` table (on the code or inherited from an ancestor); the importer generates each
+full code, padding short stems with the placeholder X to six characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from coderef.codesets.xmltree import Node, parse_xml
+from coderef.domain.codes import display_code
+from coderef.domain.errors import SourceError
+from coderef.domain.records import Ancestor, CodeRecord, Release, SeventhCharacter
+
+SYSTEM = "icd10cm"
+
+# XML element -> note kind in the record.
+_NOTE_ELEMENTS = {
+    "inclusionTerm": "inclusion_terms",
+    "includes": "includes",
+    "notes": "notes",
+    "excludes1": "excludes1",
+    "excludes2": "excludes2",
+    "codeFirst": "code_first",
+    "useAdditionalCode": "use_additional_code",
+    "codeAlso": "code_also",
+    "sevenChrNote": "seventh_character_note",
+}
+
+# Notes that bind every code below the element that carries them.
+_INHERITED_KINDS = (
+    "includes",
+    "notes",
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional_code",
+    "code_also",
+)
+
+# A rule stated in prose in the tabular list rather than in the sevenChrDef markup. Category
+# S06 says: "7th characters D and S do not apply to codes in category S06 with 6th character
+# 7 ... or 8". (category, sixth characters, 7th characters that do not apply)
+SEVENTH_CHARACTER_EXCEPTIONS: tuple[tuple[str, str, str], ...] = (("S06", "78", "DS"),)
+
+_CODE_NAME = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+
+
+@dataclass
+class _Context:
+    path: str
+    release: str
+    records: list[CodeRecord]
+    seen: set[str]
+
+
+def release_for(tabular: Path) -> Release:
+    """The release a tabular file holds, read from its file name and <version>."""
+    match = re.search(r"(January|April|October)-1-(\d{4})", tabular.name)
+    month_no = {"January": 1, "April": 4, "October": 10}
+    if match:
+        month, year = match.group(1), int(match.group(2))
+        effective = f"{year}-{month_no[month]:02d}-01"
+        name = f"ICD-10-CM {month} 1, {year} release"
+        release_id = f"icd10cm-{year}-{month_no[month]:02d}"
+    else:
+        effective, name, release_id = "1970-01-01", f"ICD-10-CM ({tabular.name})", "icd10cm-file"
+    return Release(
+        id=release_id,
+        system=SYSTEM,
+        name=name,
+        source=f"CDC/NCHS ICD-10-CM tabular list ({tabular.name})",
+        effective_from=effective,
+    )
+
+
+def read_tabular(path: Path, release: Release | None = None) -> tuple[Release, list[CodeRecord]]:
+    """Parse the whole file first; any structural problem raises SourceError, loading nothing."""
+    release = release or release_for(path)
+    root = parse_xml(path)
+    if root.tag != "ICD10CM.tabular":
+        raise SourceError(
+            str(path), f"line {root.line}", f"expected <ICD10CM.tabular>, found <{root.tag}>"
+        )
+    ctx = _Context(str(path), release.id, [], set())
+    chapters = root.findall("chapter")
+    if not chapters:
+        raise SourceError(
+            str(path), f"line {root.line}", "no <chapter> elements: file is empty or cut short"
+        )
+    for chapter in chapters:
+        _read_chapter(ctx, chapter)
+    return release, ctx.records
+
+
+def _fail(ctx: _Context, node: Node, problem: str) -> SourceError:
+    return SourceError(ctx.path, f"line {node.line} <{node.tag}>", problem)
+
+
+def _notes_of(node: Node) -> dict[str, list[str]]:
+    notes: dict[str, list[str]] = {}
+    for child in node.children:
+        kind = _NOTE_ELEMENTS.get(child.tag)
+        if kind:
+            items = [n.text for n in child.findall("note") if n.text]
+            if items:
+                notes.setdefault(kind, []).extend(items)
+    return notes
+
+
+def _inherited(ancestor_records: list[CodeRecord]) -> list[dict]:
+    """Notes of the category levels above a code. Chapter and block notes stay on their own
+    pages (linked from the breadcrumb): copying them into every code would multiply the store."""
+    out = []
+    for rec in ancestor_records:
+        if rec.kind in ("chapter", "block"):
+            continue
+        for kind in _INHERITED_KINDS:
+            if rec.notes.get(kind):
+                out.append({"from": rec.code, "kind": kind, "items": rec.notes[kind]})
+    return out
+
+
+def _add(ctx: _Context, node: Node, record: CodeRecord) -> None:
+    if record.key in ctx.seen:
+        raise _fail(ctx, node, f"code {record.code} appears twice")
+    ctx.seen.add(record.key)
+    ctx.records.append(record)
+
+
+def _read_chapter(ctx: _Context, node: Node) -> None:
+    name, desc = node.findtext("name"), node.findtext("desc")
+    if not name or not desc:
+        raise _fail(ctx, node, "chapter without <name> or <desc>")
+    chapter = CodeRecord(
+        system=SYSTEM,
+        code=name,
+        key=name,
+        kind="chapter",
+        billable=False,
+        title=desc,
+        description=desc,
+        release=ctx.release,
+        notes=_notes_of(node),
+    )
+    _add(ctx, node, chapter)
+    for section in node.findall("section"):
+        chapter.children.append(_read_block(ctx, section, chapter))
+
+
+def _read_block(ctx: _Context, node: Node, chapter: CodeRecord) -> str:
+    block_id = node.attrs.get("id", "")
+    desc = node.findtext("desc")
+    if not re.match(r"^[A-Z][0-9A-Z]{2}(-[A-Z][0-9A-Z]{2})?$", block_id) or not desc:
+        raise _fail(ctx, node, f"section needs an id like A00-A09 and a <desc>, got '{block_id}'")
+    # A one-category block (B10) shares its id with its category; the block's key spans itself.
+    key = block_id if "-" in block_id else f"{block_id}-{block_id}"
+    block = CodeRecord(
+        system=SYSTEM,
+        code=key,
+        key=key,
+        kind="block",
+        billable=False,
+        title=desc,
+        description=desc,
+        release=ctx.release,
+        parent=chapter.key,
+        ancestors=[Ancestor(chapter.code, chapter.title, chapter.kind)],
+        notes=_notes_of(node),
+        inherited_notes=_inherited([chapter]),
+    )
+    _add(ctx, node, block)
+    for diag in node.findall("diag"):
+        block.children.append(_read_diag(ctx, diag, [chapter, block], None))
+    return block.key
+
+
+def _seventh_defs(node: Node) -> dict[str, str] | None:
+    table = node.find("sevenChrDef")
+    if table is None:
+        return None
+    return {e.attrs["char"]: e.text for e in table.findall("extension") if e.attrs.get("char")}
+
+
+def _read_diag(
+    ctx: _Context, node: Node, lineage: list[CodeRecord], inherited_defs: dict[str, str] | None
+) -> str:
+    name, desc = node.findtext("name"), node.findtext("desc")
+    if not name or not desc:
+        raise _fail(ctx, node, "diag without <name> or <desc>")
+    if not _CODE_NAME.match(name):
+        raise _fail(ctx, node, f"'{name}' is not an ICD-10-CM code")
+    parent = lineage[-1]
+    key = name.replace(".", "")
+    if parent.kind in ("category", "subcategory") and not key.startswith(parent.key):
+        raise _fail(ctx, node, f"{name} is nested under {parent.code} but does not extend it")
+    own_defs = _seventh_defs(node)
+    defs = own_defs if own_defs is not None else inherited_defs
+    sub_diags = node.findall("diag")
+    is_stem = not sub_diags and bool(defs)
+    kind = "category" if len(key) == 3 else ("code" if not sub_diags else "subcategory")
+    record = CodeRecord(
+        system=SYSTEM,
+        code=display_code(SYSTEM, key),
+        key=key,
+        kind=kind,
+        billable=not sub_diags and not is_stem,
+        title=desc,
+        description=desc,
+        release=ctx.release,
+        parent=parent.key,
+        ancestors=[Ancestor(a.code, a.title, a.kind) for a in lineage],
+        notes=_notes_of(node),
+        inherited_notes=_inherited(lineage),
+    )
+    if own_defs:
+        record.seventh_characters = [SeventhCharacter(c, m) for c, m in own_defs.items()]
+    _add(ctx, node, record)
+    for sub in sub_diags:
+        record.children.append(_read_diag(ctx, sub, [*lineage, record], defs))
+    if is_stem and defs:
+        _add_extensions(ctx, node, record, lineage, defs)
+    return record.key
+
+
+def _extension_applies(stem_key: str, char: str) -> bool:
+    for category, sixth, chars in SEVENTH_CHARACTER_EXCEPTIONS:
+        if stem_key.startswith(category) and stem_key[5:6] in sixth and char in chars:
+            return False
+    return True
+
+
+def _add_extensions(
+    ctx: _Context, node: Node, stem: CodeRecord, lineage: list[CodeRecord], defs: dict[str, str]
+) -> None:
+    padded = stem.key.ljust(6, "X")
+    stem.seventh_characters = []
+    for char, meaning in defs.items():
+        if not _extension_applies(padded, char):
+            continue
+        key = padded + char
+        code = display_code(SYSTEM, key)
+        stem.seventh_characters.append(SeventhCharacter(char, meaning, code))
+        stem.children.append(key)
+        title = f"{stem.title}, {meaning}"
+        _add(
+            ctx,
+            node,
+            CodeRecord(
+                system=SYSTEM,
+                code=code,
+                key=key,
+                kind="code",
+                billable=True,
+                title=title,
+                description=title,
+                release=ctx.release,
+                parent=stem.key,
+                ancestors=[Ancestor(a.code, a.title, a.kind) for a in [*lineage, stem]],
+                notes={},
+                inherited_notes=_inherited([*lineage, stem]),
+                seventh_characters=[SeventhCharacter(char, meaning)],
+            ),
+        )
+
+
+def iter_release(path: Path) -> Iterator[CodeRecord]:
+    yield from read_tabular(path)[1]

@@ -1,0 +1,48 @@
+"""Domain errors. Adapters translate storage failures into these; the API maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class CodeRefError(Exception):
+    """Base for every error the domain knows how to explain to a user."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(CodeRefError):
+    code = "invalid_input"
+    status = 400
+
+
+class UnknownSystem(CodeRefError):
+    code = "unknown_system"
+    status = 404
+
+
+class CodeNotFound(CodeRefError):
+    code = "code_not_found"
+    status = 404
+
+
+class ServiceUnavailable(CodeRefError):
+    code = "service_unavailable"
+    status = 503
+
+
+class SourceError(CodeRefError):
+    """A code-set source file is malformed or truncated; nothing was loaded."""
+
+    code = "source_error"
+    status = 422
+
+    def __init__(self, path: str, where: str, problem: str) -> None:
+        super().__init__(f"{path}: {where}: {problem}", path=path, where=where)
+        self.path = path
+        self.where = where
+        self.problem = problem

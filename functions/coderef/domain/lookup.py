@@ -1,0 +1,129 @@
+"""Code lookup: the public summary and the full page of one code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from coderef.domain.codes import SYSTEMS, normalize_code, resolve_system
+from coderef.domain.errors import CodeNotFound
+from coderef.domain.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release
+from coderef.domain.references import referenced_keys
+from coderef.store.ports import CodeCatalog
+
+Suggester = Callable[[str, str], list[dict[str, Any]]]
+
+
+def _no_suggestions(system: str, text: str) -> list[dict[str, Any]]:
+    return []
+
+
+class CodeLookup:
+    def __init__(self, catalog: CodeCatalog, suggest: Suggester = _no_suggestions) -> None:
+        self.catalog = catalog
+        self.suggest = suggest
+
+    def record(self, system_raw: str, code_raw: str) -> CodeRecord:
+        system = resolve_system(system_raw).id
+        key = normalize_code(code_raw)
+        record = self.catalog.get(system, key)
+        if record is None:
+            raise CodeNotFound(
+                f"{SYSTEMS[system].name} has no code '{code_raw.strip()[:20]}' "
+                "in the loaded release.",
+                suggestions=self.suggest(system, code_raw),
+            )
+        return record
+
+    def _release(self, record: CodeRecord) -> dict[str, Any]:
+        release = next((r for r in self.catalog.releases() if r.id == record.release), None)
+        return release_dict(release, record.release)
+
+    def summary(self, system_raw: str, code_raw: str) -> dict[str, Any]:
+        return self.summary_of(self.record(system_raw, code_raw))
+
+    def summary_of(self, record: CodeRecord) -> dict[str, Any]:
+        return {
+            "system": record.system,
+            "system_name": SYSTEMS[record.system].name,
+            "code": record.code,
+            "title": record.title,
+            "billable": record.billable,
+            "kind": record.kind,
+            "ancestors": [
+                {"code": a.code, "title": a.title, "kind": a.kind} for a in record.ancestors
+            ],
+            "release": self._release(record),
+        }
+
+    def page(self, system_raw: str, code_raw: str) -> dict[str, Any]:
+        record = self.record(system_raw, code_raw)
+        page = self.summary_of(record)
+        children = self.catalog.get_many(record.system, record.children)
+        related_keys = [
+            key
+            for items in record.notes.values()
+            for item in items
+            for key in referenced_keys(item)
+            if key != record.key
+        ]
+        related = (
+            self.catalog.get_many(record.system, related_keys) if record.system == "icd10cm" else {}
+        )
+        page.update(
+            {
+                "description": record.description,
+                "plain_language": {
+                    "text": record.plain_language,
+                    "source": record.plain_language_source,
+                },
+                "notes": [
+                    {"kind": kind, "label": NOTE_LABELS[kind], "items": record.notes[kind]}
+                    for kind in NOTE_KINDS
+                    if record.notes.get(kind)
+                ],
+                "inherited_notes": [
+                    {**n, "label": NOTE_LABELS[n["kind"]]} for n in record.inherited_notes
+                ],
+                "seventh_characters": [
+                    {"char": s.char, "meaning": s.meaning, "code": s.code}
+                    for s in record.seventh_characters
+                ],
+                "axes": [
+                    {
+                        "position": a.position,
+                        "name": a.name,
+                        "value": a.value,
+                        "label": a.label,
+                        "definition": a.definition,
+                    }
+                    for a in record.axes
+                ],
+                "children": [_brief(children[k]) for k in record.children if k in children],
+                "related": [
+                    _brief(related[k]) for k in dict.fromkeys(related_keys) if k in related
+                ],
+            }
+        )
+        return page
+
+
+def _brief(record: CodeRecord) -> dict[str, Any]:
+    return {
+        "code": record.code,
+        "title": record.title,
+        "billable": record.billable,
+        "kind": record.kind,
+    }
+
+
+def release_dict(release: Release | None, release_id: str) -> dict[str, Any]:
+    if release is None:
+        return {"id": release_id, "name": release_id, "source": ""}
+    return {
+        "id": release.id,
+        "name": release.name,
+        "source": release.source,
+        "effective_from": release.effective_from,
+        "effective_to": release.effective_to,
+    }

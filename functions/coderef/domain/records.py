@@ -1,0 +1,116 @@
+"""The code record: one per chapter, block, category and code, in every system."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Note kinds, in the order a coder reads them on a page.
+NOTE_KINDS: tuple[str, ...] = (
+    "inclusion_terms",
+    "includes",
+    "notes",
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional_code",
+    "code_also",
+    "seventh_character_note",
+)
+
+NOTE_LABELS: dict[str, str] = {
+    "inclusion_terms": "Inclusion terms",
+    "includes": "Includes",
+    "notes": "Notes",
+    "excludes1": "Excludes1",
+    "excludes2": "Excludes2",
+    "code_first": "Code first",
+    "use_additional_code": "Use additional code",
+    "code_also": "Code also",
+    "seventh_character_note": "7th character note",
+}
+
+
+@dataclass(frozen=True)
+class Release:
+    """One loaded edition of a code system."""
+
+    id: str  # e.g. "icd10cm-2026-04"
+    system: str
+    name: str  # shown on every page, e.g. "ICD-10-CM April 1, 2026 release"
+    source: str  # where the data came from
+    effective_from: str  # ISO date
+    effective_to: str | None = None
+
+
+@dataclass
+class Ancestor:
+    code: str
+    title: str
+    kind: str
+
+
+@dataclass
+class Axis:
+    """One character of an ICD-10-PCS code and its official meaning."""
+
+    position: int
+    name: str  # "Section", "Body System", ...
+    value: str  # the character
+    label: str  # official value label, e.g. "Resection"
+    definition: str | None = None  # official definition where CMS gives one
+
+
+@dataclass
+class SeventhCharacter:
+    char: str
+    meaning: str
+    code: str | None = None  # the full code this character forms, where this record is a stem
+
+
+@dataclass
+class CodeRecord:
+    system: str
+    code: str  # canonical display form, e.g. "R00.1"
+    key: str  # normalized, e.g. "R001"
+    kind: str  # chapter | block | category | subcategory | code | section | body_system | table
+    billable: bool
+    title: str  # short title
+    description: str  # full official descriptor
+    release: str  # release id
+    parent: str | None = None  # parent key
+    ancestors: list[Ancestor] = field(default_factory=list)  # root first
+    children: list[str] = field(default_factory=list)  # child keys, in source order
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    inherited_notes: list[dict[str, Any]] = field(default_factory=list)  # {from, kind, items}
+    seventh_characters: list[SeventhCharacter] = field(default_factory=list)
+    axes: list[Axis] = field(default_factory=list)
+    plain_language: str = ""
+    plain_language_source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CodeRecord:
+        data = dict(data)
+        data["ancestors"] = [Ancestor(**a) for a in data.get("ancestors", [])]
+        data["seventh_characters"] = [
+            SeventhCharacter(**s) for s in data.get("seventh_characters", [])
+        ]
+        data["axes"] = [Axis(**a) for a in data.get("axes", [])]
+        return cls(**data)
+
+    @property
+    def search_terms(self) -> list[str]:
+        """Alternative names for this code: its inclusion terms and, on a billable code,
+        its Includes note (there it lists other names, as I10 does for high blood pressure)."""
+        terms = list(self.notes.get("inclusion_terms", []))
+        if self.billable:
+            terms += self.notes.get("includes", [])
+        return terms
+
+    @property
+    def is_generated(self) -> bool:
+        """True for a full code formed from a stem and one 7th character."""
+        return self.kind == "code" and len(self.seventh_characters) == 1 and not self.children

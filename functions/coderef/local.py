@@ -1,0 +1,17 @@
+"""The one-process local server: every router, the SQLite store and the frontend."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from coderef.api.app import create_app
+from coderef.api.services import Services
+from coderef.api.static import mount_frontend
+from coderef.settings import Settings
+
+
+def create_local_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = create_app(Services.local(settings))
+    mount_frontend(app, settings.frontend_dir)
+    return app

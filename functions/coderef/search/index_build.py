@@ -1,0 +1,112 @@
+"""Build the search index file from catalog records.
+
+The file is SQLite with an FTS5 table (porter stemming) over titles, alternative terms and
+notes, a table of codes for prefix lookups by code, and a spelling table (symmetric deletes)
+for typo correction. It is written to a temporary file and renamed into place, so a reader
+never sees a half-built index.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from coderef.domain.records import CodeRecord
+from coderef.search.sqlite_fts import sqlite3
+from coderef.search.text import deletes, words
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE docs (
+    id INTEGER PRIMARY KEY,
+    system TEXT NOT NULL,
+    key TEXT NOT NULL,
+    code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    billable INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    generated INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, terms, notes, sys,
+    content='', detail=full, prefix='3',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE vocab (word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE spell (del TEXT NOT NULL, word TEXT NOT NULL);
+"""
+
+# Notes that describe what a code covers (unlike excludes, which name what it does not).
+_SEARCHABLE_NOTES = ("includes", "notes")
+
+
+def _doc_order(record: CodeRecord) -> tuple:
+    # Row ids follow this order. The engine ranks only the first matches in row-id order when
+    # a query matches thousands of codes, so short titles (which BM25 favours anyway) and
+    # codes written out in the source come before generated 7th-character codes.
+    return (record.is_generated, len(words(record.title)), record.system, record.key)
+
+
+def build_index(records: Iterable[CodeRecord], path: Path) -> int:
+    """Write the index to `path` atomically; returns how many records it holds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".building")
+    if tmp.exists():
+        tmp.unlink()
+    conn = sqlite3.connect(str(tmp))
+    try:
+        conn.executescript(_SCHEMA)
+        vocab: Counter[str] = Counter()
+        docs = sorted(records, key=_doc_order)
+        doc_rows, fts_rows = [], []
+        for rowid, rec in enumerate(docs, start=1):
+            terms = " ; ".join(rec.search_terms)
+            notes = " ; ".join(
+                item
+                for kind in _SEARCHABLE_NOTES
+                for item in rec.notes.get(kind, [])
+                if item not in rec.search_terms
+            )
+            doc_rows.append(
+                (
+                    rowid,
+                    rec.system,
+                    rec.key,
+                    rec.code,
+                    rec.title,
+                    int(rec.billable),
+                    rec.kind,
+                    terms,
+                    int(rec.is_generated),
+                )
+            )
+            fts_rows.append((rowid, rec.title, terms, notes, rec.system))
+            vocab.update(w for w in words(f"{rec.title} {terms}") if len(w) >= 4 and w.isalpha())
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+        conn.executemany(
+            "INSERT INTO fts (rowid, title, terms, notes, sys) VALUES (?, ?, ?, ?, ?)", fts_rows
+        )
+        conn.execute("CREATE INDEX docs_key ON docs(key, system)")
+        conn.executemany("INSERT INTO vocab VALUES (?, ?)", vocab.items())
+        conn.executemany(
+            "INSERT INTO spell VALUES (?, ?)",
+            ((d, w) for w in vocab for d in deletes(w) | {w}),
+        )
+        conn.execute("CREATE INDEX spell_del ON spell(del)")
+        conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        conn.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("schema", SCHEMA_VERSION), ("documents", str(len(doc_rows)))],
+        )
+        conn.commit()
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
+    os.replace(tmp, path)
+    return len(doc_rows)

@@ -1,0 +1,66 @@
+"""Text helpers shared by the index builder and the query engine."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+_WORD = re.compile(r"[a-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_QUERY_LENGTH = 200
+
+
+def clean_query(raw: str) -> str:
+    """Strip control characters, fold accents and whitespace; cap the length."""
+    text = _CONTROL.sub(" ", raw)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def deletes(word: str) -> set[str]:
+    """Every string one deletion away (the symmetric-delete spelling scheme)."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, cut off past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Parse synonyms.txt: typed phrase (as words) -> official phrases (as words)."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    text = resources.files("coderef.search").joinpath("synonyms.txt").read_text("utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise ValueError(f"synonyms.txt line {number}: expected 'typed = official'")
+        typed, official = line.split("=", 1)
+        key = tuple(words(typed))
+        alternatives = [tuple(words(p)) for p in official.split("|") if words(p)]
+        if not key or not alternatives:
+            raise ValueError(f"synonyms.txt line {number}: empty side")
+        table.setdefault(key, []).extend(a for a in alternatives if a != key)
+    return table

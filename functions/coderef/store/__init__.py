@@ -1,0 +1,1 @@
+"""Ports (Protocols) and their adapters: SQLite locally, DynamoDB on AWS."""

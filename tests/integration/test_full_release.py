@@ -1,0 +1,140 @@
+"""The whole bundled data: ICD-10-CM April 1, 2026 and ICD-10-PCS FY2025 section 0.
+
+One import per test session (about a minute), shared by every test here.
+"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coderef.codesets import bundled
+from coderef.codesets.pipeline import ensure_bundled
+from coderef.search.engine import SearchIndex
+from coderef.settings import Settings
+from coderef.store.sqlite_catalog import SqliteCatalog
+
+pytestmark = pytest.mark.fullrelease
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("full")
+    settings = Settings.from_env({"CODEREF_DATA_DIR": str(data_dir)})
+    catalog = SqliteCatalog(settings.catalog_path)
+    results = ensure_bundled(catalog, settings.index_path, None)
+    assert {r.release.system for r in results} == {"icd10cm", "icd10pcs"}
+    return settings, catalog, SearchIndex(settings.index_path)
+
+
+def test_imported_icd10cm_equals_the_package_code_list(full):
+    # Given the package's own list of every chapter, block and code
+    listed = {
+        line.split(" ")[0]
+        for line in bundled.icd10cm_code_list().read_text().splitlines()
+        if line.strip()
+    }
+    # When we list what the importer loaded (one-category blocks as the list writes them)
+    _, catalog, _ = full
+    loaded = set()
+    for record in catalog.iter_live():
+        if record.system != "icd10cm":
+            continue
+        key = record.key
+        if record.kind == "block" and key.split("-")[0] == key.split("-")[1]:
+            key = key.split("-")[0]
+        loaded.add(key)
+    # Then the two sets are the same
+    assert sorted(loaded - listed) == []
+    assert sorted(listed - loaded) == []
+
+
+def test_imported_icd10pcs_holds_every_medical_and_surgical_code(full):
+    _, catalog, _ = full
+    conn = sqlite3.connect(f"file:{bundled.icd10pcs_database()}?mode=ro&immutable=1", uri=True)
+    expected = {row[0] for row in conn.execute("SELECT code FROM pcs_codes")}
+    conn.close()
+    loaded = {r.key for r in catalog.iter_live() if r.system == "icd10pcs" and r.kind == "code"}
+    assert loaded == expected and len(loaded) > 68000
+
+
+def test_the_release_labels_name_the_source_exactly(full):
+    _, catalog, _ = full
+    names = {r.system: r.name for r in catalog.releases()}
+    assert names == {
+        "icd10cm": "ICD-10-CM April 1, 2026 release",
+        "icd10pcs": "ICD-10-PCS FY2025 (Medical and Surgical section)",
+    }
+
+
+@pytest.mark.parametrize(
+    "query, system, first",
+    [
+        ("vagal bradycardia", "icd10cm", "R00.1"),
+        ("R00.1", None, "R00.1"),
+        ("r001", None, "R00.1"),
+        ("R00", None, "R00"),
+        ("S62.101A", None, "S62.101A"),
+        ("0FT44ZZ", None, "0FT44ZZ"),
+        ("htn", "icd10cm", "I10"),
+        ("high blood pressure", "icd10cm", "I10"),
+        ("chf", "icd10cm", "I50.9"),
+        ("kidney failure", "icd10cm", "N19"),
+        ("slow heart rate", "icd10cm", "R00.1"),
+        ("copd", "icd10cm", "J44.9"),
+        ("heart attack", "icd10cm", "I21.9"),
+        ("chest pain", "icd10cm", "R07.9"),
+        ("type 2 diabetes with neuropathy", "icd10cm", "E11.40"),
+    ],
+)
+def test_chosen_queries_rank_the_expected_code_first(full, query, system, first):
+    _, _, index = full
+    assert index.search(query, system=system).results[0].code == first
+
+
+def test_common_abbreviations_find_their_conditions_in_the_full_data(full):
+    _, _, index = full
+    dvt = index.search("dvt", system="icd10cm", limit=5).results
+    assert all(h.code.startswith("I82") for h in dvt)
+    sugar = index.search("sugar diabetes", system="icd10cm", limit=5).results
+    assert all("diabetes" in h.title.lower() for h in sugar)
+
+
+def test_a_typo_on_the_full_data_gets_did_you_mean(full):
+    _, _, index = full
+    page = index.search("hypertensoin", system="icd10cm")
+    assert page.did_you_mean == "hypertension" and page.total > 50
+
+
+def _cli(settings, *args):
+    env = {**os.environ, "CODEREF_DATA_DIR": str(settings.data_dir)}
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "coderef"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_cli_search_lists_r00_1_first_for_vagal_bradycardia(full):
+    settings, _, _ = full
+    body = _cli(settings, "search", "vagal bradycardia", "--system", "icd10cm", "--json")
+    assert set(body) >= {"query", "total", "results"}
+    assert body["results"][0]["code"] == "R00.1"
+    assert set(body["results"][0]) == {"system", "code", "title", "billable", "kind"}
+
+
+def test_cli_code_prints_inclusion_terms_excludes_and_hierarchy(full):
+    settings, _, _ = full
+    body = _cli(settings, "code", "icd10cm", "r001", "--json")
+    assert body["code"] == "R00.1"
+    notes = {n["kind"]: n["items"] for n in body["notes"]}
+    assert "Vagal bradycardia" in notes["inclusion_terms"]
+    assert notes["excludes1"] == ["neonatal bradycardia (P29.12)"]
+    assert [a["code"] for a in body["ancestors"]] == ["18", "R00-R09", "R00"]

@@ -1,0 +1,98 @@
+"""Search behaviour on the fixture catalog: code forms, words, synonyms, typos, ranking."""
+
+import pytest
+
+from coderef.search.engine import SearchIndex
+
+
+@pytest.fixture(scope="module")
+def index(fixture_settings):
+    return SearchIndex(fixture_settings.index_path)
+
+
+def codes(page):
+    return [h.code for h in page.results]
+
+
+@pytest.mark.parametrize("typed", ["R00.1", "r001", "R001", "r00.1"])
+def test_a_code_in_any_form_finds_that_code_first(index, typed):
+    assert codes(index.search(typed))[0] == "R00.1"
+
+
+def test_a_category_comes_first_then_its_children(index):
+    assert codes(index.search("R00")) == ["R00", "R00.0", "R00.1", "R00.2"]
+
+
+def test_partial_codes_work_as_prefixes(index):
+    assert codes(index.search("0FT4")) == ["0FT40ZZ", "0FT44ZZ"]
+    assert codes(index.search("S02.0XXA")) == ["S02.0XXA"]
+    assert codes(index.search("0FT44ZZ")) == ["0FT44ZZ"]
+
+
+def test_words_in_any_order_and_stemmed_forms_match(index):
+    assert codes(index.search("bradycardia vagal"))[0] == "R00.1"
+    assert "S62.101" in codes(index.search("fractures carpal"))
+
+
+def test_inclusion_terms_find_a_code_but_rank_below_titles(index):
+    assert codes(index.search("slow heart beat"))[0] == "R00.1"
+    page = index.search("tachycardia")
+    assert codes(page)[0] == "R00.0"
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("CHF", "I50.9"),
+        ("htn", "I10"),
+        ("high blood pressure", "I10"),
+        ("sugar diabetes", "E08-E13"),
+        ("heart failure", "I50.9"),
+    ],
+)
+def test_lay_words_and_abbreviations_find_the_official_code(index, typed, expected):
+    assert codes(index.search(typed))[0] == expected
+
+
+def test_a_typo_gets_a_did_you_mean_and_its_results(index):
+    page = index.search("hypertensoin")
+    assert page.did_you_mean == "hypertension"
+    assert codes(page)[0] == "I10"
+
+
+def test_nonsense_finds_nothing_and_offers_no_correction(index):
+    page = index.search("qwxzv")
+    assert page.total == 0 and page.results == [] and page.did_you_mean is None
+
+
+def test_billable_codes_lead_codes_that_are_as_relevant(index):
+    results = index.search("diabetes type").results
+    first_non_billable = next(i for i, h in enumerate(results) if not h.billable)
+    assert all(h.billable for h in results[:first_non_billable])
+    assert first_non_billable >= 1
+
+
+def test_the_system_filter_keeps_one_system(index):
+    assert {h.system for h in index.search("open approach", system="icd10pcs").results} == {
+        "icd10pcs"
+    }
+    assert index.search("gallbladder", system="icd10cm").total == 0
+
+
+def test_paging_walks_through_results_without_overlap(index):
+    first = codes(index.search("S0", limit=3, offset=0))
+    second = codes(index.search("S0", limit=3, offset=3))
+    assert len(first) == 3 and len(second) == 3 and not set(first) & set(second)
+
+
+def test_suggest_completes_the_last_word(index):
+    assert codes(index.suggest("brady"))[0] == "R00.1"
+    assert codes(index.suggest("gallbl", system="icd10pcs"))[:2] == ["0FT40ZZ", "0FT44ZZ"]
+
+
+@pytest.mark.parametrize(
+    "hostile", ['"', "heart AND", "NOT OR (", "col:val", "*", "'; DROP", "NEAR(a b)"]
+)
+def test_search_syntax_in_user_input_never_raises(index, hostile):
+    index.search(hostile)
+    index.suggest(hostile)
