@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from coderef.api import auth, codes, me, meta, search
 from coderef.api.errors import install_error_handlers
+from coderef.api.middleware import BodySizeLimit, SecurityHeaders
+from coderef.api.schemas import ErrorDetail
 from coderef.api.services import Services
 
 ALL_ROUTERS: tuple[APIRouter, ...] = (
@@ -32,4 +35,50 @@ def create_app(services: Services, routers: Iterable[APIRouter] = ALL_ROUTERS) -
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
+    app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def document_errors(app: FastAPI) -> dict:
+    """The OpenAPI document, saying what the API really answers on errors: 400 in the error
+    shape instead of FastAPI's 422, and the statuses any route may give."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(
+        {
+            "ErrorDetail": ErrorDetail.model_json_schema(),
+            "ErrorResponse": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}},
+            },
+        }
+    )
+    error = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    }
+    common = {
+        "400": "Malformed input",
+        "413": "Request body too large",
+        "429": "Too many requests",
+        "500": "Unexpected error",
+        "503": "Temporarily unavailable",
+    }
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            for status, description in common.items():
+                responses.setdefault(status, {"description": description, **error})
+            for status, response in responses.items():
+                if status[0] in "45" and "content" not in response:
+                    response.update(error)
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema

@@ -22,8 +22,8 @@ router = APIRouter(prefix="/api/auth", tags=["auth"], dependencies=[SameOrigin])
 
 
 class Credentials(BaseModel):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=1024)
+    email: str = Field(max_length=320, examples=["coder@example.org"])
+    password: str = Field(max_length=1024, examples=["a long memorable phrase"])
 
 
 class ResetRequest(BaseModel):
@@ -33,6 +33,40 @@ class ResetRequest(BaseModel):
 class ResetConfirm(BaseModel):
     token: str = Field(max_length=200)
     password: str = Field(max_length=1024)
+
+
+class UserOut(BaseModel):
+    email: str
+    plan: str
+    created_at: str
+
+
+class MeterOut(BaseModel):
+    remaining: int | None
+    plan: str
+    charged: bool
+
+
+class SignedInOut(BaseModel):
+    user: UserOut
+    meter: MeterOut
+
+
+class StatusOut(BaseModel):
+    status: str
+
+
+def _errors(*statuses: int) -> dict:
+    return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+_DESCRIPTIONS = {
+    400: "Malformed input, weak password or invalid token",
+    401: "Email and password do not match",
+    403: "Request from another site",
+    409: "Email already registered",
+    429: "Too many attempts",
+}
 
 
 def _signed_in(request: Request, result: SignedIn, status: int) -> JSONResponse:
@@ -50,7 +84,9 @@ def _signed_in(request: Request, result: SignedIn, status: int) -> JSONResponse:
     return response
 
 
-@router.post("/register", status_code=201)
+@router.post(
+    "/register", status_code=201, response_model=SignedInOut, responses=_errors(400, 403, 409)
+)
 def register(
     body: Credentials, request: Request, services: ServicesDep, viewer: ViewerDep
 ) -> JSONResponse:
@@ -61,7 +97,7 @@ def register(
     return _signed_in(request, result, 201)
 
 
-@router.post("/login")
+@router.post("/login", response_model=SignedInOut, responses=_errors(400, 401, 403, 429))
 def login(body: Credentials, request: Request, services: ServicesDep) -> JSONResponse:
     # A fresh token at every login: a session id planted before login is never reused.
     result = services.account_service.login(
@@ -70,7 +106,7 @@ def login(body: Credentials, request: Request, services: ServicesDep) -> JSONRes
     return _signed_in(request, result, 200)
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=_errors(403))
 def logout(request: Request, services: ServicesDep) -> Response:
     services.account_service.logout(request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
@@ -78,13 +114,15 @@ def logout(request: Request, services: ServicesDep) -> Response:
     return response
 
 
-@router.post("/password-reset", status_code=202)
+@router.post(
+    "/password-reset", status_code=202, response_model=StatusOut, responses=_errors(400, 403)
+)
 def password_reset(body: ResetRequest, request: Request, services: ServicesDep) -> dict:
     services.account_service.request_password_reset(body.email, client_address(request, services))
     return {"status": "accepted"}
 
 
-@router.post("/password-reset/confirm")
+@router.post("/password-reset/confirm", response_model=StatusOut, responses=_errors(400, 403))
 def password_reset_confirm(body: ResetConfirm, services: ServicesDep) -> dict:
     services.account_service.confirm_password_reset(body.token, body.password)
     return {"status": "password_changed"}

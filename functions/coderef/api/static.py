@@ -6,6 +6,7 @@ page with a 404. Files are only ever served from inside the frontend folder.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -23,13 +24,30 @@ _FALLBACK_HOME = """<!doctype html><html lang="en"><meta charset="utf-8">
 <p>API documentation: <a href="/api/docs">/api/docs</a></p></html>"""
 
 
+def _api_miss(app: FastAPI, path: str) -> JSONResponse:
+    """An API path this catch-all reached: 405 if the path exists for other methods."""
+    allowed = sorted(
+        method.upper()
+        for template, operations in app.openapi().get("paths", {}).items()
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), path)
+        for method in operations
+    )
+    if allowed:
+        return JSONResponse(
+            error_body("method_not_allowed", f"Use {' or '.join(allowed)} here."),
+            405,
+            headers={"Allow": ", ".join(allowed)},
+        )
+    return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
+
+
 def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> None:
     root = frontend_dir.resolve() if frontend_dir else None
 
     @app.get("/{path:path}", include_in_schema=False)
     async def frontend(path: str, request: Request):
         if path.startswith("api/") or path == "api":
-            return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
+            return _api_miss(app, "/" + path)
         if root is None:
             return (
                 HTMLResponse(_FALLBACK_HOME)
@@ -38,7 +56,7 @@ def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> None:
             )
         url_path = "/" + path
         for prefix, shell in PAGE_SHELLS.items():
-            if url_path.startswith(prefix):
+            if url_path.startswith(prefix) and (root / shell).is_file():
                 return FileResponse(root / shell)
         candidate = (root / path).resolve()
         if candidate.is_dir():

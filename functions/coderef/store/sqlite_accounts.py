@@ -53,8 +53,11 @@ CREATE TABLE IF NOT EXISTS windows (
 
 
 class SqliteAccounts:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
+        # How long a request waits for another writer before answering 503: a page should
+        # fail fast and say "try again" rather than hang.
+        self.busy_timeout_ms = busy_timeout_ms
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conn.executescript(_SCHEMA)  # executescript manages its own transaction
@@ -62,10 +65,15 @@ class SqliteAccounts:
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: transactions are opened explicitly, BEGIN IMMEDIATE for writes,
         # so two writers never both read-then-write on stale data.
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")  # an account or a charge survives a crash
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
         return conn
 
     @property
@@ -84,6 +92,11 @@ class SqliteAccounts:
             raise ServiceUnavailable("The account store is busy; try again shortly.") from exc
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            conn.execute("ROLLBACK")
+            raise ServiceUnavailable(
+                "The account store is unavailable; try again shortly."
+            ) from exc
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -101,11 +114,8 @@ class SqliteAccounts:
             raise ServiceUnavailable("The account store is busy; try again shortly.") from exc
 
     def _write(self, sql: str, params: tuple = ()) -> int:
-        try:
-            with self._tx() as conn:
-                return conn.execute(sql, params).rowcount
-        except sqlite3.OperationalError as exc:
-            raise ServiceUnavailable("The account store is busy; try again shortly.") from exc
+        with self._tx() as conn:
+            return conn.execute(sql, params).rowcount
 
     # -- users ---------------------------------------------------------------------------
     def create_user(
