@@ -16,7 +16,7 @@ from pathlib import Path
 from coderef.codesets.xmltree import Node, parse_xml
 from coderef.domain.codes import display_code
 from coderef.domain.errors import SourceError
-from coderef.domain.records import Ancestor, CodeRecord, Release, SeventhCharacter
+from coderef.domain.records import NOTE_KINDS, Ancestor, CodeRecord, Release, SeventhCharacter
 
 SYSTEM = "icd10cm"
 
@@ -33,15 +33,10 @@ _NOTE_ELEMENTS = {
     "sevenChrNote": "seventh_character_note",
 }
 
-# Notes that bind every code below the element that carries them.
-_INHERITED_KINDS = (
-    "includes",
-    "notes",
-    "excludes1",
-    "excludes2",
-    "code_first",
-    "use_additional_code",
-    "code_also",
+# Notes that bind every code below the element that carries them: all but the other names
+# of the element itself and its 7th-character note (the table is inherited on its own).
+_INHERITED_KINDS = tuple(
+    kind for kind in NOTE_KINDS if kind not in ("inclusion_terms", "seventh_character_note")
 )
 
 # A rule stated in prose in the tabular list rather than in the sevenChrDef markup. Category
