@@ -32,7 +32,9 @@ format: $(STAMP)
 import: $(STAMP)  ## re-import the bundled releases
 	$(BIN)/coderef import
 
-bench: $(STAMP)  ## run benchmarks and write BENCHMARKS.md
+bench: $(STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed here if root)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } \
+		|| { echo "install wrk (apt-get install wrk) for the load benchmark"; exit 1; }
 	$(BIN)/python -m bench.run
 
 clean:

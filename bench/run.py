@@ -11,7 +11,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import search_latency
+from bench import search_latency, server_load
 from coderef.codesets.pipeline import ensure_bundled
 from coderef.progress import ProgressBar
 from coderef.settings import Settings
@@ -71,6 +71,26 @@ typos), each warmed once, then {search_latency.ROUNDS} rounds. Times in millisec
 | operation | samples | p50 | p99 | max | target p99 |
 | --- | --- | --- | --- | --- | --- |
 {rows}
+"""
+    load = server_load.run()
+    load_rows = "\n".join(
+        f"| {name} | {conns} | {f['rps']:.0f} | {f['p50']:.1f} | {f['p99']:.1f} | "
+        f"{f['requests']} | {f['non2xx']} |"
+        for name, by_conns in load.items()
+        for conns, f in by_conns.items()
+    )
+    text += f"""
+## Local server throughput (`make run` server, one uvicorn process)
+
+Command: `.venv/bin/python -m bench.server_load` (wrk {server_load.THREADS} threads,
+{server_load.DURATION} s per row, against 127.0.0.1; load generator and server share the
+machine's {os.cpu_count()} cores). Search rotates over {len(server_load.SEARCH_QUERIES)}
+queries; summary and metered page over 300 codes; the metered page as a signed-in account
+with views to spend, so most requests are real charges.
+
+| route | connections | requests/s | p50 ms | p99 ms | requests | non-2xx |
+| --- | --- | --- | --- | --- | --- | --- |
+{load_rows}
 """
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)
