@@ -22,6 +22,8 @@ class Settings:
     port: int = 8000
     lay_text_csv: Path | None = None
     frontend_dir: Path | None = None
+    index_file: Path | None = None  # where the search index is, when not in data_dir
+    codes_table: str | None = None  # the DynamoDB codes table (AWS)
 
     @property
     def catalog_path(self) -> Path:
@@ -29,7 +31,7 @@ class Settings:
 
     @property
     def index_path(self) -> Path:
-        return self.data_dir / "search.db"
+        return self.index_file or self.data_dir / "search.db"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -46,4 +48,6 @@ class Settings:
             frontend_dir=Path(frontend)
             if frontend
             else (default_frontend if default_frontend.is_dir() else None),
+            index_file=Path(env["CODEREF_INDEX_PATH"]) if env.get("CODEREF_INDEX_PATH") else None,
+            codes_table=env.get("CODEREF_CODES_TABLE") or None,
         )
