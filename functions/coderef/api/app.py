@@ -10,7 +10,12 @@ from coderef.api import codes, meta, search
 from coderef.api.errors import install_error_handlers
 from coderef.api.services import Services
 
-ALL_ROUTERS: tuple[APIRouter, ...] = (meta.router, search.router, codes.router)
+ALL_ROUTERS: tuple[APIRouter, ...] = (
+    meta.router,
+    search.router,
+    codes.summary_router,
+    codes.router,
+)
 
 
 def create_app(services: Services, routers: Iterable[APIRouter] = ALL_ROUTERS) -> FastAPI:

@@ -10,12 +10,14 @@ from coderef.api.schemas import ERRORS, CodeSummary
 from coderef.api.services import ServicesDep
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
+# The public summary has its own router: SearchFunction serves it, never the metered page.
+summary_router = APIRouter(prefix="/api/codes", tags=["codes"])
 
 SystemPath = Annotated[str, Path(max_length=20, description="icd10cm or icd10pcs")]
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
 
 
-@router.get("/{system}/{code}/summary", response_model=CodeSummary, responses=ERRORS)
+@summary_router.get("/{system}/{code}/summary", response_model=CodeSummary, responses=ERRORS)
 def code_summary(
     services: ServicesDep, response: Response, system: SystemPath, code: CodePath
 ) -> dict:

@@ -11,13 +11,14 @@ from fastapi import Depends, Request
 from coderef.domain.lookup import CodeLookup
 from coderef.search.engine import SearchIndex
 from coderef.settings import Settings
+from coderef.store.ports import CodeCatalog
 from coderef.store.sqlite_catalog import SqliteCatalog
 
 
 @dataclass
 class Services:
     settings: Settings
-    catalog: SqliteCatalog
+    catalog: CodeCatalog
 
     @cached_property
     def index(self) -> SearchIndex:
