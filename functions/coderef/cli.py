@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from coderef.domain.errors import CodeRefError
+from coderef.domain.errors import CodeRefError, InvalidInput
 from coderef.settings import Settings
 
 
@@ -15,6 +15,19 @@ def _catalog(settings: Settings):
     from coderef.store.sqlite_catalog import SqliteCatalog
 
     return SqliteCatalog(settings.catalog_path)
+
+
+def _dynamodb_catalog(table: str | None, settings: Settings):
+    """The codes table named on the command line (or by CODEREF_CODES_TABLE), for bulk work."""
+    from coderef.store.aws import dynamodb_client
+    from coderef.store.dynamodb_catalog import DynamoCatalog
+
+    table = table or settings.codes_table
+    if not table:
+        raise InvalidInput("name the DynamoDB table with --codes-table (or CODEREF_CODES_TABLE)")
+    catalog = DynamoCatalog(table, client=dynamodb_client("bulk"))
+    catalog.releases()  # fail now, not after minutes of reading sources, if the table is unusable
+    return catalog
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,12 +55,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print("coderef import: --source needs --system", file=sys.stderr)
         return 2
     systems = [args.system] if args.system else ["icd10cm", "icd10pcs"]
-    catalog = _catalog(settings)
+    to_dynamodb = args.target == "dynamodb"
+    catalog = _dynamodb_catalog(args.codes_table, settings) if to_dynamodb else _catalog(settings)
     bar = ProgressBar()
     lay = args.lay_text or settings.lay_text_csv
     for system in systems:
         result = load_release(catalog, system, args.source, lay, bar)
         print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
+    if to_dynamodb:
+        # The functions' index ships in a Lambda layer: `sam build` rebuilds it (docs/deploy.md).
+        print(f"{catalog.table} is live; rebuild the search index layer next", file=sys.stderr)
+        return 0
     count = rebuild_index(catalog, settings.index_path, bar)
     print(f"search index: {count} records at {settings.index_path}", file=sys.stderr)
     return 0
@@ -57,7 +75,13 @@ def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
     from coderef.codesets.pipeline import rebuild_index
 
     out = Path(args.output) if args.output else settings.index_path
-    count = rebuild_index(_catalog(settings), out)
+    if args.codes_table:
+        catalog = _dynamodb_catalog(args.codes_table, settings)
+    else:
+        catalog = _catalog(settings)
+    if not catalog.releases():
+        raise InvalidInput("no release is loaded; run `coderef import` first")
+    count = rebuild_index(catalog, out)
     print(f"search index: {count} records at {out}", file=sys.stderr)
     return 0
 
@@ -153,10 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--lay-text", type=Path, help="CSV of system,code,text that overrides plain text"
     )
+    imp.add_argument(
+        "--target", choices=["sqlite", "dynamodb"], default="sqlite", help="where to load"
+    )
+    imp.add_argument("--codes-table", help="the DynamoDB codes table (with --target dynamodb)")
     imp.set_defaults(func=cmd_import)
 
     idx = sub.add_parser("build-index", help="rebuild the search index from the catalog")
     idx.add_argument("--output", help="where to write the index file")
+    idx.add_argument("--codes-table", help="build from this DynamoDB codes table's live records")
     idx.set_defaults(func=cmd_build_index)
 
     search = sub.add_parser("search", help="search codes")
@@ -196,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args, settings)
     except CodeRefError as exc:
-        print(f"coderef: {exc.message}", file=sys.stderr)
+        cause = exc.details.get("cause")  # e.g. the AWS error code behind a storage failure
+        print(f"coderef: {exc.message}" + (f" ({cause})" if cause else ""), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -16,9 +16,6 @@ import os
 import secrets
 from pathlib import Path
 
-from argon2 import PasswordHasher as _Argon2
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
 
 def new_token(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
@@ -30,7 +27,12 @@ def hash_token(token: str) -> str:
 
 class PasswordHasher:
     def __init__(self) -> None:
-        self._argon = _Argon2(time_cost=3, memory_cost=64 * 1024, parallelism=4)
+        # Imported here: only the functions that handle passwords load argon2.
+        from argon2 import PasswordHasher as Argon2
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        self._failures = (VerificationError, InvalidHashError)
+        self._argon = Argon2(time_cost=3, memory_cost=64 * 1024, parallelism=4)
         # Verifying against this when an email is unknown makes both paths take as long.
         self._dummy = self._argon.hash(secrets.token_urlsafe(16))
 
@@ -42,7 +44,7 @@ class PasswordHasher:
             return self._argon.verify(password_hash or self._dummy, password) and bool(
                 password_hash
             )
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+        except self._failures:  # a mismatch is a VerificationError too
             return False
 
 

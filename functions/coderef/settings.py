@@ -29,6 +29,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: tuple[str, ...] = ()
     trust_forwarded_for: bool = False
+    index_file: Path | None = None  # where the search index is, when not in data_dir
+    codes_table: str | None = None  # the DynamoDB codes table (AWS)
 
     @property
     def catalog_path(self) -> Path:
@@ -36,7 +38,7 @@ class Settings:
 
     @property
     def index_path(self) -> Path:
-        return self.data_dir / "search.db"
+        return self.index_file or self.data_dir / "search.db"
 
     @property
     def accounts_path(self) -> Path:
@@ -78,6 +80,8 @@ class Settings:
                 if o.strip()
             ),
             trust_forwarded_for=env.get("CODEREF_TRUST_FORWARDED_FOR", "") in ("1", "true"),
+            index_file=Path(env["CODEREF_INDEX_PATH"]) if env.get("CODEREF_INDEX_PATH") else None,
+            codes_table=env.get("CODEREF_CODES_TABLE") or None,
         )
 
 

@@ -1,4 +1,5 @@
-"""The CodeCatalog contract. It runs against every adapter (SQLite now; DynamoDB joins later)."""
+"""The CodeCatalog contract. It runs unchanged against every adapter: SQLite on a temporary
+file, and DynamoDB on moto with the table made from template.yaml's own definition."""
 
 from dataclasses import replace
 
@@ -6,14 +7,24 @@ import pytest
 
 from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.store.sqlite_catalog import SqliteCatalog
+from tests import aws
 from tests.conftest import CM_FIXTURE
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(scope="module")
+def moto_dynamodb():
+    with aws.fake_aws():
+        yield aws.dynamodb()
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
 def catalog(request, tmp_path):
     if request.param == "sqlite":
         return SqliteCatalog(tmp_path / "catalog.db")
-    raise NotImplementedError(request.param)
+    from coderef.store.dynamodb_catalog import DynamoCatalog
+
+    client = request.getfixturevalue("moto_dynamodb")  # a new table for every test
+    return DynamoCatalog(aws.create_table(client, "CodesTable"), client=client)
 
 
 @pytest.fixture(scope="module")

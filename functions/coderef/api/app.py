@@ -16,6 +16,7 @@ from coderef.api.services import Services
 ALL_ROUTERS: tuple[APIRouter, ...] = (
     meta.router,
     search.router,
+    codes.summary_router,
     codes.router,
     auth.router,
     me.router,

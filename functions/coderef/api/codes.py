@@ -20,6 +20,8 @@ from coderef.api.session import (
 from coderef.domain.errors import ViewLimitReached
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
+# The public summary has its own router: SearchFunction serves it, never the metered page.
+summary_router = APIRouter(prefix="/api/codes", tags=["codes"])
 
 SystemPath = Annotated[str, Path(max_length=20, description="icd10cm or icd10pcs")]
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
@@ -32,7 +34,7 @@ def _wall_message(services: ServicesDep, registered: bool) -> str:
     return f"You have used your free code page view. Register for free to get {bonus} more."
 
 
-@router.get("/{system}/{code}/summary", response_model=CodeSummary, responses=ERRORS)
+@summary_router.get("/{system}/{code}/summary", response_model=CodeSummary, responses=ERRORS)
 def code_summary(
     services: ServicesDep, response: Response, system: SystemPath, code: CodePath
 ) -> dict:

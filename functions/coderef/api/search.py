@@ -10,6 +10,7 @@ from coderef.api.schemas import ERRORS, SearchResponse
 from coderef.api.services import ServicesDep
 from coderef.domain.codes import resolve_system
 from coderef.domain.errors import InvalidInput
+from coderef.observability import count
 from coderef.search.text import MAX_QUERY_LENGTH, clean_query
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -42,6 +43,8 @@ def search(
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> dict:
     page = services.index.search(_text(q), system=_system(system), limit=limit, offset=offset)
+    if not page.results and offset == 0:
+        count("SearchesWithNoResults")  # what people look for and do not find
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return page.to_dict()
 

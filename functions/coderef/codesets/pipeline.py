@@ -12,6 +12,7 @@ from coderef.codesets.lay_text import read_lay_text, source_label
 from coderef.domain.plain_language import OFFICIAL_SOURCE, compose
 from coderef.domain.records import CodeRecord, Release
 from coderef.search.index_build import build_index
+from coderef.store.ports import CatalogLoader, CodeCatalog
 from coderef.store.sqlite_catalog import SqliteCatalog
 
 Reporter = Callable[[str, int, int], None]
@@ -47,7 +48,7 @@ def add_plain_language(records: list[CodeRecord], lay_csv: Path | None) -> None:
 
 
 def load_release(
-    catalog: SqliteCatalog,
+    catalog: CatalogLoader,
     system: str,
     source: Path | None = None,
     lay_csv: Path | None = None,
@@ -75,7 +76,7 @@ def import_release(
     return result
 
 
-def rebuild_index(catalog: SqliteCatalog, index_path: Path, report: Reporter = _quiet) -> int:
+def rebuild_index(catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet) -> int:
     report("building search index", 0, 1)
     count = build_index(catalog.iter_live(), index_path)
     report("building search index", 1, 1)

@@ -1,0 +1,335 @@
+"""template.yaml: it lints, it transforms offline the way CloudFormation's SAM transform will,
+and what it declares (routes, permissions, caching, handlers, the CloudFront Function) is what
+the application expects."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from coderef.api.static import PAGE_SHELLS
+from tests import aws
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
+
+# Declared in the template now; their modules arrive with the accounts round (issue 5, part 2).
+# Remove an entry here when its module lands: the test below fails until you do.
+PENDING_HANDLERS = {
+    "coderef.handlers.code_page.handler",
+    "coderef.handlers.auth.handler",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return aws.load_template()
+
+
+@pytest.fixture(scope="module")
+def transformed(template) -> dict:
+    """The template after the SAM transform, run offline as `sam deploy` would have it run
+    (code locations already packaged to S3, as `sam package` leaves them)."""
+    import os
+
+    from samtranslator.translator.transform import transform
+
+    class NoIam:
+        def load(self):
+            raise AssertionError("the transform wanted IAM (managed policy names)")
+
+    packaged = json.loads(json.dumps(template))
+    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
+    packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = "s3://artifacts/l.zip"
+    saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
+    os.environ.setdefault("AWS_DEFAULT_REGION", aws.REGION)
+    try:
+        return transform(packaged, {"MailSender": "no-reply@example.org"}, NoIam())
+    finally:
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+
+
+def _resources(doc: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in doc["Resources"].items() if r["Type"] == kind}
+
+
+def test_cfn_lint_finds_nothing():
+    from cfnlint.api import lint_file
+
+    assert [str(match) for match in lint_file(aws.TEMPLATE)] == []
+
+
+def test_every_route_reaches_the_function_that_serves_it(transformed):
+    api = transformed["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]
+    routes = {}
+    for path, methods in api.items():
+        for method, spec in methods.items():
+            target = spec["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            function = re.search(r"\$\{(\w+)\.Arn\}", target).group(1)
+            routes[(method.replace("x-amazon-apigateway-any-method", "any"), path)] = function
+    assert routes == {
+        ("get", "/api/search"): "SearchFunction",
+        ("get", "/api/suggest"): "SearchFunction",
+        ("get", "/api/codes/{system}/{code}/summary"): "SearchFunction",
+        ("get", "/api/systems"): "SearchFunction",
+        ("get", "/api/health"): "SearchFunction",
+        ("any", "$default"): "SearchFunction",
+        ("get", "/api/codes/{system}/{code}"): "CodePageFunction",
+        ("post", "/api/auth/register"): "AuthFunction",
+        ("post", "/api/auth/login"): "AuthFunction",
+        ("post", "/api/auth/logout"): "AuthFunction",
+        ("post", "/api/auth/password-reset"): "AuthFunction",
+        ("post", "/api/auth/password-reset/confirm"): "AuthFunction",
+        ("get", "/api/me"): "AuthFunction",
+    }
+
+
+def _grants(transformed: dict, role: str) -> dict[str, set[str]]:
+    """Table (or service) -> actions a function's role allows, beyond basic Lambda logging."""
+    grants: dict[str, set[str]] = {}
+    for policy in transformed["Resources"][role]["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            actions = {actions} if isinstance(actions, str) else set(actions)
+            resource = json.dumps(statement["Resource"])
+            target = next(
+                (t for t in ("CodesTable", "AccountsTable", "ses:", "ssm:") if t in resource),
+                resource,
+            )
+            grants.setdefault(target, set()).update(actions)
+    return grants
+
+
+def test_each_function_may_touch_only_what_it_uses(transformed):
+    read = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+    write = {
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    }
+    assert _grants(transformed, "SearchFunctionRole") == {"CodesTable": read}
+    code_page = _grants(transformed, "CodePageFunctionRole")
+    assert code_page["CodesTable"] == read
+    assert code_page["AccountsTable"] == read | write
+    auth = _grants(transformed, "AuthFunctionRole")
+    assert "CodesTable" not in auth
+    assert auth["AccountsTable"] == read | write
+    assert auth["ses:"] == {"ses:SendEmail", "ses:SendRawEmail"}
+    ses = next(
+        s
+        for p in transformed["Resources"]["AuthFunctionRole"]["Properties"]["Policies"]
+        for s in p["PolicyDocument"]["Statement"]
+        if "ses:SendEmail" in s["Action"]
+    )
+    assert ses["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "MailSender"}
+
+
+def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
+    functions = _resources(transformed, "AWS::Lambda::Function")
+    assert set(functions) == {"SearchFunction", "CodePageFunction", "AuthFunction"}
+    for function in functions.values():
+        props = function["Properties"]
+        assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
+        assert props["MemorySize"] and props["Timeout"]
+        assert "Fn::If" in props["ReservedConcurrentExecutions"]
+    search_layers = functions["SearchFunction"]["Properties"]["Layers"]
+    assert len(search_layers) == 1
+
+
+def test_tables_are_on_demand_recoverable_and_protected(template):
+    for table in _resources(template, "AWS::DynamoDB::Table").values():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props["DeletionProtectionEnabled"] is True
+        assert table["DeletionPolicy"] == "Retain"
+    ttl = template["Resources"]["AccountsTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_the_site_bucket_is_private_and_read_only_through_cloudfront(template):
+    bucket = template["Resources"]["SiteBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]
+    allow = [s for s in statements["Statement"] if s["Effect"] == "Allow"]
+    assert [s["Principal"] for s in allow] == [{"Service": "cloudfront.amazonaws.com"}]
+    assert "AWS:SourceArn" in allow[0]["Condition"]["StringEquals"]
+    origin = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    assert origin[0]["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+
+
+def test_public_api_answers_are_cached_and_metered_ones_never(template):
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    public = {"Ref": "PublicApiCachePolicy"}
+    for pattern in ("/api/search*", "/api/suggest*", "/api/codes/*/*/summary"):
+        assert behaviours[pattern]["CachePolicyId"] == public
+        assert behaviours[pattern]["AllowedMethods"] == ["GET", "HEAD"]
+    # Everything else under /api/ (code pages, auth, me) goes through uncached, with cookies
+    assert list(behaviours)[-1] == "/api/*"
+    assert behaviours["/api/*"]["CachePolicyId"] == CACHING_DISABLED
+    policy = template["Resources"]["PublicApiCachePolicy"]["Properties"]["CachePolicyConfig"]
+    keys = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keys["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    assert keys["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert policy["MaxTTL"] <= 300
+    private = template["Resources"]["PrivateApiRequestPolicy"]["Properties"]
+    assert private["OriginRequestPolicyConfig"]["CookiesConfig"] == {"CookieBehavior": "all"}
+    assert "Origin" in private["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]
+
+
+def test_security_headers_forbid_inline_script_and_framing(template):
+    config = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    headers = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["ContentTypeOptions"]["Override"] is True
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    distribution = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    every_behaviour = [distribution["DefaultCacheBehavior"], *distribution["CacheBehaviors"]]
+    assert all(
+        b["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"} for b in every_behaviour
+    )
+
+
+def test_outputs_tell_the_operator_where_things_are(template):
+    assert {"SiteUrl", "ApiUrl", "CodesTableName", "AccountsTableName"} <= set(template["Outputs"])
+
+
+# -- the CloudFront Function -------------------------------------------------------------
+def test_the_template_inlines_the_rewrite_function_unchanged(template):
+    code = template["Resources"]["PageRewriteFunction"]["Properties"]["FunctionCode"]
+    assert code == REWRITE_JS.read_text()
+
+
+def test_the_rewrite_table_matches_the_local_server():
+    table = re.search(r"var PAGE_SHELLS = (\{.*\});", REWRITE_JS.read_text()).group(1)
+    assert json.loads(table) == PAGE_SHELLS
+
+
+@pytest.mark.parametrize(
+    ("uri", "served"),
+    [
+        ("/code/icd10cm/R00.1", "/code.html"),
+        ("/code/icd10pcs/0FT44ZZ", "/code.html"),
+        ("/", "/index.html"),
+        ("/help/", "/help/index.html"),
+        ("/styles.css", "/styles.css"),
+        ("/codes.html", "/codes.html"),
+    ],
+)
+def test_the_rewrite_function_serves_page_shells(uri, served):
+    script = (
+        REWRITE_JS.read_text()
+        + f"\nconsole.log(handler({{request: {{uri: {json.dumps(uri)}, headers: {{}}}}}}).uri);"
+    )
+    run = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == served
+
+
+# -- the handlers ------------------------------------------------------------------------
+def _handlers(template: dict) -> set[str]:
+    return {
+        r["Properties"]["Handler"]
+        for r in _resources(template, "AWS::Serverless::Function").values()
+    }
+
+
+def test_every_handler_in_the_template_is_an_importable_callable(template, tmp_path):
+    declared = _handlers(template)
+    assert declared >= PENDING_HANDLERS
+    env = {"CODEREF_CODES_TABLE": "codes", "CODEREF_INDEX_PATH": str(tmp_path / "none.db")}
+    with aws.fake_aws(env):
+        for dotted in sorted(declared - PENDING_HANDLERS):
+            module, _, name = dotted.rpartition(".")
+            assert callable(getattr(importlib.import_module(module), name)), dotted
+
+
+def test_pending_handlers_are_still_pending():
+    for dotted in PENDING_HANDLERS:
+        module = dotted.rpartition(".")[0]
+        assert importlib.util.find_spec(module) is None, f"{module} exists: drop it from PENDING"
+
+
+# -- what sam build installs --------------------------------------------------------------
+REQUIREMENTS = aws.ROOT / "functions" / "requirements.txt"
+
+
+def _requirement_lines() -> list[str]:
+    lines = REQUIREMENTS.read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_function_requirements_use_the_projects_own_ranges():
+    pyproject = (aws.ROOT / "pyproject.toml").read_text()
+    for line in _requirement_lines():
+        assert f'"{line}"' in pyproject, f"{line} differs from pyproject.toml"
+
+
+def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
+    """Import the handler in a clean interpreter and check every third-party module it loads
+    comes from functions/requirements.txt (or what those need), or from the Lambda runtime."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def closure(names: list[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = [canonicalize_name(n) for n in names]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for raw in metadata.requires(name) or []:
+                req = Requirement(raw)
+                if req.marker is None or req.marker.evaluate({"extra": ""}):
+                    todo.append(canonicalize_name(req.name))
+        return seen
+
+    shipped = closure([Requirement(line).name for line in _requirement_lines()])
+    runtime = closure(["boto3"])  # the python3.13 Lambda runtime provides boto3
+    script = (
+        "import json, sys, coderef.handlers.search\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    env = {
+        **aws.AWS_TEST_ENV,
+        "PATH": "/usr/bin:/bin",
+        "CODEREF_CODES_TABLE": "codes",
+        "CODEREF_INDEX_PATH": str(tmp_path / "none.db"),
+    }
+    run = subprocess.run(
+        [str(Path(__import__("sys").executable)), "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    loaded = json.loads(run.stdout.splitlines()[-1])
+    owners = metadata.packages_distributions()
+    stdlib = __import__("sys").stdlib_module_names
+    # Imported if present, harmless if absent: botocore falls back to its own CA bundle without
+    # certifi; _distutils_hack is setuptools' start-up hook in this virtualenv.
+    optional = {"certifi", "_distutils_hack"}
+    strays = {
+        module: owners.get(module)
+        for module in loaded
+        if module not in stdlib | optional | {"coderef", "__main__", "__mp_main__"}
+        and not module.startswith("_sysconfigdata")
+        if not {canonicalize_name(d) for d in owners.get(module, [])} & (shipped | runtime)
+    }
+    assert strays == {}
