@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from coderef.codesets.pipeline import load_release, rebuild_index
@@ -33,5 +36,41 @@ def fixture_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def client(fixture_settings: Settings) -> TestClient:
-    return TestClient(create_local_app(fixture_settings), raise_server_exceptions=False)
+def app(fixture_settings: Settings) -> FastAPI:
+    # A generous guest-meter cap: every test client below is a new visitor.
+    return create_local_app(replace(fixture_settings, guest_meters_per_address_per_day=100_000))
+
+
+_addresses = itertools.count(1)
+
+
+def new_client(app: FastAPI) -> TestClient:
+    """A fresh browser: its own cookie jar and its own client address."""
+    n = next(_addresses)
+    address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+    return TestClient(
+        app, base_url="https://testserver", raise_server_exceptions=False, client=(address, 50000)
+    )
+
+
+@pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    return new_client(app)
+
+
+_emails = itertools.count(1)
+
+
+def register(client: TestClient, password: str = "correct horse battery staple") -> str:
+    email = f"coder{next(_emails)}@example.org"
+    response = client.post("/api/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    return email
+
+
+@pytest.fixture
+def member(app: FastAPI) -> TestClient:
+    """A browser signed in to a new free account."""
+    client = new_client(app)
+    register(client)
+    return client

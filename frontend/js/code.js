@@ -194,7 +194,7 @@ function renderPage(page) {
   fill($('#metered'), out);
 }
 
-function renderWall(meter) {
+function renderWall(meter, message) {
   const registered = meter && meter.plan && meter.plan !== 'guest';
   const panel = registered
     ? h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
@@ -202,7 +202,8 @@ function renderWall(meter) {
       h('p', {}, 'The code and its title above stay free, and so does search. Codes you have already opened stay open: find them on your account page.'),
       h('p', { class: 'actions' }, h('a', { class: 'button', href: '/account' }, 'Your account'), h('a', { class: 'button secondary', href: '/' }, 'Search')))
     : h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
-      h('h2', { id: 'wall-h' }, 'You have used your free code page view'),
+      h('h2', { id: 'wall-h' }, 'Register free to read this code page'),
+      h('p', { class: 'lede' }, message || 'You have used your free code page view.'),
       h('p', {}, 'The code and its title above stay free, and so does search. A free account gives you:'),
       h('ul', {},
         h('li', {}, 'more code page views, with the official description and the plain-language explanation;'),
@@ -248,7 +249,7 @@ async function loadPage(where, summaryRequest) {
   } catch (error) {
     if (error.status === 402 && error.data && error.data.summary) {
       showHeader(error.data.summary);
-      renderWall(error.data.meter);
+      renderWall(error.data.meter, error.message);
       if (error.data.meter) showMeter(error.data.meter, { fromPage: true });
       settle('Out of code page views.');
     } else if (error.code === 'code_not_found' || error.code === 'unknown_system' || error.code === 'invalid_input') {

@@ -68,12 +68,12 @@ export function attachAutocomplete(form) {
     }, h('span', { class: 'code' }, item.code), ' ',
     h('span', {}, item.title),
     h('span', { class: 'visually-hidden' }, `, ${systemName(item.system)}`))));
-    if (results.length) {
-      open();
+    if (results.length && document.activeElement === input) {
+      open(); // only while the reader is still in the box: they may have moved on
       say(`${plural(results.length, 'suggestion')}. Use the up and down arrow keys to choose, Enter to open.`);
     } else {
       close();
-      say('No suggestions.');
+      if (!results.length) say('No suggestions.');
     }
   }
 

@@ -105,6 +105,37 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _account_service(settings: Settings):
+    from coderef.api.services import Services
+
+    return Services.local(settings).account_service
+
+
+def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.domain.accounts import user_meter_id
+
+    services_accounts = _account_service(settings).accounts
+    users = services_accounts.list_users()
+    for user in users:
+        meter = services_accounts.meter(user_meter_id(user.id))
+        left = "unlimited" if user.plan == "unlimited" else (meter.remaining if meter else 0)
+        print(f"{user.email:<40} {user.plan:<10} views left: {left:<10} since {user.created_at}")
+    print(f"{len(users)} accounts", file=sys.stderr)
+    return 0
+
+
+def cmd_user_set_plan(args: argparse.Namespace, settings: Settings) -> int:
+    user = _account_service(settings).set_plan(args.email, args.plan)
+    print(f"{user.email} is now on the {user.plan} plan")
+    return 0
+
+
+def cmd_user_grant(args: argparse.Namespace, settings: Settings) -> int:
+    meter = _account_service(settings).grant_views(args.email, args.views)
+    print(f"{args.email} now has {meter.remaining} code page views left")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coderef", description="CodeRef medical code lookup")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,6 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("code")
     code.add_argument("--json", action="store_true")
     code.set_defaults(func=cmd_code)
+
+    user = sub.add_parser("user", help="manage accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_sub.add_parser("list", help="list accounts").set_defaults(func=cmd_user_list)
+    set_plan = user_sub.add_parser("set-plan", help="change an account's plan")
+    set_plan.add_argument("email")
+    set_plan.add_argument("plan", choices=["free", "unlimited"])
+    set_plan.set_defaults(func=cmd_user_set_plan)
+    grant = user_sub.add_parser("grant", help="add code page views to an account")
+    grant.add_argument("email")
+    grant.add_argument("views", type=int)
+    grant.set_defaults(func=cmd_user_grant)
     return parser
 
 

@@ -22,6 +22,13 @@ class Settings:
     port: int = 8000
     lay_text_csv: Path | None = None
     frontend_dir: Path | None = None
+    guest_views: int = 1
+    signup_bonus_views: int = 5
+    guest_meters_per_address_per_day: int = 20
+    address_secret: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    allowed_origins: tuple[str, ...] = ()
+    trust_forwarded_for: bool = False
 
     @property
     def catalog_path(self) -> Path:
@@ -30,6 +37,18 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return self.data_dir / "search.db"
+
+    @property
+    def accounts_path(self) -> Path:
+        return self.data_dir / "accounts.db"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def secret_path(self) -> Path:
+        return self.data_dir / "address-secret.key"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -41,9 +60,35 @@ class Settings:
         return cls(
             data_dir=data_dir,
             host=env.get("CODEREF_HOST", "127.0.0.1"),
-            port=int(env.get("CODEREF_PORT", "8000")),
+            port=_int(env, "CODEREF_PORT", 8000),
             lay_text_csv=Path(lay) if lay else None,
             frontend_dir=Path(frontend)
             if frontend
             else (default_frontend if default_frontend.is_dir() else None),
+            guest_views=_int(env, "CODEREF_GUEST_VIEWS", 1),
+            signup_bonus_views=_int(env, "CODEREF_SIGNUP_BONUS_VIEWS", 5),
+            guest_meters_per_address_per_day=_int(
+                env, "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY", 20
+            ),
+            address_secret=env.get("CODEREF_ADDRESS_SECRET") or None,
+            public_url=env.get("CODEREF_PUBLIC_URL", "http://127.0.0.1:8000"),
+            allowed_origins=tuple(
+                o.strip().rstrip("/")
+                for o in env.get("CODEREF_ALLOWED_ORIGINS", "").split(",")
+                if o.strip()
+            ),
+            trust_forwarded_for=env.get("CODEREF_TRUST_FORWARDED_FOR", "") in ("1", "true"),
         )
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}")
+    return value

@@ -11,6 +11,7 @@ under test-artifacts/.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import socket
@@ -55,9 +56,11 @@ ACCOUNTS_ROUTE = "/api/auth/register"
 
 @functools.cache
 def _app_routes() -> frozenset[str]:
+    """The API paths the local app serves (from its OpenAPI document, which lists every
+    route however the routers are nested)."""
     with tempfile.TemporaryDirectory() as tmp:
         app = create_local_app(Settings.from_env({"CODEREF_DATA_DIR": tmp}))
-        return frozenset(getattr(route, "path", "") for route in app.routes)
+        return frozenset(app.openapi()["paths"])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -93,9 +96,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     settings = Settings.from_env(
         {
             "CODEREF_DATA_DIR": str(data_dir),
-            # Every test context is a new guest from 127.0.0.1; keep the per-address cap out
-            # of the way of everything but a test about it.
-            "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "100000",
+            # Each browser context stands for a visitor at its own address, named in
+            # X-Forwarded-For as a CDN in front would; the per-address limits (guest meters,
+            # registrations) then apply per visitor, as they would in real use.
+            "CODEREF_TRUST_FORWARDED_FOR": "true",
         }
     )
     app = create_local_app(settings)
@@ -161,6 +165,9 @@ class PageWatch:
             self.problems.append(f"third-party request: {request.url}")
 
 
+_visitor_addresses = (f"198.18.{n // 256 % 256}.{n % 256}" for n in itertools.count(1))
+
+
 class Browsing:
     """Opens pages in fresh contexts (each one a new visitor) and cleans up after the test."""
 
@@ -172,7 +179,11 @@ class Browsing:
 
     def context(self, viewport: dict = PHONE, **options) -> BrowserContext:
         context = self.browser.new_context(
-            viewport=viewport, base_url=self.server.url, locale="en-US", **options
+            viewport=viewport,
+            base_url=self.server.url,
+            locale="en-US",
+            extra_http_headers={"X-Forwarded-For": next(_visitor_addresses)},
+            **options,
         )
         context.on("page", self.watch.attach)
         self.contexts.append(context)

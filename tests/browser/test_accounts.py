@@ -68,7 +68,8 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     open_result(page, "tachycardia", "R00.0")
     expect(page.locator("h1")).to_have_text("R00.0 Tachycardia, unspecified")
     wall = page.locator(".wall")
-    expect(wall.get_by_role("heading")).to_have_text("You have used your free code page view")
+    expect(wall.get_by_role("heading")).to_have_text("Register free to read this code page")
+    expect(wall).to_contain_text("You have used your free code page view.")
     expect(wall).to_contain_text("the coding notes")
     expect(page.get_by_role("heading", name="Official Description")).to_have_count(0)
 
@@ -83,7 +84,7 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     settled(page)
     expect(page.locator("#notes")).to_contain_text("Rapid heart beat")
     expect(banner(page)).to_contain_text("4 code page views remaining")
-    expect(page.get_by_role("link", name="Account")).to_be_visible()
+    expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
 
     # More views: a new code costs one; the code opened as a guest came along for free
     open_result(page, "palpitations", "R00.2")

@@ -1,18 +1,35 @@
-"""One code: the public summary and the full page (metered once accounts exist)."""
+"""One code: the public summary and the metered full page."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
 
+from coderef.api.errors import error_body
 from coderef.api.schemas import ERRORS, CodeSummary
 from coderef.api.services import ServicesDep
+from coderef.api.session import (
+    GUEST_COOKIE,
+    GUEST_COOKIE_DAYS,
+    ViewerDep,
+    client_address,
+    set_cookie,
+)
+from coderef.domain.errors import ViewLimitReached
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
 
 SystemPath = Annotated[str, Path(max_length=20, description="icd10cm or icd10pcs")]
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
+
+
+def _wall_message(services: ServicesDep, registered: bool) -> str:
+    if registered:
+        return "You have used all the code page views on your account."
+    bonus = services.policy.signup_bonus_views
+    return f"You have used your free code page view. Register for free to get {bonus} more."
 
 
 @router.get("/{system}/{code}/summary", response_model=CodeSummary, responses=ERRORS)
@@ -23,6 +40,41 @@ def code_summary(
     return services.lookup.summary(system, code)
 
 
-@router.get("/{system}/{code}", responses=ERRORS)
-def code_page(services: ServicesDep, system: SystemPath, code: CodePath) -> dict:
-    return services.lookup.page(system, code)
+@router.get(
+    "/{system}/{code}",
+    responses={**ERRORS, 402: {"description": "No views left: the public summary and the meter"}},
+)
+def code_page(
+    services: ServicesDep,
+    viewer: ViewerDep,
+    request: Request,
+    system: SystemPath,
+    code: CodePath,
+) -> JSONResponse:
+    record = services.lookup.record(system, code)  # unknown codes are 404 and cost nothing
+    headers = {"Cache-Control": "private, no-store"}
+    try:
+        charge = services.view_meter.charge(
+            viewer, record.system, record.key, client_address(request, services)
+        )
+    except ViewLimitReached as wall:
+        response = JSONResponse(
+            {
+                **error_body(wall.code, _wall_message(services, viewer.is_registered)),
+                "summary": services.lookup.summary_of(record),
+                "meter": wall.details["meter"].to_public(),
+            },
+            status_code=402,
+            headers=headers,
+        )
+        if wall.details.get("new_guest_token"):
+            set_cookie(
+                response, request, GUEST_COOKIE, wall.details["new_guest_token"], GUEST_COOKIE_DAYS
+            )
+        return response
+    page = services.lookup.page_of(record, registered=viewer.is_registered)
+    page["meter"] = charge.meter.to_public(charged=charge.charged)
+    response = JSONResponse(page, headers=headers)
+    if charge.new_guest_token:
+        set_cookie(response, request, GUEST_COOKIE, charge.new_guest_token, GUEST_COOKIE_DAYS)
+    return response

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from coderef.domain.errors import CodeRefError
+from coderef.domain.errors import CodeRefError, TooManyRequests
 
 log = logging.getLogger("coderef.api")
 
@@ -31,8 +31,14 @@ def error_body(code: str, message: str, **extra: object) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CodeRefError)
     async def domain_error(request: Request, exc: CodeRefError) -> JSONResponse:
-        headers = {"Retry-After": "5"} if exc.status == 503 else None
-        extra = {k: v for k, v in exc.details.items() if k in ("suggestions", "field")}
+        headers = None
+        if exc.status == 503:
+            headers = {"Retry-After": "5"}
+        elif isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
+        extra = {
+            k: v for k, v in exc.details.items() if k in ("suggestions", "field", "retry_after")
+        }
         return JSONResponse(
             error_body(exc.code, exc.message, **extra), status_code=exc.status, headers=headers
         )

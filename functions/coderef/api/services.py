@@ -8,16 +8,23 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from coderef.domain.account_service import AccountService
+from coderef.domain.accounts import MeterPolicy
 from coderef.domain.lookup import CodeLookup
+from coderef.domain.metering import ViewMeter
 from coderef.search.engine import SearchIndex
+from coderef.security import AddressHasher, PasswordHasher, load_or_create_secret
 from coderef.settings import Settings
-from coderef.store.sqlite_catalog import SqliteCatalog
+from coderef.store.outbox_mailer import OutboxMailer
+from coderef.store.ports import Accounts, CodeCatalog, Mailer
 
 
 @dataclass
 class Services:
     settings: Settings
-    catalog: SqliteCatalog
+    catalog: CodeCatalog
+    accounts: Accounts | None = None
+    mailer: Mailer | None = None
 
     @cached_property
     def index(self) -> SearchIndex:
@@ -26,6 +33,31 @@ class Services:
     @cached_property
     def lookup(self) -> CodeLookup:
         return CodeLookup(self.catalog, self.code_suggestions)
+
+    @cached_property
+    def policy(self) -> MeterPolicy:
+        return MeterPolicy(
+            guest_views=self.settings.guest_views,
+            signup_bonus_views=self.settings.signup_bonus_views,
+            guest_meters_per_address_per_day=self.settings.guest_meters_per_address_per_day,
+        )
+
+    @cached_property
+    def account_service(self) -> AccountService:
+        assert self.accounts is not None and self.mailer is not None
+        return AccountService(
+            self.accounts, PasswordHasher(), self.mailer, self.policy, self.settings.public_url
+        )
+
+    @cached_property
+    def view_meter(self) -> ViewMeter:
+        assert self.accounts is not None
+        return ViewMeter(self.accounts, self.policy)
+
+    @cached_property
+    def address_key(self) -> AddressHasher:
+        secret = load_or_create_secret(self.settings.address_secret, self.settings.secret_path)
+        return AddressHasher(secret)
 
     def code_suggestions(self, system: str, text: str) -> list[dict[str, Any]]:
         try:
@@ -36,7 +68,15 @@ class Services:
 
     @classmethod
     def local(cls, settings: Settings) -> Services:
-        return cls(settings=settings, catalog=SqliteCatalog(settings.catalog_path))
+        from coderef.store.sqlite_accounts import SqliteAccounts
+        from coderef.store.sqlite_catalog import SqliteCatalog
+
+        return cls(
+            settings=settings,
+            catalog=SqliteCatalog(settings.catalog_path),
+            accounts=SqliteAccounts(settings.accounts_path),
+            mailer=OutboxMailer(settings.outbox_dir),
+        )
 
 
 def get_services(request: Request) -> Services:

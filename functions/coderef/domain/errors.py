@@ -46,3 +46,51 @@ class SourceError(CodeRefError):
         self.path = path
         self.where = where
         self.problem = problem
+
+
+class ViewLimitReached(CodeRefError):
+    """The meter has no views left for a code it has not unlocked."""
+
+    code = "view_limit_reached"
+    status = 402
+
+
+class EmailTaken(CodeRefError):
+    code = "email_taken"
+    status = 409
+
+
+class WeakPassword(CodeRefError):
+    code = "weak_password"
+    status = 400
+
+
+class InvalidCredentials(CodeRefError):
+    code = "invalid_credentials"
+    status = 401
+
+
+class InvalidToken(CodeRefError):
+    code = "invalid_token"
+    status = 400
+
+
+class TooManyRequests(CodeRefError):
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = max(1, int(retry_after))
+        if code:
+            self.code = code
+
+
+class ForbiddenOrigin(CodeRefError):
+    code = "forbidden_origin"
+    status = 403
+
+
+class NotSignedIn(CodeRefError):
+    code = "not_signed_in"
+    status = 401

@@ -13,6 +13,11 @@ from coderef.store.ports import CodeCatalog
 
 Suggester = Callable[[str, str], list[dict[str, Any]]]
 
+# Sections a guest never receives: the coding notes, the 7th-character table, and the codes
+# around this one. The official descriptor and the plain-language text stay open.
+REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "children", "related")
+LOCKED = {"locked": True, "reason": "register"}
+
 
 def _no_suggestions(system: str, text: str) -> list[dict[str, Any]]:
     return []
@@ -57,8 +62,31 @@ class CodeLookup:
         }
 
     def page(self, system_raw: str, code_raw: str) -> dict[str, Any]:
-        record = self.record(system_raw, code_raw)
+        """The whole page, every section open (the CLI and internal callers)."""
+        return self.page_of(self.record(system_raw, code_raw), registered=True)
+
+    def page_of(self, record: CodeRecord, registered: bool) -> dict[str, Any]:
+        """The full page. Sections for registered accounts are not even assembled for a
+        guest: they are replaced by a lock marker, so nothing locked leaves the server."""
         page = self.summary_of(record)
+        page["description"] = record.description
+        page["plain_language"] = {
+            "text": record.plain_language,
+            "source": record.plain_language_source,
+        }
+        page["axes"] = [
+            {
+                "position": a.position,
+                "name": a.name,
+                "value": a.value,
+                "label": a.label,
+                "definition": a.definition,
+            }
+            for a in record.axes
+        ]
+        if not registered:
+            page.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})
+            return page
         children = self.catalog.get_many(record.system, record.children)
         related_keys = [
             key
@@ -70,41 +98,20 @@ class CodeLookup:
         related = (
             self.catalog.get_many(record.system, related_keys) if record.system == "icd10cm" else {}
         )
-        page.update(
-            {
-                "description": record.description,
-                "plain_language": {
-                    "text": record.plain_language,
-                    "source": record.plain_language_source,
-                },
-                "notes": [
-                    {"kind": kind, "label": NOTE_LABELS[kind], "items": record.notes[kind]}
-                    for kind in NOTE_KINDS
-                    if record.notes.get(kind)
-                ],
-                "inherited_notes": [
-                    {**n, "label": NOTE_LABELS[n["kind"]]} for n in record.inherited_notes
-                ],
-                "seventh_characters": [
-                    {"char": s.char, "meaning": s.meaning, "code": s.code}
-                    for s in record.seventh_characters
-                ],
-                "axes": [
-                    {
-                        "position": a.position,
-                        "name": a.name,
-                        "value": a.value,
-                        "label": a.label,
-                        "definition": a.definition,
-                    }
-                    for a in record.axes
-                ],
-                "children": [_brief(children[k]) for k in record.children if k in children],
-                "related": [
-                    _brief(related[k]) for k in dict.fromkeys(related_keys) if k in related
-                ],
-            }
-        )
+        page["notes"] = [
+            {"kind": kind, "label": NOTE_LABELS[kind], "items": record.notes[kind]}
+            for kind in NOTE_KINDS
+            if record.notes.get(kind)
+        ]
+        page["inherited_notes"] = [
+            {**n, "label": NOTE_LABELS[n["kind"]]} for n in record.inherited_notes
+        ]
+        page["seventh_characters"] = [
+            {"char": s.char, "meaning": s.meaning, "code": s.code}
+            for s in record.seventh_characters
+        ]
+        page["children"] = [_brief(children[k]) for k in record.children if k in children]
+        page["related"] = [_brief(related[k]) for k in dict.fromkeys(related_keys) if k in related]
         return page
 
 

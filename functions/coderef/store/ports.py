@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from coderef.domain.accounts import Meter, Unlocked, User
 from coderef.domain.records import CodeRecord, Release
 
 Progress = Callable[[int, int], None]
@@ -29,3 +30,69 @@ class CatalogLoader(Protocol):
         self, release: Release, records: list[CodeRecord], progress: Progress | None = None
     ) -> None:
         """Write a whole release and make it live; on any failure the previous one stays live."""
+
+
+class Accounts(Protocol):
+    """Users, sessions, meters, unlocked codes, reset tokens and rate-limit windows.
+
+    Every method that decides something (a charge, a unique email, a single-use token) does it
+    with one conditional write, so concurrent callers can never both win.
+    """
+
+    # users
+    def create_user(
+        self, user: User, password_hash: str, meter_remaining: int, carry_from: str | None
+    ) -> None:
+        """Create the user, its email lookup and its meter in one step; copy the unlocked codes
+        of the meter `carry_from` (a guest) and close it. EmailTaken if the email exists."""
+
+    def user_by_id(self, user_id: str) -> User | None: ...
+
+    def user_by_email(self, email: str) -> tuple[User, str] | None:
+        """The user and its password hash."""
+
+    def list_users(self) -> list[User]: ...
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+
+    def set_plan(self, user_id: str, plan: str) -> None: ...
+
+    def grant_views(self, meter_id: str, views: int) -> Meter: ...
+
+    # sessions (stored by token hash only)
+    def create_session(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
+
+    def session_user(self, token_hash: str, now: int) -> str | None: ...
+
+    def delete_session(self, token_hash: str) -> None: ...
+
+    def delete_user_sessions(self, user_id: str) -> None: ...
+
+    # meters
+    def create_meter(self, meter_id: str, remaining: int, plan: str) -> Meter: ...
+
+    def meter(self, meter_id: str) -> Meter | None: ...
+
+    def charge_view(self, meter_id: str, system: str, key: str, now: str) -> tuple[Meter, bool]:
+        """Unlock a code for a meter: free if already unlocked, else one view if any is left
+        (ViewLimitReached if none). Returns the meter after, and whether a view was charged."""
+
+    def unlocked(self, meter_id: str) -> list[Unlocked]: ...
+
+    # password reset tokens (stored by hash only)
+    def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
+
+    def consume_reset_token(self, token_hash: str, now: int) -> str | None:
+        """Mark a token used and return its user, only if it is unused and unexpired."""
+
+    # fixed-window counters for rate limits
+    def count_window(self, key: str) -> int: ...
+
+    def hit_window(self, key: str, expires_at: int) -> int:
+        """Add one to a window's counter and return the new count."""
+
+    def clear_window(self, key: str) -> None: ...
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None: ...

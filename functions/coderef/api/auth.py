@@ -1,0 +1,90 @@
+"""Accounts: register, log in, log out, password reset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from coderef.api.services import ServicesDep
+from coderef.api.session import (
+    GUEST_COOKIE,
+    SESSION_COOKIE,
+    SameOrigin,
+    ViewerDep,
+    clear_cookie,
+    client_address,
+    set_cookie,
+)
+from coderef.domain.account_service import SignedIn
+
+router = APIRouter(prefix="/api/auth", tags=["auth"], dependencies=[SameOrigin])
+
+
+class Credentials(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(max_length=320)
+
+
+class ResetConfirm(BaseModel):
+    token: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
+
+
+def _signed_in(request: Request, result: SignedIn, status: int) -> JSONResponse:
+    response = JSONResponse(
+        {"user": result.user.to_public(), "meter": result.meter.to_public()}, status_code=status
+    )
+    set_cookie(
+        response,
+        request,
+        SESSION_COOKIE,
+        result.session_token,
+        request.app.state.services.policy.session_days,
+    )
+    clear_cookie(response, request, GUEST_COOKIE)
+    return response
+
+
+@router.post("/register", status_code=201)
+def register(
+    body: Credentials, request: Request, services: ServicesDep, viewer: ViewerDep
+) -> JSONResponse:
+    guest_meter = None if viewer.user else services.view_meter.current(viewer)
+    result = services.account_service.register(
+        body.email, body.password, guest_meter, client_address(request, services)
+    )
+    return _signed_in(request, result, 201)
+
+
+@router.post("/login")
+def login(body: Credentials, request: Request, services: ServicesDep) -> JSONResponse:
+    # A fresh token at every login: a session id planted before login is never reused.
+    result = services.account_service.login(
+        body.email, body.password, client_address(request, services)
+    )
+    return _signed_in(request, result, 200)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, services: ServicesDep) -> Response:
+    services.account_service.logout(request.cookies.get(SESSION_COOKIE))
+    response = Response(status_code=204)
+    clear_cookie(response, request, SESSION_COOKIE)
+    return response
+
+
+@router.post("/password-reset", status_code=202)
+def password_reset(body: ResetRequest, request: Request, services: ServicesDep) -> dict:
+    services.account_service.request_password_reset(body.email, client_address(request, services))
+    return {"status": "accepted"}
+
+
+@router.post("/password-reset/confirm")
+def password_reset_confirm(body: ResetConfirm, services: ServicesDep) -> dict:
+    services.account_service.confirm_password_reset(body.token, body.password)
+    return {"status": "password_changed"}

@@ -1,0 +1,34 @@
+"""Who am I: the signed-in user (or null), the meter, and the codes it has unlocked."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from coderef.api.services import ServicesDep
+from coderef.api.session import ViewerDep
+from coderef.domain.codes import display_code
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+@router.get("/me")
+def me(services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
+    response.headers["Cache-Control"] = "private, no-store"
+    meter = services.view_meter.preview(viewer)
+    unlocked = services.accounts.unlocked(meter.id) if meter.id else []
+    titles: dict[tuple[str, str], str] = {}
+    for system in {u.system for u in unlocked}:
+        records = services.catalog.get_many(system, [u.key for u in unlocked if u.system == system])
+        titles.update({(system, k): r.title for k, r in records.items()})
+    return {
+        "user": viewer.user.to_public() if viewer.user else None,
+        "meter": meter.to_public(),
+        "unlocked": [
+            {
+                "system": u.system,
+                "code": display_code(u.system, u.key),
+                "title": titles.get((u.system, u.key), ""),
+            }
+            for u in unlocked
+        ],
+    }

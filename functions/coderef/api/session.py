@@ -1,0 +1,70 @@
+"""HTTP side of identity: cookies, the viewer behind a request, its address, its origin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+
+from coderef.api.services import Services, ServicesDep
+from coderef.domain.errors import ForbiddenOrigin
+from coderef.domain.metering import Viewer
+
+SESSION_COOKIE = "coderef_session"
+GUEST_COOKIE = "coderef_guest"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+GUEST_COOKIE_DAYS = 365
+
+
+def _secure(request: Request) -> bool:
+    """Secure cookies everywhere except plain http on a loopback address (local `make run`)."""
+    return not (request.url.scheme == "http" and (request.url.hostname or "") in _LOOPBACK)
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, days: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=days * 86400,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+
+
+def clear_cookie(response: Response, request: Request, name: str) -> None:
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=_secure(request))
+
+
+def client_address(request: Request, services: Services) -> str:
+    """The caller's address as a keyed hash (the raw address is never stored)."""
+    address = request.client.host if request.client else "unknown"
+    if services.settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            address = forwarded.split(",")[0].strip() or address
+    return services.address_key(address)
+
+
+def current_viewer(request: Request, services: ServicesDep) -> Viewer:
+    user = services.account_service.user_for_session(request.cookies.get(SESSION_COOKIE))
+    if user:
+        return Viewer(user=user)
+    return Viewer(guest_token=request.cookies.get(GUEST_COOKIE) or None)
+
+
+def require_same_origin(request: Request, services: ServicesDep) -> None:
+    """State-changing requests from another site's page are refused (CSRF defence in depth,
+    beside SameSite=Lax cookies). Requests without Origin come from non-browser clients."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    allowed = {own, services.settings.public_url.rstrip("/"), *services.settings.allowed_origins}
+    if origin.rstrip("/") not in allowed:
+        raise ForbiddenOrigin("This request came from another site and was refused.")
+
+
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+SameOrigin = Depends(require_same_origin)

@@ -1,0 +1,24 @@
+"""Local mail: each message is written to the outbox folder and shown on the console."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+log = logging.getLogger("coderef.mail")
+
+
+class OutboxMailer:
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.txt"
+        text = f"To: {to}\nSubject: {subject}\n\n{body}"
+        tmp = self.folder / (name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(self.folder / name)
+        log.warning("mail to %s written to %s\n%s", to, self.folder / name, text)

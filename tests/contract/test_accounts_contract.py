@@ -1,0 +1,103 @@
+"""The Accounts contract. It runs against every adapter (SQLite now; DynamoDB joins later)."""
+
+import pytest
+
+from coderef.domain.accounts import User
+from coderef.domain.errors import EmailTaken, ViewLimitReached
+from coderef.store.sqlite_accounts import SqliteAccounts
+
+
+@pytest.fixture(params=["sqlite"])
+def accounts(request, tmp_path):
+    if request.param == "sqlite":
+        return SqliteAccounts(tmp_path / "accounts.db")
+    raise NotImplementedError(request.param)
+
+
+def _user(n=1, email=None):
+    return User(
+        id=f"user{n}",
+        email=email or f"u{n}@example.org",
+        plan="free",
+        created_at="2026-11-27T00:00:00+00:00",
+    )
+
+
+def test_a_user_is_created_with_its_meter_and_found_by_email(accounts):
+    accounts.create_user(_user(), "hash-1", meter_remaining=6, carry_from=None)
+    user, password_hash = accounts.user_by_email("u1@example.org")
+    assert user.id == "user1" and password_hash == "hash-1"
+    assert accounts.user_by_id("user1").email == "u1@example.org"
+    assert accounts.meter("u:user1").remaining == 6
+    assert [u.email for u in accounts.list_users()] == ["u1@example.org"]
+
+
+def test_a_second_user_with_the_same_email_is_refused_and_nothing_is_written(accounts):
+    accounts.create_user(_user(1), "h", 6, None)
+    with pytest.raises(EmailTaken):
+        accounts.create_user(_user(2, email="u1@example.org"), "h", 6, None)
+    assert accounts.user_by_id("user2") is None
+    assert accounts.meter("u:user2") is None
+
+
+def test_registration_carries_a_guests_unlocked_codes_and_closes_its_meter(accounts):
+    accounts.create_meter("g:abc", 1, "guest")
+    accounts.charge_view("g:abc", "icd10cm", "R001", "2026-11-27T00:00:00")
+    accounts.create_user(_user(), "h", 5, carry_from="g:abc")
+    assert [(u.system, u.key) for u in accounts.unlocked("u:user1")] == [("icd10cm", "R001")]
+    assert accounts.meter("g:abc") is None
+
+
+def test_charging_costs_one_view_once_per_code_and_never_below_zero(accounts):
+    accounts.create_meter("g:m", 2, "guest")
+    meter, charged = accounts.charge_view("g:m", "icd10cm", "A", "t1")
+    assert (meter.remaining, charged) == (1, True)
+    meter, charged = accounts.charge_view("g:m", "icd10cm", "A", "t2")
+    assert (meter.remaining, charged) == (1, False)
+    accounts.charge_view("g:m", "icd10cm", "B", "t3")
+    with pytest.raises(ViewLimitReached):
+        accounts.charge_view("g:m", "icd10cm", "C", "t4")
+    assert accounts.meter("g:m").remaining == 0
+    assert sorted(u.key for u in accounts.unlocked("g:m")) == ["A", "B"]
+
+
+def test_an_unlimited_meter_records_codes_without_paying(accounts):
+    accounts.create_user(_user(), "h", 0, None)
+    accounts.set_plan("user1", "unlimited")
+    meter, charged = accounts.charge_view("u:user1", "icd10cm", "A", "t")
+    assert meter.plan == "unlimited" and charged is False
+    assert accounts.user_by_id("user1").plan == "unlimited"
+
+
+def test_sessions_expire_and_can_be_revoked(accounts):
+    accounts.create_user(_user(), "h", 6, None)
+    accounts.create_session("s1", "user1", expires_at=100)
+    accounts.create_session("s2", "user1", expires_at=100)
+    assert accounts.session_user("s1", now=50) == "user1"
+    assert accounts.session_user("s1", now=100) is None
+    accounts.delete_session("s1")
+    assert accounts.session_user("s1", now=50) is None
+    accounts.delete_user_sessions("user1")
+    assert accounts.session_user("s2", now=50) is None
+
+
+def test_reset_tokens_work_once_and_not_after_expiry(accounts):
+    accounts.create_reset_token("t1", "user1", expires_at=100)
+    assert accounts.consume_reset_token("t1", now=50) == "user1"
+    assert accounts.consume_reset_token("t1", now=50) is None
+    accounts.create_reset_token("t2", "user1", expires_at=100)
+    assert accounts.consume_reset_token("t2", now=100) is None
+
+
+def test_rate_windows_count_and_clear(accounts):
+    assert accounts.count_window("w") == 0
+    assert [accounts.hit_window("w", 10**10) for _ in range(3)] == [1, 2, 3]
+    assert accounts.count_window("w") == 3
+    accounts.clear_window("w")
+    assert accounts.count_window("w") == 0
+
+
+def test_granting_views_adds_to_the_meter(accounts):
+    accounts.create_user(_user(), "h", 1, None)
+    assert accounts.grant_views("u:user1", 4).remaining == 5
+    assert accounts.grant_views("u:user1", -10).remaining == 0
