@@ -14,12 +14,12 @@ export class ApiError extends Error {
 export const NETWORK_MESSAGE =
   'CodeRef could not be reached, even after trying again. Check your connection, then try once more.';
 
+// Used only when the API's own message is missing (a proxy's error page, say).
 const MESSAGES = {
   too_many_requests: 'Too many requests from this browser.',
   too_many_attempts: 'Too many attempts to log in.',
   service_unavailable: 'CodeRef is busy or being updated right now.',
   internal_error: 'Something went wrong on our side.',
-  forbidden_origin: 'That request came from another site, so it was refused.',
 };
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
@@ -35,17 +35,17 @@ export function waitWords(seconds) {
 }
 
 function messageFor(status, code, body, retryAfter) {
-  const known = MESSAGES[code];
-  if (known) {
-    return retryAfter != null && (status === 429 || status === 503)
-      ? `${known} Please try again ${waitWords(retryAfter)}.`
-      : `${known} Please try again.`;
-  }
   const serverSays = body && body.error && typeof body.error.message === 'string' && body.error.message;
-  if (serverSays) return serverSays;
-  if (status >= 500) return `CodeRef had a problem answering (error ${status}). Please try again in a moment.`;
-  if (status === 404) return 'That was not found.';
-  return `The request was refused (error ${status}).`;
+  let message = serverSays || MESSAGES[code];
+  if (!message) {
+    if (status >= 500) message = `CodeRef had a problem answering (error ${status}).`;
+    else if (status === 404) message = 'That was not found.';
+    else message = `The request was refused (error ${status}).`;
+  }
+  if ((status === 429 || status >= 500) && !/again/i.test(message)) {
+    message += ` Please try again ${retryAfter != null ? waitWords(retryAfter) : 'in a moment'}.`;
+  }
+  return message;
 }
 
 async function readBody(response) {
