@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Test-only JavaScript (axe-core for the browser tests); the site itself needs no npm.
+NODE_DEPS := node_modules/.package-lock.json
 
 .PHONY: run test lint format bench import clean
 
@@ -16,7 +18,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## set up, import bundled data on first run, serve http://127.0.0.1:8000
 	$(BIN)/coderef serve
 
-test: $(STAMP)  ## lint, then the whole test suite
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: $(STAMP) $(NODE_DEPS)  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -38,4 +43,4 @@ bench: $(STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules test-artifacts

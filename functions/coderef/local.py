@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from coderef.api.app import create_app
 from coderef.api.services import Services
@@ -14,4 +15,6 @@ def create_local_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = create_app(Services.local(settings))
     mount_frontend(app, settings.frontend_dir)
+    # CloudFront compresses on AWS; the local server does the same, so sizes match.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
     return app

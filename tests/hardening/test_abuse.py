@@ -119,9 +119,17 @@ async def _raw_get(app, raw_path: str) -> tuple[int, bytes]:
         "server": ("testserver", 443),
     }
     sent: list[dict] = []
+    requested = False
+    done = asyncio.Event()
 
     async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        # The request once; after that, like a real client, nothing until it disconnects.
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await done.wait()
+        return {"type": "http.disconnect"}
 
     async def send(message):
         sent.append(message)

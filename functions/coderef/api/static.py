@@ -1,7 +1,9 @@
 """Local only: serve frontend/ from the same origin as the API, as CloudFront does on AWS.
 
-Pretty URLs (/code/icd10cm/R00.1) get the code page shell; unknown paths get the not-found
-page with a 404. Files are only ever served from inside the frontend folder.
+Pretty URLs (/code/icd10cm/R00.1) get the code page shell, and page names without their
+extension (/login, /reset-password) get their .html file; unknown paths get the not-found
+page with a 404. Files are only ever served from inside the frontend folder. Every page and
+asset carries the security headers below (on AWS, CloudFront's response headers policy).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from coderef.api.errors import error_body
 
 # Pretty URL prefix -> page shell; the CloudFront Function in infra/ applies the same table.
 PAGE_SHELLS = {"/code/": "code.html"}
+
+# Security headers (CSP and the rest) come from api/middleware.py, on every response.
 
 _FALLBACK_HOME = """<!doctype html><html lang="en"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>CodeRef</title>
@@ -58,12 +62,22 @@ def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> None:
         for prefix, shell in PAGE_SHELLS.items():
             if url_path.startswith(prefix) and (root / shell).is_file():
                 return FileResponse(root / shell)
-        candidate = (root / path).resolve()
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        if candidate.is_relative_to(root) and candidate.is_file():
-            return FileResponse(candidate)
+        file = _frontend_file(root, path)
+        if file is not None:
+            return FileResponse(file)
         not_found = root / "404.html"
         if not_found.is_file():
             return FileResponse(not_found, status_code=404)
         return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
+
+
+def _frontend_file(root: Path, path: str) -> Path | None:
+    """The file a path names inside root: itself, its folder's index.html, or path + .html."""
+    candidate = (root / path).resolve()
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    elif not candidate.is_file() and path and not path.endswith("/"):
+        candidate = candidate.with_name(candidate.name + ".html")
+    if candidate.is_relative_to(root) and candidate.is_file():
+        return candidate
+    return None

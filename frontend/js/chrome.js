@@ -1,0 +1,95 @@
+// What every page shares: the account links in the header, the meter banner, log out, and
+// autocomplete on every search box.
+import { api } from './api.js';
+import { attachAutocomplete } from './combobox.js';
+import { $, fill, h, plural } from './dom.js';
+
+let pageMeterShown = false;
+
+function meterMessage(meter) {
+  if (meter.plan === 'unlimited' || meter.remaining == null) return ['Unlimited code page views.'];
+  const left = `${plural(meter.remaining, 'code page view')} remaining.`;
+  const charged = meter.charged ? ' This page used one.' : '';
+  if (meter.plan === 'guest') {
+    return [left, charged, ' ', h('a', { href: registerHref() }, 'Register free'),
+      ' for more views, plus coding notes, 7th characters and related codes.'];
+  }
+  return [left, charged];
+}
+
+export function registerHref(page = '/register') {
+  const here = location.pathname + location.search;
+  const onAuthPage = /^\/(register|login|forgot-password|reset-password)/.test(location.pathname);
+  return onAuthPage || here === '/' ? page : `${page}?next=${encodeURIComponent(here)}`;
+}
+
+// A code page's own response carries the meter after its charge; it wins over /api/me's.
+export function showMeter(meter, { fromPage = false } = {}) {
+  const banner = $('#meter');
+  if (!banner || !meter || typeof meter !== 'object') return;
+  if (pageMeterShown && !fromPage) return;
+  pageMeterShown = pageMeterShown || fromPage;
+  const plenty = meter.plan === 'unlimited' || meter.remaining == null || meter.remaining > 1;
+  banner.classList.toggle('plenty', plenty);
+  fill(banner, h('p', { class: 'wrap' }, meterMessage(meter)));
+  banner.hidden = false;
+}
+
+export async function logOut() {
+  await api('/api/auth/logout', { method: 'POST' });
+  location.assign('/');
+}
+
+function showNotice(message) {
+  const main = $('main');
+  const notice = h('div', { class: 'notice error', role: 'alert' }, h('p', {}, message));
+  main.prepend(notice);
+}
+
+export function logOutButton() {
+  const button = h('button', { type: 'button' }, 'Log out');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await logOut();
+    } catch (error) {
+      button.disabled = false;
+      showNotice(`You are still logged in. ${error.message}`);
+    }
+  });
+  return button;
+}
+
+function renderNav(user) {
+  const nav = $('#account-nav');
+  if (!nav) return;
+  if (user) {
+    fill(nav, h('li', {}, h('a', { href: '/account' }, 'Account')), h('li', {}, logOutButton()));
+  } else {
+    fill(nav,
+      h('li', {}, h('a', { href: registerHref('/login') }, 'Log in')),
+      h('li', {}, h('a', { href: registerHref('/register') }, 'Register')));
+  }
+}
+
+// Resolves to /api/me's body, or null when the account service cannot answer. The public pages
+// work without it, so its failure only hides the banner.
+let meRequest = null;
+
+// /api/me, asked once per page however many parts of the page want it.
+export function loadMe() {
+  meRequest = meRequest || api('/api/me');
+  return meRequest;
+}
+
+export async function initChrome() {
+  for (const form of document.querySelectorAll('form[role="search"]')) attachAutocomplete(form);
+  try {
+    const me = await loadMe();
+    renderNav(me.user);
+    showMeter(me.meter);
+    return me;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,280 @@
+// The code page: /code/{system}/{code}. The public summary renders at once; the metered page
+// then fills in the sections (or, for guests, says which are locked; or, out of views, the wall).
+import { api } from './api.js';
+import { initChrome, registerHref, showMeter } from './chrome.js';
+import { $, badges, codeHref, codeLink, fill, h, kindLabel, settle } from './dom.js';
+
+const LOCKED_NAMES = {
+  notes: 'Coding notes: inclusion terms, excludes, code first, use additional code',
+  seventh_characters: 'The 7th-character table',
+  children: 'Child codes',
+  related: 'Related codes named in the notes',
+};
+
+const isLocked = (value) => Boolean(value && typeof value === 'object' && !Array.isArray(value) && value.locked);
+const list = (value) => (Array.isArray(value) ? value : []);
+
+function parsePath() {
+  const match = location.pathname.match(/^\/code\/([^/]+)\/([^/]+)\/?$/);
+  if (!match) return null;
+  try {
+    return { system: decodeURIComponent(match[1]), code: decodeURIComponent(match[2]) };
+  } catch {
+    return null;
+  }
+}
+
+// ---- the public part: breadcrumb, heading, title and description, JSON-LD, source ----
+
+let headerShown = false;
+
+function setMeta(name, content) {
+  let meta = document.querySelector(`meta[name="${name}"]`);
+  if (!meta) {
+    meta = h('meta', { name });
+    document.head.append(meta);
+  }
+  meta.setAttribute('content', content);
+}
+
+function describe(summary) {
+  const parent = summary.ancestors[summary.ancestors.length - 1];
+  const status = summary.kind === 'code' || summary.kind === 'category' || summary.kind === 'subcategory'
+    ? (summary.billable ? ' Billable.' : ' Not billable on its own.')
+    : '';
+  const within = parent ? ` Within ${parent.code} ${parent.title}.` : '';
+  return `${summary.system_name} ${kindLabel(summary.kind).toLowerCase()} ${summary.code}: ${summary.title}.${status}${within}`;
+}
+
+function jsonLd(summary, canonical) {
+  const script = h('script', { type: 'application/ld+json' });
+  script.textContent = JSON.stringify({
+    '@context': 'https://schema.org',
+    '@type': 'WebPage',
+    name: `${summary.code} ${summary.title}`,
+    description: describe(summary),
+    url: canonical,
+    isAccessibleForFree: false,
+    about: {
+      '@type': 'MedicalCode',
+      codeValue: summary.code,
+      codingSystem: summary.system_name,
+      name: summary.title,
+    },
+    hasPart: [{ '@type': 'WebPageElement', isAccessibleForFree: false, cssSelector: '.paywalled' }],
+  });
+  document.head.append(script);
+}
+
+function showHeader(summary) {
+  if (headerShown) return;
+  headerShown = true;
+  const { system } = summary;
+  const canonical = `${location.origin}${codeHref(system, summary.code)}`;
+  if (location.pathname !== codeHref(system, summary.code)) {
+    history.replaceState(null, '', codeHref(system, summary.code));
+  }
+  document.title = `${summary.code} ${summary.title} · ${summary.system_name} · CodeRef`;
+  setMeta('description', describe(summary));
+  document.head.append(h('link', { rel: 'canonical', href: canonical }));
+  jsonLd(summary, canonical);
+
+  fill($('#crumbs'),
+    h('li', {}, h('a', { href: '/' }, 'Home')),
+    summary.ancestors.map((a) => h('li', {},
+      h('a', { href: codeHref(system, a.code), title: a.title }, a.kind === 'chapter' ? `Chapter ${a.code}` : a.code,
+        h('span', { class: 'visually-hidden' }, ` ${a.title}`)))),
+    h('li', {}, h('span', { 'aria-current': 'page' }, summary.code)));
+  fill($('#code-system'), `${summary.system_name} · ${kindLabel(summary.kind)}`);
+  fill($('#code-heading'), h('span', { class: 'code' }, summary.code), ' ', summary.title);
+  fill($('#code-badges'), badges(summary));
+  const release = summary.release || {};
+  fill($('#code-source'),
+    h('p', {}, h('strong', {}, 'Source: '), release.source || summary.system_name),
+    h('p', {}, h('strong', {}, 'Release: '), release.name || release.id,
+      release.effective_from ? `, in effect from ${release.effective_from}` : '',
+      release.effective_to ? ` to ${release.effective_to}` : '', '.'));
+}
+
+// ---- the metered part ----
+
+// Codes in a note are named in parentheses: "(P29.12)", "(I47-I49)", "(E10.-)". Each becomes a
+// link to its page; words outside parentheses (vitamin B12) are left alone.
+const CODE_IN_NOTE = /\b([A-Z][0-9][0-9A-Z])(?:\.([0-9A-Z]{1,4}))?(?:\.?-)?(?=[\s,;)\]-]|$)/g;
+
+function linkCodes(system, text) {
+  if (system !== 'icd10cm') return [text];
+  const parts = [];
+  let last = 0;
+  for (const group of text.matchAll(/\(([^()]*)\)/g)) {
+    const start = group.index + 1;
+    for (const m of group[1].matchAll(CODE_IN_NOTE)) {
+      const at = start + m.index;
+      parts.push(text.slice(last, at));
+      const code = m[1] + (m[2] ? `.${m[2]}` : '');
+      parts.push(h('a', { href: codeHref(system, code) }, m[0]));
+      last = at + m[0].length;
+    }
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
+function section(id, title, ...children) {
+  return h('section', { class: 'block', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), children);
+}
+
+function noteGroup(system, note, from) {
+  return [
+    h('h3', {}, note.label, from ? h('span', { class: 'from prose' }, ' from ', h('a', { href: codeHref(system, from) }, from)) : null),
+    h('ul', { class: 'prose' }, list(note.items).map((item) => h('li', {}, linkCodes(system, item)))),
+  ];
+}
+
+function lockedPanel(names) {
+  return h('section', { class: 'locked', id: 'locked', 'aria-labelledby': 'locked-h' },
+    h('h2', { id: 'locked-h' }, 'For registered users'),
+    h('ul', {}, names.map((n) => h('li', {}, n))),
+    h('p', {}, h('strong', {}, 'Register to view content.'), ' A free account shows these sections on every code page you open.'),
+    h('p', { class: 'actions' },
+      h('a', { class: 'button', href: registerHref('/register') }, 'Register'),
+      h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')));
+}
+
+function renderPage(page) {
+  const { system } = page;
+  const out = [];
+  out.push(section('official', 'Official Description', h('p', {}, page.description || page.title)));
+  const plain = page.plain_language || {};
+  if (plain.text) {
+    out.push(section('plain', 'Plain-language description', h('p', {}, plain.text),
+      plain.source ? h('p', { class: 'fine' }, `Source: ${plain.source}.`) : null));
+  }
+  const locked = [];
+  if (isLocked(page.notes) || isLocked(page.inherited_notes)) {
+    locked.push(LOCKED_NAMES.notes);
+  } else {
+    const own = list(page.notes);
+    const inherited = list(page.inherited_notes);
+    if (own.length || inherited.length) {
+      out.push(section('notes', 'Coding notes', h('div', { class: 'notes' },
+        own.map((n) => noteGroup(system, n)),
+        inherited.map((n) => noteGroup(system, n, n.from)))));
+    }
+  }
+  if (isLocked(page.seventh_characters)) {
+    locked.push(LOCKED_NAMES.seventh_characters);
+  } else if (list(page.seventh_characters).length) {
+    out.push(section('seventh', '7th characters', h('table', {},
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Character'), h('th', { scope: 'col' }, 'Meaning'), h('th', { scope: 'col' }, 'Full code'))),
+      h('tbody', {}, page.seventh_characters.map((s) => h('tr', {},
+        h('td', {}, s.char), h('td', {}, s.meaning),
+        h('td', {}, s.code ? h('a', { href: codeHref(system, s.code) }, s.code) : '—')))))));
+  }
+  if (list(page.axes).length) {
+    out.push(section('axes', 'What each character means', h('ol', { class: 'axes' }, page.axes.map((a) => h('li', {},
+      h('span', { class: 'char', 'aria-hidden': 'true' }, a.value),
+      h('span', { class: 'name' }, `${a.position}. ${a.name}`, h('span', { class: 'visually-hidden' }, `: ${a.value}`)),
+      h('span', { class: 'label' }, a.label),
+      a.definition ? h('span', { class: 'def' }, a.definition) : null)))));
+  }
+  if (isLocked(page.children)) {
+    locked.push(LOCKED_NAMES.children);
+  } else if (list(page.children).length) {
+    out.push(section('children', `Codes under ${page.code}`,
+      h('ul', { class: 'code-list' }, page.children.map((c) => h('li', {}, codeLink(system, c))))));
+  }
+  if (isLocked(page.related)) {
+    locked.push(LOCKED_NAMES.related);
+  } else if (list(page.related).length) {
+    out.push(section('related', 'Related codes', h('p', { class: 'fine' }, 'Codes named in the notes on this page.'),
+      h('ul', { class: 'code-list' }, page.related.map((c) => h('li', {}, codeLink(system, c))))));
+  }
+  if (locked.length) out.push(lockedPanel(locked));
+  fill($('#metered'), out);
+}
+
+function renderWall(meter, message) {
+  const registered = meter && meter.plan && meter.plan !== 'guest';
+  const panel = registered
+    ? h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
+      h('h2', { id: 'wall-h' }, 'You have used all your code page views'),
+      h('p', {}, 'The code and its title above stay free, and so does search. Codes you have already opened stay open: find them on your account page.'),
+      h('p', { class: 'actions' }, h('a', { class: 'button', href: '/account' }, 'Your account'), h('a', { class: 'button secondary', href: '/' }, 'Search')))
+    : h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
+      h('h2', { id: 'wall-h' }, 'Register free to read this code page'),
+      h('p', { class: 'lede' }, message || 'You have used your free code page view.'),
+      h('p', {}, 'The code and its title above stay free, and so does search. A free account gives you:'),
+      h('ul', {},
+        h('li', {}, 'more code page views, with the official description and the plain-language explanation;'),
+        h('li', {}, 'the coding notes: inclusion terms, excludes, code first and use additional code;'),
+        h('li', {}, 'the 7th-character table, child codes and related codes;'),
+        h('li', {}, 'every code you have opened, kept open on your account page.')),
+      h('p', { class: 'actions' },
+        h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
+        h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')));
+  fill($('#metered'), panel);
+}
+
+function renderNotFound(where, error) {
+  document.title = 'Code not found · CodeRef';
+  fill($('#crumbs'), h('li', {}, h('a', { href: '/' }, 'Home')));
+  fill($('#code-system'), '');
+  fill($('#code-heading'), 'Code not found');
+  const suggestions = list(error.data && error.data.error && error.data.error.suggestions);
+  fill($('#metered'),
+    h('p', {}, error.message),
+    suggestions.length
+      ? [h('h2', {}, 'Did you mean one of these?'),
+        h('ul', { class: 'code-list' }, suggestions.map((s) => h('li', {}, codeLink(s.system || where.system, s))))]
+      : null,
+    h('p', {}, 'Search for the code or its words with the box at the top of the page, or ', h('a', { href: '/' }, 'start again from the home page'), '.'));
+}
+
+function renderError(error, retry) {
+  const again = h('button', { type: 'button', class: 'secondary', onclick: retry }, 'Try again');
+  fill($('#metered'), h('div', { class: 'notice error', role: 'alert' },
+    h('p', {}, `This code page could not be loaded. ${error.message}`), h('p', {}, again)));
+}
+
+async function loadPage(where, summaryRequest) {
+  fill($('#metered'), h('p', { class: 'loading' }, 'Loading the code page…'));
+  const path = `/api/codes/${encodeURIComponent(where.system)}/${encodeURIComponent(where.code)}`;
+  try {
+    const page = await api(path);
+    showHeader(page);
+    renderPage(page);
+    if (page.meter) showMeter(page.meter, { fromPage: true });
+    settle('Code page loaded.');
+  } catch (error) {
+    if (error.status === 402 && error.data && error.data.summary) {
+      showHeader(error.data.summary);
+      renderWall(error.data.meter, error.message);
+      if (error.data.meter) showMeter(error.data.meter, { fromPage: true });
+      settle('Out of code page views.');
+    } else if (error.code === 'code_not_found' || error.code === 'unknown_system' || error.code === 'invalid_input') {
+      if (!headerShown) renderNotFound(where, error);
+      settle('Code not found.');
+    } else {
+      await summaryRequest; // show what is public even when the metered part failed
+      renderError(error, () => loadPage(where, null));
+      settle('The code page could not be loaded.');
+    }
+  }
+}
+
+function start() {
+  const where = parsePath();
+  initChrome();
+  if (!where) {
+    renderNotFound({ system: '' }, { message: 'This address does not name a code.', data: null });
+    settle('Code not found.');
+    return;
+  }
+  const summaryRequest = api(`/api/codes/${encodeURIComponent(where.system)}/${encodeURIComponent(where.code)}/summary`)
+    .then(showHeader)
+    .catch(() => { /* the full page request explains any failure */ });
+  loadPage(where, summaryRequest);
+}
+
+start();

@@ -1,0 +1,168 @@
+"""The code page: public summary at once, then the metered sections, links, errors in words."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from playwright.sync_api import Page, Route, expect
+
+from tests.browser.conftest import open_settled, settled
+
+
+def test_the_summary_shows_at_once_and_the_metered_sections_follow(page: Page):
+    # Given the metered page is slow to answer
+    held: list[Route] = []
+    page.route("**/api/codes/icd10cm/R00.1", lambda route: held.append(route))
+    page.goto("/code/icd10cm/R00.1")
+    # Then the public summary is already on screen: code, title, breadcrumb
+    expect(page.locator("h1")).to_have_text("R00.1 Bradycardia, unspecified")
+    expect(page.locator("#code-badges")).to_have_text("Billable")
+    expect(page.locator(".loading")).to_have_text("Loading the code page…")
+    # When the metered page arrives, its sections fill in
+    held[0].continue_()
+    settled(page)
+    expect(page.get_by_role("heading", name="Official Description")).to_be_visible()
+    expect(page.get_by_role("heading", name="Plain-language description")).to_be_visible()
+    expect(page.locator("#plain")).to_contain_text("Sinus bradycardia")
+
+
+def test_title_meta_description_breadcrumb_source_and_json_ld_come_from_the_summary(page: Page):
+    open_settled(page, "/code/icd10cm/R00.1")
+    assert page.title() == "R00.1 Bradycardia, unspecified · ICD-10-CM · CodeRef"
+    description = page.locator('meta[name="description"]').get_attribute("content")
+    assert description.startswith("ICD-10-CM code R00.1: Bradycardia, unspecified. Billable.")
+    crumbs = page.get_by_role("navigation", name="Breadcrumb").get_by_role("link")
+    expect(crumbs).to_have_text(
+        [
+            "Home",
+            "Chapter 18 Symptoms, signs and abnormal clinical and laboratory findings, "
+            "not elsewhere classified (R00-R99)",
+            "R00-R09 Symptoms and signs involving the circulatory and respiratory systems "
+            "(R00-R09)",
+            "R00 Abnormalities of heart beat",
+        ]
+    )
+    assert crumbs.nth(3).get_attribute("href") == "/code/icd10cm/R00"
+    source = page.locator("#code-source")
+    expect(source).to_contain_text("CDC/NCHS ICD-10-CM tabular list")
+    expect(source).to_contain_text("ICD-10-CM April 1, 2026 release")
+    data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+    assert data["@type"] == "WebPage"
+    assert data["about"] == {
+        "@type": "MedicalCode",
+        "codeValue": "R00.1",
+        "codingSystem": "ICD-10-CM",
+        "name": "Bradycardia, unspecified",
+    }
+    # The metered part is marked as not free, and the selector names it on the page
+    assert data["isAccessibleForFree"] is False
+    locked = data["hasPart"][0]
+    assert locked["isAccessibleForFree"] is False
+    expect(page.locator(locked["cssSelector"])).to_have_count(1)
+
+
+def test_a_code_typed_loosely_lands_on_its_canonical_address(page: Page):
+    open_settled(page, "/code/icd10cm/r001")
+    assert page.url.endswith("/code/icd10cm/R00.1")
+    canonical = page.locator('link[rel="canonical"]').get_attribute("href")
+    assert canonical.endswith("/code/icd10cm/R00.1")
+
+
+def test_coding_notes_link_the_codes_they_name(reader: Callable[..., Page]):
+    page = reader()
+    open_settled(page, "/code/icd10cm/R00.1")
+    notes = page.locator("#notes")
+    expect(notes.get_by_role("heading", name="Inclusion terms")).to_be_visible()
+    expect(notes).to_contain_text("Vagal bradycardia")
+    excludes = notes.get_by_role("link", name="P29.12")
+    assert excludes.get_attribute("href") == "/code/icd10cm/P29.12"
+    # Ranges link both ends; notes inherited from the category say where they come from
+    assert notes.get_by_role("link", name="I47").get_attribute("href") == "/code/icd10cm/I47"
+    assert notes.get_by_role("link", name="I49").get_attribute("href") == "/code/icd10cm/I49"
+    expect(notes.get_by_role("heading", name="Excludes2 from R00")).to_be_visible()
+
+
+def test_a_stem_code_shows_its_7th_character_table_and_children(reader: Callable[..., Page]):
+    page = reader()
+    open_settled(page, "/code/icd10cm/S02.0")
+    table = page.locator("#seventh table")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table.locator("tbody tr").first).to_contain_text("initial encounter for closed fracture")
+    child = page.locator("#children").get_by_role("link", name="S02.0XXA")
+    expect(child).to_have_attribute("href", "/code/icd10cm/S02.0XXA")
+    child.click()
+    settled(page)
+    expect(page.locator("h1")).to_contain_text("S02.0XXA")
+    expect(page.locator("#code-badges")).to_have_text("Billable")
+
+
+def test_a_procedure_code_explains_each_of_its_seven_characters(reader: Callable[..., Page]):
+    page = reader()
+    open_settled(page, "/code/icd10pcs/0FT44ZZ")
+    axes = page.locator("#axes li")
+    expect(axes).to_have_count(7)
+    expect(axes.nth(2)).to_contain_text("3. Root Operation")
+    expect(axes.nth(2)).to_contain_text("Resection")
+    expect(axes.nth(2)).to_contain_text("Cutting out or off, without replacement")
+    expect(page.locator("#code-source")).to_contain_text("Medical and Surgical section")
+
+
+def test_an_unknown_code_says_so_and_suggests_near_codes(page: Page):
+    open_settled(page, "/code/icd10cm/R00.9")
+    expect(page.locator("h1")).to_have_text("Code not found")
+    expect(page.locator("main")).to_contain_text("ICD-10-CM has no code 'R00.9'")
+    suggestion = page.get_by_role("link", name="R00.1 Bradycardia, unspecified")
+    expect(suggestion).to_have_attribute("href", "/code/icd10cm/R00.1")
+    assert page.title() == "Code not found · CodeRef"
+
+
+def test_a_failed_request_is_retried_once_and_the_reader_never_notices(page: Page):
+    attempts = []
+
+    def fail_once(route: Route) -> None:
+        attempts.append(route.request.url)
+        if len(attempts) == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/codes/icd10cm/R00.2", fail_once)
+    open_settled(page, "/code/icd10cm/R00.2")
+    assert len(attempts) == 2
+    expect(page.get_by_role("heading", name="Official Description")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_request_that_fails_twice_is_explained_and_can_be_tried_again(page: Page):
+    attempts = []
+
+    def unreachable(route: Route) -> None:
+        attempts.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    page.route("**/api/codes/icd10cm/R00.2", unreachable)
+    open_settled(page, "/code/icd10cm/R00.2")
+    assert len(attempts) == 2
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("could not be reached, even after trying again")
+    # The public summary still shows
+    expect(page.locator("h1")).to_have_text("R00.2 Palpitations")
+    # When the network is back, Try again loads the page
+    page.unroute("**/api/codes/icd10cm/R00.2")
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("heading", name="Official Description")).to_be_visible()
+
+
+def test_an_error_page_from_the_network_is_explained_in_words_never_shown_raw(page: Page):
+    # Given something between the browser and the API answers with its own HTML error page
+    page.route(
+        "**/api/codes/icd10cm/R00.0",
+        lambda route: route.fulfill(
+            status=500, content_type="text/html", body="<html><h1>Bad gateway</h1></html>"
+        ),
+    )
+    open_settled(page, "/code/icd10cm/R00.0")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("CodeRef had a problem answering (error 500)")
+    assert "<" not in alert.inner_text() and "{" not in alert.inner_text()
