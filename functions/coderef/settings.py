@@ -29,6 +29,18 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: tuple[str, ...] = ()
     trust_forwarded_for: bool = False
+    casepilot_questions_per_hour: int = 30
+    case2code_notes_per_hour: int = 20
+    assistant_composer: str = "deterministic"  # or "bedrock"
+    bedrock_model_id: str | None = None
+    bedrock_region: str | None = None
+
+    @property
+    def member_feature_limits(self) -> dict[str, int]:
+        return {
+            "casepilot": self.casepilot_questions_per_hour,
+            "case2code": self.case2code_notes_per_hour,
+        }
 
     @property
     def catalog_path(self) -> Path:
@@ -78,6 +90,9 @@ class Settings:
                 if o.strip()
             ),
             trust_forwarded_for=env.get("CODEREF_TRUST_FORWARDED_FOR", "") in ("1", "true"),
+            casepilot_questions_per_hour=_int(env, "CODEREF_CASEPILOT_QUESTIONS_PER_HOUR", 30),
+            case2code_notes_per_hour=_int(env, "CODEREF_CASE2CODE_NOTES_PER_HOUR", 20),
+            **_assistant_composer(env),
         )
 
 
@@ -92,3 +107,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
     return value
+
+
+def _assistant_composer(env: dict[str, str]) -> dict[str, str | None]:
+    composer = (env.get("CODEREF_ASSISTANT_COMPOSER") or "deterministic").strip().lower()
+    if composer not in ("deterministic", "bedrock"):
+        raise ValueError(
+            f"CODEREF_ASSISTANT_COMPOSER must be deterministic or bedrock, got {composer!r}"
+        )
+    model = env.get("CODEREF_BEDROCK_MODEL_ID") or None
+    if composer == "bedrock" and not model:
+        raise ValueError("CODEREF_ASSISTANT_COMPOSER=bedrock needs CODEREF_BEDROCK_MODEL_ID")
+    return {
+        "assistant_composer": composer,
+        "bedrock_model_id": model,
+        "bedrock_region": env.get("CODEREF_BEDROCK_REGION") or env.get("AWS_REGION") or None,
+    }
