@@ -132,9 +132,18 @@ class Evidence:
         return False
 
     def quoted_keys(self) -> set[str]:
-        """Codes that appear inside the official text this evidence quotes (notes of the codes
-        in it): an answer may repeat them without naming anything new."""
-        texts = [n.item for notes in self.notes.values() for n in notes]
+        """Codes that appear inside the catalog text this evidence quotes (titles, hierarchy,
+        plain-language text and notes of the codes in it): an answer may repeat them without
+        naming anything new."""
+        records = list(self.codes) + [c.record for c in self.candidates]
+        texts = [
+            text
+            for r in records
+            for text in (r.title, r.description, r.plain_language, *r.search_terms)
+        ]
+        texts += [f"{a.code} {a.title}" for r in records for a in r.ancestors]
+        texts += [f"{n['code']} {n['title']}" for m in self.missing for n in m.near]
+        texts += [n.item for notes in self.notes.values() for n in notes]
         texts += [r.note.item for r in self.relations]
         texts += [p.text for p in self.passages]
         keys = {key for text in texts for _, key, _, _ in code_tokens(text)}

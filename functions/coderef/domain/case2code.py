@@ -22,7 +22,7 @@ from coderef.domain.case_notes import (
     read_note,
 )
 from coderef.domain.codes import SYSTEMS, resolve_system
-from coderef.domain.errors import InvalidInput, NoteTooLong
+from coderef.domain.errors import InvalidInput, NoteTooLong, UnknownSystem
 from coderef.domain.lookup import release_dict
 from coderef.domain.records import CodeRecord, SeventhCharacter
 from coderef.store.ports import CodeCatalog
@@ -183,8 +183,10 @@ class Case2Code:
 def _systems(systems: list[str] | None) -> list[str]:
     if not systems:
         return list(SYSTEMS)
-    chosen = list(dict.fromkeys(resolve_system(s).id for s in systems))
-    return chosen
+    try:
+        return list(dict.fromkeys(resolve_system(s).id for s in systems))
+    except UnknownSystem as exc:
+        raise InvalidInput(exc.message, field="systems") from None
 
 
 def _chunks(note: ReadNote, known: set[int]) -> list[list[int]]:
@@ -279,12 +281,19 @@ def _seventh(record: CodeRecord, note: ReadNote) -> dict[str, Any]:
         "encounter": encounter,
         "chosen": [option(s) for s in chosen[:1]],
         "options": [option(s) for s in table],
-        "note": (
-            "Chosen from the encounter the note states."
-            if chosen
-            else "The note does not say which encounter this is; choose the 7th character."
-        ),
+        "note": _seventh_note(record, encounter, bool(chosen)),
     }
+
+
+def _seventh_note(record: CodeRecord, encounter: str | None, chosen: bool) -> str:
+    if chosen:
+        return "Chosen from the encounter the note states."
+    if encounter:
+        return (
+            f"No 7th character of {record.code} fits the {encounter} encounter the note "
+            "states; choose one from the options."
+        )
+    return "The note does not say which encounter this is; choose the 7th character."
 
 
 __all__ = ["PRESENT", "Case2Code"]

@@ -84,6 +84,7 @@ _TERMINATORS = frozenset(
 # Precedence when cues overlap: a denied finding is never coded, whatever else is said.
 _STATUS_ORDER = (NEGATED, UNCERTAIN, FAMILY, HISTORY)
 
+_SIDE_LETTERS = {"R": "right", "L": "left"}
 LATERALITY = {"left": "left", "right": "right", "bilateral": "bilateral", "both": "bilateral"}
 
 _ENCOUNTERS = (
@@ -183,6 +184,15 @@ def read_note(text: str) -> ReadNote:
             ):
                 continue
             meaning = table.get(typed)
+            # "R wrist", "L knee": a capital R or L before a word of the same clause is a side.
+            if (
+                n == 1
+                and raw[i][2] in _SIDE_LETTERS
+                and i + 1 < len(raw)
+                and raw[i + 1][2].isalpha()
+                and not _CLAUSE_END.search(text[raw[i][1] : raw[i + 1][0]])
+            ):
+                meaning = (_SIDE_LETTERS[raw[i][2]],)
             if meaning or n == 1:
                 end = raw[i + n - 1][1]
                 expanded = meaning or (typed[0],)

@@ -257,9 +257,12 @@ class CasePilot:
     ) -> dict[str, Any]:
         suggestions = []
         if not evidence.answered:
-            topic = evidence.topic or question.topic()
-            if topic:
-                suggestions.append({"label": f"Search for “{topic}”", "url": search_url(topic)})
+            topics = [m.written for m in evidence.missing] or [evidence.topic or question.topic()]
+            suggestions += [
+                {"label": f"Search for “{topic}”", "url": search_url(topic)}
+                for topic in topics
+                if topic
+            ]
             for miss in evidence.missing:
                 suggestions += [
                     {"label": f"{n['code']} {n['title']}", "url": code_url(n["system"], n["code"])}
