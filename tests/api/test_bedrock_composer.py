@@ -155,3 +155,29 @@ def test_bedrock_is_off_by_default_and_needs_a_model_to_turn_on(fixture_settings
         settings=fixture_settings, catalog=SqliteCatalog(fixture_settings.catalog_path)
     )
     assert default.casepilot.composer.name == "deterministic"
+
+
+class BrokenComposer:
+    name = "broken"
+
+    def compose(self, evidence):
+        raise RuntimeError(f"bug while writing about {evidence.question}")
+
+
+def test_any_second_composer_that_breaks_falls_back_without_logging_the_question(
+    fixture_settings, caplog
+):
+    services = Services(
+        settings=fixture_settings, catalog=SqliteCatalog(fixture_settings.catalog_path)
+    )
+    pilot = CasePilot(
+        services.catalog,
+        services.candidates,
+        services.guidelines,
+        services.code_suggestions,
+        BrokenComposer(),
+    )
+    caplog.set_level(logging.DEBUG)
+    answer = pilot.ask("What is R00.1 for my patient Zebediah?")
+    assert answer["composer"] == "deterministic" and answer["answered"]
+    assert "RuntimeError" in caplog.text and "Zebediah" not in caplog.text

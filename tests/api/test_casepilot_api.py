@@ -251,3 +251,9 @@ def test_guideline_sources_are_listed_and_unknown_passages_are_404(client):
     assert client.get("/api/guidelines/icd10pcs/Z9.9").json()["error"]["code"] == (
         "guideline_not_found"
     )
+
+
+def test_an_unknown_context_system_is_bad_input(member):
+    response = ask(member, "What is this?", {"system": "snomed", "code": "R00.1"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"

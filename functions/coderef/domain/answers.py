@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 from coderef.domain.codes import SYSTEMS
 from coderef.domain.grounding import code_tokens
@@ -44,8 +45,6 @@ def code_url(system: str, code: str) -> str:
 
 
 def search_url(text: str) -> str:
-    from urllib.parse import quote
-
     return f"/search?q={quote(text)}"
 
 

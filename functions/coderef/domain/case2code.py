@@ -8,6 +8,7 @@ Denied phrases are reported as excluded and get no codes. Nothing is stored or l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -158,19 +159,16 @@ class Case2Code:
 
     def _ranked(self, found: list[Candidate], side: str | None, note: ReadNote) -> list[dict]:
         kept = []
+        other_side = {"left": "right", "right": "left"}.get(side or "")
         for cand in found:
-            title = cand.title.lower()
-            other_sides = [s for s in ("left", "right") if s != side]
-            if side in ("left", "right") and any(
-                f"{s} " in title or title.endswith(s) for s in other_sides
-            ):
+            if other_side and other_side in _title_words(cand.title):
                 continue  # the note says the other side
             kept.append(cand)
         # Stems whose full code (with 7th character) is also listed: show the stem once.
         keys = {c.key for c in kept}
         kept = [c for c in kept if not (c.record.is_generated and c.record.parent in keys)]
         if side:
-            kept.sort(key=lambda c: side not in c.title.lower())
+            kept.sort(key=lambda c: side not in _title_words(c.title))
         out = []
         for cand in kept[:CANDIDATES]:
             item = cand.to_dict()
@@ -178,6 +176,10 @@ class Case2Code:
                 item["seventh_character"] = _seventh(cand.record, note)
             out.append(item)
         return out
+
+
+def _title_words(title: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", title.lower()))
 
 
 def _systems(systems: list[str] | None) -> list[str]:

@@ -26,7 +26,7 @@ from coderef.domain.answers import (
 )
 from coderef.domain.codes import SYSTEMS, resolve_system
 from coderef.domain.composer import DeterministicComposer
-from coderef.domain.errors import InvalidInput
+from coderef.domain.errors import InvalidInput, UnknownSystem
 from coderef.domain.grounding import code_key, ungrounded_codes
 from coderef.domain.guidelines import GuidelinePassage
 from coderef.domain.lookup import release_dict
@@ -90,7 +90,10 @@ class CasePilot:
     def _context_record(self, context: dict[str, str] | None) -> CodeRecord | None:
         if not context or not context.get("code"):
             return None
-        system = resolve_system(context.get("system") or "icd10cm").id
+        try:
+            system = resolve_system(context.get("system") or "icd10cm").id
+        except UnknownSystem as exc:
+            raise InvalidInput(exc.message, field="context.system") from None
         key = code_key(context["code"]) or context["code"].strip().upper().replace(".", "")
         return self.catalog.get(system, key)
 
@@ -237,6 +240,13 @@ class CasePilot:
             text = composer.compose(evidence)
         except ComposerUnavailable as exc:
             log.warning("composer %s unavailable (%s); answering without it", composer.name, exc)
+            composer, text = self.fallback, self.fallback.compose(evidence)
+        except Exception as exc:
+            if composer is self.fallback:
+                raise
+            # A second composer's fault never costs the user the answer; its message could
+            # quote the question, so only its type is logged.
+            log.warning("composer %s failed (%s)", composer.name, type(exc).__name__)
             composer, text = self.fallback, self.fallback.compose(evidence)
         bad = ungrounded_codes(text, self._exists, allowed)
         if bad and composer is not self.fallback:

@@ -8,6 +8,7 @@ both use this, so a candidate means the same thing in both.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coderef.domain.records import CodeRecord
@@ -211,7 +212,7 @@ class CandidateFinder:
         found.sort(key=lambda c: c.rank)
         return found[:limit]
 
-    def known_words(self, candidates) -> set[str]:
+    def known_words(self, candidates: Iterable[str]) -> set[str]:
         """The words some title or alternative term uses, and the shorthand search expands."""
         wanted = set(candidates)
         typed = {w for key in synonyms() for w in key}
