@@ -11,7 +11,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import search_latency, server_load
+from bench import assistant_latency, search_latency, server_load
 from coderef.codesets.pipeline import ensure_bundled
 from coderef.progress import ProgressBar
 from coderef.settings import Settings
@@ -50,6 +50,11 @@ def main() -> None:
     settings = Settings.from_env()
     ensure_bundled(SqliteCatalog(settings.catalog_path), settings.index_path, None, ProgressBar())
     search = search_latency.run()
+    assistant = assistant_latency.run()
+    assistant_rows = "\n".join(
+        f"| {name} | {f['n']} | {f['p50']:.1f} | {f['p99']:.1f} | {f['max']:.1f} |"
+        for name, f in assistant.items()
+    )
     rows = "\n".join(
         f"| {name} | {f['n']} | {f['p50']:.2f} | {f['p99']:.2f} | {f['max']:.2f} | "
         f"{'≤ 10' if name == 'search' else '≤ 5'} |"
@@ -71,6 +76,17 @@ typos), each warmed once, then {search_latency.ROUNDS} rounds. Times in millisec
 | operation | samples | p50 | p99 | max | target p99 |
 | --- | --- | --- | --- | --- | --- |
 {rows}
+
+## CasePilot and Case2Code latency (in-process, full bundled data)
+
+Command: `.venv/bin/python -m bench.assistant_latency` (also run by `make bench`).
+{len(assistant_latency.QUESTIONS)} questions of every kind, a one-paragraph case note, and a
+note at the length limit made of four paragraphs repeated (phrases seen twice in one note
+are looked up once). Deterministic composer. Times in milliseconds.
+
+| operation | samples | p50 | p99 | max |
+| --- | --- | --- | --- | --- |
+{assistant_rows}
 """
     load = server_load.run()
     load_rows = "\n".join(

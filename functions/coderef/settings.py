@@ -31,6 +31,18 @@ class Settings:
     trust_forwarded_for: bool = False
     index_file: Path | None = None  # where the search index is, when not in data_dir
     codes_table: str | None = None  # the DynamoDB codes table (AWS)
+    casepilot_questions_per_hour: int = 30
+    case2code_notes_per_hour: int = 20
+    assistant_composer: str = "deterministic"  # or "bedrock"
+    bedrock_model_id: str | None = None
+    bedrock_region: str | None = None
+
+    @property
+    def member_feature_limits(self) -> dict[str, int]:
+        return {
+            "casepilot": self.casepilot_questions_per_hour,
+            "case2code": self.case2code_notes_per_hour,
+        }
 
     @property
     def catalog_path(self) -> Path:
@@ -82,6 +94,9 @@ class Settings:
             trust_forwarded_for=env.get("CODEREF_TRUST_FORWARDED_FOR", "") in ("1", "true"),
             index_file=Path(env["CODEREF_INDEX_PATH"]) if env.get("CODEREF_INDEX_PATH") else None,
             codes_table=env.get("CODEREF_CODES_TABLE") or None,
+            casepilot_questions_per_hour=_int(env, "CODEREF_CASEPILOT_QUESTIONS_PER_HOUR", 30),
+            case2code_notes_per_hour=_int(env, "CODEREF_CASE2CODE_NOTES_PER_HOUR", 20),
+            **_assistant_composer(env),
         )
 
 
@@ -96,3 +111,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
     return value
+
+
+def _assistant_composer(env: dict[str, str]) -> dict[str, str | None]:
+    composer = (env.get("CODEREF_ASSISTANT_COMPOSER") or "deterministic").strip().lower()
+    if composer not in ("deterministic", "bedrock"):
+        raise ValueError(
+            f"CODEREF_ASSISTANT_COMPOSER must be deterministic or bedrock, got {composer!r}"
+        )
+    model = env.get("CODEREF_BEDROCK_MODEL_ID") or None
+    if composer == "bedrock" and not model:
+        raise ValueError("CODEREF_ASSISTANT_COMPOSER=bedrock needs CODEREF_BEDROCK_MODEL_ID")
+    return {
+        "assistant_composer": composer,
+        "bedrock_model_id": model,
+        "bedrock_region": env.get("CODEREF_BEDROCK_REGION") or env.get("AWS_REGION") or None,
+    }

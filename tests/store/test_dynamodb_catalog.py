@@ -72,7 +72,8 @@ def test_rerunning_a_finished_load_writes_nothing_and_serves_the_same(
     seen = []
     DynamoCatalog(table, client=again).load_release(release, records, lambda d, t: seen.append(d))
     # Then no record is rewritten, progress still reaches the end, and the codes still answer
-    assert first.batch_writes == 2 and again.batch_writes == 0
+    # (25 items per BatchWriteItem call)
+    assert first.batch_writes == -(-len(records) // 25) and again.batch_writes == 0
     assert seen == [len(records)]
     assert DynamoCatalog(table, client=moto_client).get("icd10cm", "R001").code == "R00.1"
 

@@ -10,9 +10,14 @@ from fastapi import Depends, Request
 
 from coderef.domain.account_service import AccountService
 from coderef.domain.accounts import MeterPolicy
+from coderef.domain.answers import Composer
+from coderef.domain.case2code import Case2Code
+from coderef.domain.casepilot import CasePilot
 from coderef.domain.lookup import CodeLookup
 from coderef.domain.metering import ViewMeter
+from coderef.search.candidates import CandidateFinder
 from coderef.search.engine import SearchIndex
+from coderef.search.guidelines import GuidelineLibrary
 from coderef.security import AddressHasher, PasswordHasher, load_or_create_secret
 from coderef.settings import Settings
 from coderef.store.outbox_mailer import OutboxMailer
@@ -58,6 +63,36 @@ class Services:
     def address_key(self) -> AddressHasher:
         secret = load_or_create_secret(self.settings.address_secret, self.settings.secret_path)
         return AddressHasher(secret)
+
+    @cached_property
+    def guidelines(self) -> GuidelineLibrary:
+        from coderef.codesets import bundled
+        from coderef.codesets.pcs_guidelines import read_pcs_guidelines
+
+        # Loaded into memory on the first guideline question (60 passages, ~31 KB).
+        return GuidelineLibrary(lambda: read_pcs_guidelines(bundled.icd10pcs_database()))
+
+    @cached_property
+    def candidates(self) -> CandidateFinder:
+        return CandidateFinder(self.index, self.catalog)
+
+    @cached_property
+    def composer(self) -> Composer | None:
+        if self.settings.assistant_composer != "bedrock":
+            return None  # CasePilot's own deterministic composer
+        from coderef.store.bedrock_composer import BedrockComposer
+
+        return BedrockComposer.from_settings(self.settings)
+
+    @cached_property
+    def casepilot(self) -> CasePilot:
+        return CasePilot(
+            self.catalog, self.candidates, self.guidelines, self.code_suggestions, self.composer
+        )
+
+    @cached_property
+    def case2code(self) -> Case2Code:
+        return Case2Code(self.catalog, self.candidates)
 
     def code_suggestions(self, system: str, text: str) -> list[dict[str, Any]]:
         try:

@@ -55,13 +55,24 @@ class AccountService:
         start = self._now() // seconds * seconds
         return f"{name}:{subject}:{start}", start + seconds
 
-    def _limit(self, name: str, subject: str, seconds: int, limit: int, code: str) -> None:
+    def _limit(
+        self,
+        name: str,
+        subject: str,
+        seconds: int,
+        limit: int,
+        code: str,
+        message: str = "Too many attempts. Please wait and try again.",
+    ) -> None:
         """Count this attempt; refuse it if the window already holds `limit`."""
         key, ends = self._window(name, subject, seconds)
         if self.accounts.hit_window(key, ends) > limit:
-            raise TooManyRequests(
-                "Too many attempts. Please wait and try again.", ends - self._now(), code
-            )
+            raise TooManyRequests(message, ends - self._now(), code)
+
+    def limit_usage(self, feature: str, user: User, per_hour: int, message: str) -> None:
+        """Count one use of a metered feature (CasePilot, Case2Code) by an account; 429 with
+        Retry-After once the hour's window is full."""
+        self._limit(feature, user.id, 3600, per_hour, "too_many_requests", message)
 
     def _start_session(self, user: User) -> SignedIn:
         token = new_token()

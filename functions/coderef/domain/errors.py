@@ -94,3 +94,8 @@ class ForbiddenOrigin(CodeRefError):
 class NotSignedIn(CodeRefError):
     code = "not_signed_in"
     status = 401
+
+
+class NoteTooLong(CodeRefError):
+    code = "note_too_long"
+    status = 413

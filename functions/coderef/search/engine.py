@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,6 +133,18 @@ class SearchIndex:
                 return hits[:limit]
             key = key[:-1]
         return self.suggest(raw_code, system=system, limit=limit).results
+
+    def known_words(self, candidates: Iterable[str]) -> set[str]:
+        """Which of these (lower-case) words occur in some title or alternative term."""
+        wanted = sorted(set(candidates))
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = tuple(wanted[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            found |= {
+                r[0] for r in self._rows(f"SELECT word FROM vocab WHERE word IN ({marks})", chunk)
+            }
+        return found
 
     def correct(self, query: str) -> str | None:
         """The query with unknown words replaced by the closest known word, or None."""

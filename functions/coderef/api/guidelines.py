@@ -1,0 +1,60 @@
+"""Loaded guideline text: the sources and one numbered passage (what CasePilot cites)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from coderef.api.schemas import ERRORS
+from coderef.api.services import ServicesDep
+from coderef.domain.errors import CodeRefError
+
+router = APIRouter(prefix="/api/guidelines", tags=["guidelines"])
+
+
+class GuidelineNotFound(CodeRefError):
+    code = "guideline_not_found"
+    status = 404
+
+
+@router.get("", responses=ERRORS)
+def guideline_sources(services: ServicesDep, response: Response) -> dict:
+    """Every loaded guideline source with its passages' numbers and titles."""
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    sources: dict[str, dict] = {}
+    for passage in services.guidelines.passages():
+        source = sources.setdefault(
+            passage.source.id,
+            {
+                "id": passage.source.id,
+                "name": passage.source.name,
+                "publisher": passage.source.publisher,
+                "origin": passage.source.origin,
+                "sections": [],
+            },
+        )
+        source["sections"].append(
+            {
+                "section": passage.section,
+                "group": passage.group,
+                "title": passage.title,
+                "url": passage.url,
+            }
+        )
+    return {"sources": list(sources.values())}
+
+
+@router.get("/{source}/{section}", responses=ERRORS)
+def guideline_passage(
+    services: ServicesDep,
+    response: Response,
+    source: Annotated[str, Path(max_length=40)],
+    section: Annotated[str, Path(max_length=20)],
+) -> dict:
+    """One passage, by source and the guideline's own number (for example icd10pcs/B3.8)."""
+    passage = services.guidelines.get(source, section)
+    if passage is None:
+        raise GuidelineNotFound(f"No loaded guideline {source[:40]} {section[:20]}.")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return passage.to_dict()
