@@ -22,6 +22,7 @@ class Settings:
     port: int = 8000
     lay_text_csv: Path | None = None
     frontend_dir: Path | None = None
+    cpt_licence_notice: str | None = None  # the notice the operator's AMA licence asks for
 
     @property
     def catalog_path(self) -> Path:
@@ -46,4 +47,5 @@ class Settings:
             frontend_dir=Path(frontend)
             if frontend
             else (default_frontend if default_frontend.is_dir() else None),
+            cpt_licence_notice=env.get("CODEREF_CPT_LICENCE_NOTICE", "").strip() or None,
         )

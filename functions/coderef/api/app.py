@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from coderef.api import codes, meta, search
+from coderef.api import codes, meta, releases, search
 from coderef.api.errors import install_error_handlers
 from coderef.api.services import Services
 
-ALL_ROUTERS: tuple[APIRouter, ...] = (meta.router, search.router, codes.router)
+ALL_ROUTERS: tuple[APIRouter, ...] = (meta.router, search.router, codes.router, releases.router)
 
 
 def create_app(services: Services, routers: Iterable[APIRouter] = ALL_ROUTERS) -> FastAPI:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from coderef.domain.lookup import CodeLookup
+from coderef.domain.releases import ReleaseHistory
 from coderef.search.engine import SearchIndex
 from coderef.settings import Settings
 from coderef.store.sqlite_catalog import SqliteCatalog
@@ -25,7 +26,11 @@ class Services:
 
     @cached_property
     def lookup(self) -> CodeLookup:
-        return CodeLookup(self.catalog, self.code_suggestions)
+        return CodeLookup(self.catalog, self.code_suggestions, self.settings.cpt_licence_notice)
+
+    @cached_property
+    def releases(self) -> ReleaseHistory:
+        return ReleaseHistory(self.catalog)
 
     def code_suggestions(self, system: str, text: str) -> list[dict[str, Any]]:
         try:

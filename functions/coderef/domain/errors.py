@@ -46,3 +46,10 @@ class SourceError(CodeRefError):
         self.path = path
         self.where = where
         self.problem = problem
+
+
+class ReleaseNotFound(CodeRefError):
+    """No loaded release matches what was asked for (an id, or a date nothing was in force on)."""
+
+    code = "release_not_found"
+    status = 404
