@@ -10,6 +10,7 @@ from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.domain.errors import ReleaseNotFound
 from coderef.store.sqlite_catalog import SqliteCatalog
 from tests.conftest import CM_FIXTURE, CM_ORDER_2025, CM_ORDER_2026
+from tests.fixtures.legacy_store import OLD_SCHEMA
 
 
 @pytest.fixture(params=["sqlite"])
@@ -125,10 +126,7 @@ def test_a_store_written_before_releases_were_compared_is_upgraded(tmp_path, two
     catalog.load_release(fy2025, old_records)
     catalog.load_release(fy2026, new_records)
     conn = sqlite3.connect(path)
-    conn.executescript(
-        "CREATE TABLE old AS SELECT id, release, key, record FROM codes; DROP TABLE codes; "
-        "ALTER TABLE old RENAME TO codes;"
-    )
+    conn.executescript(OLD_SCHEMA)
     conn.close()
     # When it is opened again
     upgraded = SqliteCatalog(path)

@@ -84,12 +84,13 @@ class SqliteCatalog:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("ALTER TABLE codes ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
             conn.execute("ALTER TABLE codes ADD COLUMN digest TEXT NOT NULL DEFAULT ''")
-            rows = conn.execute("SELECT id, record FROM codes").fetchall()
+            # By rowid: each update is one B-tree seek whatever the table's declared columns.
+            rows = conn.execute("SELECT rowid, record FROM codes").fetchall()
             updates = []
             for row_id, blob in rows:
                 record = _unpack(blob)
                 updates.append((record.kind, fingerprint(record), row_id))
-            conn.executemany("UPDATE codes SET kind = ?, digest = ? WHERE id = ?", updates)
+            conn.executemany("UPDATE codes SET kind = ?, digest = ? WHERE rowid = ?", updates)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
