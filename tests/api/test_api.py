@@ -96,7 +96,7 @@ def test_malformed_input_is_400_in_the_error_shape(client):
 
 
 def test_an_unknown_system_is_404_in_the_error_shape(client):
-    response = client.get("/api/codes/cpt/99213/summary")
+    response = client.get("/api/codes/snomed/22298006/summary")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "unknown_system"
 

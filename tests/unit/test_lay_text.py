@@ -21,7 +21,7 @@ def test_operator_text_takes_precedence_and_names_its_source(tmp_path):
 @pytest.mark.parametrize(
     "row, problem",
     [
-        ("cpt,99213,text", "unknown system"),
+        ("snomed,22298006,text", "unknown system"),
         ("icd10cm,R0/1,text", "malformed code"),
         ("icd10cm,R001", "3 columns"),
         ("icd10cm,R001,", "empty text"),

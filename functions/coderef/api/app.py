@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from coderef.api import assistant, auth, case2code, codes, guidelines, me, meta, search
+from coderef.api import assistant, auth, case2code, codes, guidelines, me, meta, releases, search
 from coderef.api.errors import install_error_handlers
 from coderef.api.middleware import BodySizeLimit, SecurityHeaders
 from coderef.api.schemas import ErrorDetail
@@ -23,6 +23,7 @@ ALL_ROUTERS: tuple[APIRouter, ...] = (
     assistant.router,
     case2code.router,
     guidelines.router,
+    releases.router,
 )
 
 

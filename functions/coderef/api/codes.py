@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from coderef.api.errors import error_body
@@ -23,8 +24,12 @@ router = APIRouter(prefix="/api/codes", tags=["codes"])
 # The public summary has its own router: SearchFunction serves it, never the metered page.
 summary_router = APIRouter(prefix="/api/codes", tags=["codes"])
 
-SystemPath = Annotated[str, Path(max_length=20, description="icd10cm or icd10pcs")]
+SystemPath = Annotated[str, Path(max_length=20, description="icd10cm, icd10pcs, hcpcs or cpt")]
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
+OnDate = Annotated[
+    dt.date | None,
+    Query(alias="date", description="Answer from the release in force on this date (YYYY-MM-DD)"),
+]
 
 
 def _wall_message(services: ServicesDep, registered: bool) -> str:
@@ -36,10 +41,14 @@ def _wall_message(services: ServicesDep, registered: bool) -> str:
 
 @summary_router.get("/{system}/{code}/summary", response_model=CodeSummary, responses=ERRORS)
 def code_summary(
-    services: ServicesDep, response: Response, system: SystemPath, code: CodePath
+    services: ServicesDep,
+    response: Response,
+    system: SystemPath,
+    code: CodePath,
+    on_date: OnDate = None,
 ) -> dict:
     response.headers["Cache-Control"] = "public, max-age=300"
-    return services.lookup.summary(system, code)
+    return services.lookup.summary(system, code, on_date=on_date)
 
 
 @router.get(
@@ -52,8 +61,10 @@ def code_page(
     request: Request,
     system: SystemPath,
     code: CodePath,
+    on_date: OnDate = None,
 ) -> JSONResponse:
-    record = services.lookup.record(system, code)  # unknown codes are 404 and cost nothing
+    # Unknown codes are 404 and cost nothing. One unlock opens a code in every loaded release.
+    record = services.lookup.record(system, code, on_date)
     headers = {"Cache-Control": "private, no-store"}
     try:
         charge = services.view_meter.charge(

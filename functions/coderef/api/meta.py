@@ -6,8 +6,6 @@ from fastapi import APIRouter
 
 from coderef.api.schemas import SystemsResponse
 from coderef.api.services import ServicesDep
-from coderef.domain.codes import SYSTEMS
-from coderef.domain.lookup import release_dict
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
@@ -20,16 +18,6 @@ def health(services: ServicesDep) -> dict:
 
 @router.get("/systems", response_model=SystemsResponse)
 def systems(services: ServicesDep) -> dict:
-    releases = services.catalog.releases()
-    return {
-        "systems": [
-            {
-                "id": s.id,
-                "name": s.name,
-                "publisher": s.publisher,
-                "licence": s.licence,
-                "releases": [release_dict(r, r.id) for r in releases if r.system == s.id],
-            }
-            for s in SYSTEMS.values()
-        ]
-    }
+    """Every code system with its loaded releases, newest first; `live` marks the one that
+    answers when no date is asked for."""
+    return {"systems": services.releases.systems()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ErrorDetail(BaseModel):
@@ -43,6 +43,11 @@ class ReleaseOut(BaseModel):
     effective_to: str | None = None
 
 
+class LoadedReleaseOut(ReleaseOut):
+    live: bool
+    records: int
+
+
 class CodeSummary(BaseModel):
     system: str
     system_name: str
@@ -52,6 +57,7 @@ class CodeSummary(BaseModel):
     kind: str
     ancestors: list[AncestorOut]
     release: ReleaseOut
+    notice: str | None = None  # the licence notice a page must carry (CPT, CDT dental codes)
 
 
 class SystemOut(BaseModel):
@@ -59,7 +65,35 @@ class SystemOut(BaseModel):
     name: str
     publisher: str
     licence: str
-    releases: list[ReleaseOut]
+    releases: list[LoadedReleaseOut]  # newest first; one is live
+
+
+class ChangedCode(BaseModel):
+    code: str
+    title: str
+    billable: bool
+    kind: str
+
+
+class RevisedCode(ChangedCode):
+    changed: list[str]  # title, description, billable
+    before: dict[str, str | bool]
+
+
+class ChangeCounts(BaseModel):
+    added: int
+    deleted: int
+    revised: int
+
+
+class ChangesResponse(BaseModel):
+    system: str
+    from_: ReleaseOut = Field(alias="from")
+    to: ReleaseOut
+    counts: ChangeCounts
+    added: list[ChangedCode]
+    deleted: list[ChangedCode]
+    revised: list[RevisedCode]
 
 
 class SystemsResponse(BaseModel):

@@ -18,7 +18,9 @@ router = APIRouter(prefix="/api", tags=["search"])
 QueryText = Annotated[
     str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Words or a code")
 ]
-SystemFilter = Annotated[str | None, Query(max_length=20, description="icd10cm or icd10pcs")]
+SystemFilter = Annotated[
+    str | None, Query(max_length=20, description="icd10cm, icd10pcs, hcpcs or cpt")
+]
 PUBLIC_CACHE = "public, max-age=300"
 
 

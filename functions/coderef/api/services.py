@@ -15,6 +15,7 @@ from coderef.domain.case2code import Case2Code
 from coderef.domain.casepilot import CasePilot
 from coderef.domain.lookup import CodeLookup
 from coderef.domain.metering import ViewMeter
+from coderef.domain.releases import ReleaseHistory
 from coderef.search.candidates import CandidateFinder
 from coderef.search.engine import SearchIndex
 from coderef.search.guidelines import GuidelineLibrary
@@ -37,7 +38,11 @@ class Services:
 
     @cached_property
     def lookup(self) -> CodeLookup:
-        return CodeLookup(self.catalog, self.code_suggestions)
+        return CodeLookup(self.catalog, self.code_suggestions, self.settings.cpt_licence_notice)
+
+    @cached_property
+    def releases(self) -> ReleaseHistory:
+        return ReleaseHistory(self.catalog)
 
     @cached_property
     def policy(self) -> MeterPolicy:

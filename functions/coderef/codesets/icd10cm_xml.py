@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from coderef.codesets.release_naming import icd_effective_date, icd_release, undated
 from coderef.codesets.xmltree import Node, parse_xml
 from coderef.domain.codes import display_code
 from coderef.domain.errors import SourceError
@@ -55,23 +57,14 @@ class _Context:
     seen: set[str]
 
 
-def release_for(tabular: Path) -> Release:
-    """The release a tabular file holds, read from its file name and <version>."""
-    match = re.search(r"(January|April|October)-1-(\d{4})", tabular.name)
-    month_no = {"January": 1, "April": 4, "October": 10}
-    if match:
-        month, year = match.group(1), int(match.group(2))
-        effective = f"{year}-{month_no[month]:02d}-01"
-        name = f"ICD-10-CM {month} 1, {year} release"
-        release_id = f"icd10cm-{year}-{month_no[month]:02d}"
-    else:
-        effective, name, release_id = "1970-01-01", f"ICD-10-CM ({tabular.name})", "icd10cm-file"
-    return Release(
-        id=release_id,
-        system=SYSTEM,
-        name=name,
-        source=f"CDC/NCHS ICD-10-CM tabular list ({tabular.name})",
-        effective_from=effective,
+def release_for(tabular: Path, effective_from: date | None = None) -> Release:
+    """The release a tabular file holds, from its name (`...-April-1-2026.xml` or
+    `icd10cm_tabular_2026.xml` for FY2026) unless the effective date is given."""
+    effective = effective_from or icd_effective_date(tabular.name)
+    if effective is None:
+        raise undated(tabular, "ICD-10-CM")
+    return icd_release(
+        SYSTEM, "ICD-10-CM", effective, f"CDC/NCHS ICD-10-CM tabular list ({tabular.name})"
     )
 
 

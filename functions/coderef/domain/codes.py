@@ -29,6 +29,21 @@ SYSTEMS: dict[str, CodeSystem] = {
         publisher="Centers for Medicare & Medicaid Services",
         licence="Public domain (U.S. Government work)",
     ),
+    "hcpcs": CodeSystem(
+        id="hcpcs",
+        name="HCPCS Level II",
+        publisher="Centers for Medicare & Medicaid Services",
+        licence=(
+            "Public domain (U.S. Government work), except the dental codes D0100-D9999: "
+            "CDT, copyright American Dental Association"
+        ),
+    ),
+    "cpt": CodeSystem(
+        id="cpt",
+        name="CPT",
+        publisher="American Medical Association",
+        licence="Copyright American Medical Association; loaded from the operator's licensed files",
+    ),
 }
 
 # Aliases people type for the system filter.
@@ -39,6 +54,11 @@ _SYSTEM_ALIASES = {
     "icd10pcs": "icd10pcs",
     "icd-10-pcs": "icd10pcs",
     "pcs": "icd10pcs",
+    "hcpcs": "hcpcs",
+    "hcpcs2": "hcpcs",
+    "hcpcs-ii": "hcpcs",
+    "hcpcs-level-ii": "hcpcs",
+    "cpt": "cpt",
 }
 
 _KEY_CHARS = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)?$")

@@ -99,3 +99,10 @@ class NotSignedIn(CodeRefError):
 class NoteTooLong(CodeRefError):
     code = "note_too_long"
     status = 413
+
+
+class ReleaseNotFound(CodeRefError):
+    """No loaded release matches what was asked for (an id, or a date nothing was in force on)."""
+
+    code = "release_not_found"
+    status = 404

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
-from coderef.domain.codes import SYSTEMS, normalize_code, resolve_system
+from coderef.domain.codes import SYSTEMS, display_code, normalize_code, resolve_system
 from coderef.domain.errors import CodeNotFound
+from coderef.domain.notices import licence_notice
 from coderef.domain.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release
 from coderef.domain.references import referenced_keys
+from coderef.domain.releases import ReleaseHistory, release_dict
 from coderef.store.ports import CodeCatalog
+
+__all__ = ["CodeLookup", "release_dict"]
 
 Suggester = Callable[[str, str], list[dict[str, Any]]]
 
@@ -24,28 +29,50 @@ def _no_suggestions(system: str, text: str) -> list[dict[str, Any]]:
 
 
 class CodeLookup:
-    def __init__(self, catalog: CodeCatalog, suggest: Suggester = _no_suggestions) -> None:
+    """Answers from the live release of a system, or from the release in force on a date."""
+
+    def __init__(
+        self,
+        catalog: CodeCatalog,
+        suggest: Suggester = _no_suggestions,
+        cpt_notice: str | None = None,
+    ) -> None:
         self.catalog = catalog
         self.suggest = suggest
+        self.cpt_notice = cpt_notice
+        self.releases = ReleaseHistory(catalog)
 
-    def record(self, system_raw: str, code_raw: str) -> CodeRecord:
+    def record(self, system_raw: str, code_raw: str, on_date: date | None = None) -> CodeRecord:
         system = resolve_system(system_raw).id
         key = normalize_code(code_raw)
-        record = self.catalog.get(system, key)
+        release = self.releases.in_force_on(system, on_date) if on_date else None
+        record = self.catalog.get(system, key, release.id if release else None)
         if record is None:
-            raise CodeNotFound(
-                f"{SYSTEMS[system].name} has no code '{code_raw.strip()[:20]}' "
-                "in the loaded release.",
-                suggestions=self.suggest(system, code_raw),
-            )
+            raise self._not_found(system, key, release)
         return record
 
+    def _not_found(self, system: str, key: str, release: Release | None) -> CodeNotFound:
+        name = SYSTEMS[system].name
+        if release is None:
+            release = next((r for r in self.catalog.releases() if r.system == system), None)
+        if release is None:
+            return CodeNotFound(f"No {name} release is loaded here.", suggestions=[])
+        code = display_code(system, key)
+        return CodeNotFound(
+            f"{name} has no code '{code}' in the {release.name}."
+            + self.releases.where_else(system, key, release.id),
+            suggestions=self.suggest(system, key),
+        )
+
     def _release(self, record: CodeRecord) -> dict[str, Any]:
-        release = next((r for r in self.catalog.releases() if r.id == record.release), None)
+        loaded = self.catalog.all_releases(record.system)
+        release = next((r for r in loaded if r.id == record.release), None)
         return release_dict(release, record.release)
 
-    def summary(self, system_raw: str, code_raw: str) -> dict[str, Any]:
-        return self.summary_of(self.record(system_raw, code_raw))
+    def summary(
+        self, system_raw: str, code_raw: str, on_date: date | None = None
+    ) -> dict[str, Any]:
+        return self.summary_of(self.record(system_raw, code_raw, on_date))
 
     def summary_of(self, record: CodeRecord) -> dict[str, Any]:
         return {
@@ -59,11 +86,12 @@ class CodeLookup:
                 {"code": a.code, "title": a.title, "kind": a.kind} for a in record.ancestors
             ],
             "release": self._release(record),
+            "notice": licence_notice(record, self.cpt_notice),
         }
 
-    def page(self, system_raw: str, code_raw: str) -> dict[str, Any]:
+    def page(self, system_raw: str, code_raw: str, on_date: date | None = None) -> dict[str, Any]:
         """The whole page, every section open (the CLI and internal callers)."""
-        return self.page_of(self.record(system_raw, code_raw), registered=True)
+        return self.page_of(self.record(system_raw, code_raw, on_date), registered=True)
 
     def page_of(self, record: CodeRecord, registered: bool) -> dict[str, Any]:
         """The full page. Sections for registered accounts are not even assembled for a
@@ -84,10 +112,16 @@ class CodeLookup:
             }
             for a in record.axes
         ]
+        page["attributes"] = [
+            {"id": a.id, "label": a.label, "value": a.value, "meaning": a.meaning}
+            for a in record.attributes
+            if a.value
+        ]
+        page["history"] = self.releases.history(record.system, record.key)
         if not registered:
             page.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})
             return page
-        children = self.catalog.get_many(record.system, record.children)
+        children = self.catalog.get_many(record.system, record.children, release=record.release)
         related_keys = [
             key
             for items in record.notes.values()
@@ -96,7 +130,9 @@ class CodeLookup:
             if key != record.key
         ]
         related = (
-            self.catalog.get_many(record.system, related_keys) if record.system == "icd10cm" else {}
+            self.catalog.get_many(record.system, related_keys, release=record.release)
+            if record.system == "icd10cm"
+            else {}
         )
         page["notes"] = [
             {"kind": kind, "label": NOTE_LABELS[kind], "items": record.notes[kind]}
@@ -121,16 +157,4 @@ def _brief(record: CodeRecord) -> dict[str, Any]:
         "title": record.title,
         "billable": record.billable,
         "kind": record.kind,
-    }
-
-
-def release_dict(release: Release | None, release_id: str) -> dict[str, Any]:
-    if release is None:
-        return {"id": release_id, "name": release_id, "source": ""}
-    return {
-        "id": release.id,
-        "name": release.name,
-        "source": release.source,
-        "effective_from": release.effective_from,
-        "effective_to": release.effective_to,
     }

@@ -34,7 +34,42 @@ def _lower_first(text: str) -> str:
 def compose(record: CodeRecord) -> str:
     if record.system == "icd10pcs":
         return _pcs_text(record)
+    if record.system in ("hcpcs", "cpt"):
+        return _procedure_text(record)
     return _cm_text(record)
+
+
+_SYSTEM_WORDS = {"hcpcs": "HCPCS Level II", "cpt": "CPT"}
+
+
+def _long_date(iso: str) -> str:
+    year, month, day = (int(p) for p in iso.split("-"))
+    months = (
+        "January February March April May June July August September October November December"
+    ).split()
+    return f"{months[month - 1]} {day}, {year}"
+
+
+def _procedure_text(record: CodeRecord) -> str:
+    """HCPCS Level II and CPT: the descriptor, then what the source file says about the code."""
+    system = _SYSTEM_WORDS[record.system]
+    title = record.title.rstrip(".")
+    if record.kind == "modifier":
+        return (
+            f"{record.code} is a {system} modifier: {_lower_first(title)}. A modifier is added "
+            "to a procedure code to tell more about the service; it is not reported alone."
+        )
+    sentences = [f"{record.code} is the {system} code for {_lower_first(title)}."]
+    coverage = record.attribute("coverage")
+    if coverage and coverage.meaning:
+        sentences.append(f"Medicare coverage: {_lower_first(coverage.meaning)}.")
+    added = record.attribute("date_added")
+    if added and added.value:
+        sentences.append(f"The code was added on {_long_date(added.value)}.")
+    ends = record.attribute("termination_date")
+    if ends and ends.value:
+        sentences.append(f"It ends on {_long_date(ends.value)}.")
+    return " ".join(sentences)
 
 
 def _cm_text(record: CodeRecord) -> str:
@@ -78,6 +113,9 @@ def _cm_text(record: CodeRecord) -> str:
     return " ".join(sentences)
 
 
+_SURGICAL_AXES = ("Root Operation", "Body Part", "Body System", "Approach", "Device", "Qualifier")
+
+
 def _pcs_text(record: CodeRecord) -> str:
     if not record.axes:
         return (
@@ -85,6 +123,14 @@ def _pcs_text(record: CodeRecord) -> str:
             f"for {record.description}."
         )
     ax = {a.name: a for a in record.axes}
+    if not all(name in ax for name in _SURGICAL_AXES):
+        # Sections other than Medical and Surgical name their characters differently
+        # (Imaging: Type, Contrast...): read each one out as CMS names it.
+        characters = "; ".join(f"{a.name} {a.value}, {a.label}" for a in record.axes)
+        return (
+            f"{record.code} is the ICD-10-PCS code for {record.description}. "
+            f"Character by character: {characters}."
+        )
     sentences = []
     op = ax["Root Operation"]
     op_sentence = f"This procedure is a {op.label.lower()}"

@@ -16,6 +16,7 @@ NOTE_KINDS: tuple[str, ...] = (
     "use_additional_code",
     "code_also",
     "seventh_character_note",
+    "clinician_descriptors",
 )
 
 NOTE_LABELS: dict[str, str] = {
@@ -28,6 +29,7 @@ NOTE_LABELS: dict[str, str] = {
     "use_additional_code": "Use additional code",
     "code_also": "Code also",
     "seventh_character_note": "7th character note",
+    "clinician_descriptors": "Clinician descriptors",
 }
 
 
@@ -40,7 +42,19 @@ class Release:
     name: str  # shown on every page, e.g. "ICD-10-CM April 1, 2026 release"
     source: str  # where the data came from
     effective_from: str  # ISO date
-    effective_to: str | None = None
+    effective_to: str | None = None  # ISO date; None: in force until a later release
+    # Facts the catalog knows about a loaded release (importers leave the defaults).
+    live: bool = False  # the release that answers when no date is asked for
+    record_count: int = 0
+
+
+@dataclass(frozen=True)
+class ReleaseDelta:
+    """Keys that differ between two releases of one system, as the catalog sees them."""
+
+    added: list[str]
+    deleted: list[str]
+    changed: list[str]  # in both, with a different revision fingerprint
 
 
 @dataclass
@@ -59,6 +73,16 @@ class Axis:
     value: str  # the character
     label: str  # official value label, e.g. "Resection"
     definition: str | None = None  # official definition where CMS gives one
+
+
+@dataclass
+class Attribute:
+    """One administrative fact of a code from its source file, e.g. a HCPCS coverage code."""
+
+    id: str  # stable name for programs, e.g. "coverage"
+    label: str  # what a page shows, e.g. "Medicare coverage"
+    value: str  # as the source gives it (dates as ISO dates)
+    meaning: str = ""  # what the value stands for, where the source's documentation says
 
 
 @dataclass
@@ -85,6 +109,7 @@ class CodeRecord:
     inherited_notes: list[dict[str, Any]] = field(default_factory=list)  # {from, kind, items}
     seventh_characters: list[SeventhCharacter] = field(default_factory=list)
     axes: list[Axis] = field(default_factory=list)
+    attributes: list[Attribute] = field(default_factory=list)
     plain_language: str = ""
     plain_language_source: str = ""
 
@@ -99,7 +124,11 @@ class CodeRecord:
             SeventhCharacter(**s) for s in data.get("seventh_characters", [])
         ]
         data["axes"] = [Axis(**a) for a in data.get("axes", [])]
+        data["attributes"] = [Attribute(**a) for a in data.get("attributes", [])]
         return cls(**data)
+
+    def attribute(self, attribute_id: str) -> Attribute | None:
+        return next((a for a in self.attributes if a.id == attribute_id), None)
 
     @property
     def search_terms(self) -> list[str]:

@@ -194,10 +194,32 @@ class SearchIndex:
             by_code = self._by_code(query, system)
             if by_code.hits:
                 return by_code
+        modifier = [] if any_word else self._modifier(query, system)
         match, phrases = self._match_expression(query, prefix_last, any_word)
         if not match:
-            return _Ranked(0, [])
-        return self._by_text(phrases, match, system, max(depth, CANDIDATES), count)
+            return _Ranked(len(modifier), modifier)
+        ranked = self._by_text(phrases, match, system, max(depth, CANDIDATES), count)
+        if modifier:
+            # A two-letter query (LT, GA) names a modifier as well as being a word.
+            named = {(h.system, h.code) for h in modifier}
+            rest = [h for h in ranked.hits if (h.system, h.code) not in named]
+            extra = len(modifier) - (len(ranked.hits) - len(rest))
+            return _Ranked(ranked.total + extra, modifier + rest)
+        return ranked
+
+    def _modifier(self, query: str, system: str | None) -> list[Hit]:
+        key = query.strip().upper()
+        if len(key) != 2 or not key.isalnum():
+            return []
+        where, params = "key = ? AND kind = 'modifier'", (key,)
+        if system:
+            where += " AND system = ?"
+            params += (system,)
+        rows = self._rows(
+            f"SELECT system, code, title, billable, kind FROM docs WHERE {where} ORDER BY system",
+            params,
+        )
+        return [Hit(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
     def _by_code(self, query: str, system: str | None) -> _Ranked:
         """Codes whose key begins with the typed code: the code itself first, then shorter

@@ -42,7 +42,7 @@ CREATE TABLE spell (del TEXT NOT NULL, word TEXT NOT NULL);
 """
 
 # Notes that describe what a code covers (unlike excludes, which name what it does not).
-_SEARCHABLE_NOTES = ("includes", "notes")
+_SEARCHABLE_NOTES = ("includes", "notes", "clinician_descriptors")
 
 
 def _doc_order(record: CodeRecord) -> tuple:

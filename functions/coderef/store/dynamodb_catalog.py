@@ -26,8 +26,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from coderef.domain.errors import InvalidInput
-from coderef.domain.records import CodeRecord, Release
+from coderef.domain.codes import SYSTEMS
+from coderef.domain.errors import InvalidInput, ReleaseNotFound
+from coderef.domain.records import CodeRecord, Release, ReleaseDelta
+from coderef.domain.releases import fingerprint
 from coderef.store.aws import dynamodb_client, retry_unprocessed, storage_errors
 from coderef.store.ports import Progress
 
@@ -69,8 +71,16 @@ def _release_attrs(release: Release) -> dict[str, dict]:
     }
 
 
-def _release_from(item: dict[str, dict]) -> Release:
-    return Release(**{name: item[name]["S"] for name in _RELEASE_FIELDS if name in item})
+def _release_from(item: dict[str, dict], live: bool = False) -> Release:
+    return Release(
+        **{name: item[name]["S"] for name in _RELEASE_FIELDS if name in item},
+        live=live,
+        record_count=int(item.get("record_count", {}).get("N", "0")),
+    )
+
+
+def _release_id(version: str) -> str:
+    return version.rsplit("#", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ class DynamoCatalog:
         self.client = client if client is not None else dynamodb_client("request")
         self.refresh_seconds = refresh_seconds
         self._live_cache: tuple[float, dict[str, _Live]] | None = None
+        self._loaded_cache: dict[str, tuple[float, dict[str, tuple[str, Release]]]] = {}
 
     # -- reads ---------------------------------------------------------------------------
     def _live(self, fresh: bool = False) -> dict[str, _Live]:
@@ -105,18 +116,57 @@ class DynamoCatalog:
                 ExpressionAttributeValues={":live": _s(LIVE_PK)},
                 ConsistentRead=True,
             )["Items"]
-        live = {item["sk"]["S"]: _Live(item["version"]["S"], _release_from(item)) for item in items}
+        live = {
+            item["sk"]["S"]: _Live(item["version"]["S"], _release_from(item, live=True))
+            for item in items
+        }
         self._live_cache = (time.monotonic(), live)
         return live
 
-    def get(self, system: str, key: str) -> CodeRecord | None:
+    def _version(self, system: str, release: str | None) -> str | None:
+        """The version to read: the live one, or the one loaded for a named release."""
+        if release is None:
+            live = self._live().get(system)
+            return live.version if live else None
+        return self._loaded(system).get(release, (None, None))[0]
+
+    def _loaded(self, system: str, fresh: bool = False) -> dict[str, tuple[str, Release]]:
+        """Every complete version of a system, by release id (the newest write of each).
+        Cached like the live pointers: every page names its release, and a warm function
+        should not pay a Query for that on each request."""
+        cached = self._loaded_cache.get(system)
+        if not fresh and cached and time.monotonic() - cached[0] < self.refresh_seconds:
+            return cached[1]
+        with storage_errors(WHAT):
+            items = self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": _s(_release_pk(system))},
+                ConsistentRead=True,
+            )["Items"]
         live = self._live().get(system)
-        if live is None:
+        loaded: dict[str, tuple[str, str, Release]] = {}
+        for item in items:
+            if not item.get("complete", {}).get("BOOL"):
+                continue
+            version = item["sk"]["S"]
+            release = _release_from(item, live=bool(live and live.version == version))
+            written = item.get("written_at", {}).get("S", "")
+            current = loaded.get(release.id)
+            if current is None or release.live or (written > current[1] and not current[2].live):
+                loaded[release.id] = (version, written, release)
+        result = {rid: (version, release) for rid, (version, _, release) in loaded.items()}
+        self._loaded_cache[system] = (time.monotonic(), result)
+        return result
+
+    def get(self, system: str, key: str, release: str | None = None) -> CodeRecord | None:
+        version = self._version(system, release)
+        if version is None:
             return None
         with storage_errors(WHAT):
             item = self.client.get_item(
                 TableName=self.table,
-                Key={"pk": _s(_code_pk(system, key)), "sk": _s(live.version)},
+                Key={"pk": _s(_code_pk(system, key)), "sk": _s(version)},
                 ProjectionExpression="#r",
                 ExpressionAttributeNames={"#r": "record"},
                 # Consistent: a record written just before its version went live is visible.
@@ -124,17 +174,19 @@ class DynamoCatalog:
             ).get("Item")
         return _unpack(item["record"]["B"]) if item else None
 
-    def get_many(self, system: str, keys: Iterable[str]) -> dict[str, CodeRecord]:
-        live = self._live().get(system)
+    def get_many(
+        self, system: str, keys: Iterable[str], release: str | None = None
+    ) -> dict[str, CodeRecord]:
+        version = self._version(system, release)
         wanted = list(dict.fromkeys(keys))
-        if live is None or not wanted:
+        if version is None or not wanted:
             return {}
         found: dict[str, CodeRecord] = {}
         for start in range(0, len(wanted), _READ_BATCH):
             request = {
                 self.table: {
                     "Keys": [
-                        {"pk": _s(_code_pk(system, k)), "sk": _s(live.version)}
+                        {"pk": _s(_code_pk(system, k)), "sk": _s(version)}
                         for k in wanted[start : start + _READ_BATCH]
                     ],
                     "ProjectionExpression": "#r",
@@ -157,6 +209,84 @@ class DynamoCatalog:
 
     def releases(self) -> list[Release]:
         return [live.release for _, live in sorted(self._live().items())]
+
+    def all_releases(self, system: str | None = None) -> list[Release]:
+        systems = [system] if system else sorted(SYSTEMS)
+        found = [release for s in systems for _, release in self._loaded(s).values()]
+        return sorted(found, key=lambda r: (r.system, r.effective_from, r.id))
+
+    def versions(self, system: str, key: str) -> dict[str, CodeRecord]:
+        loaded = {version for version, _ in self._loaded(system).values()}
+        with storage_errors(WHAT):
+            items = self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": _s(_code_pk(system, key))},
+                ConsistentRead=True,
+            )["Items"]
+        return {
+            _release_id(item["sk"]["S"]): _unpack(item["record"]["B"])
+            for item in items
+            if item["sk"]["S"] in loaded
+        }
+
+    def _fingerprints(self, version: str) -> dict[str, str]:
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :v AND attribute_exists(#r)",
+            "ExpressionAttributeValues": {":v": _s(version)},
+            "ProjectionExpression": "#r",
+            "ExpressionAttributeNames": {"#r": "record"},
+        }
+        found: dict[str, str] = {}
+        while True:
+            with storage_errors(WHAT):
+                page = self.client.scan(**request)
+            for item in page["Items"]:
+                record = _unpack(item["record"]["B"])
+                found[record.key] = fingerprint(record)
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _find(self, release_id: str) -> tuple[str, Release]:
+        for system in SYSTEMS:
+            loaded = self._loaded(system)
+            if release_id in loaded:
+                return loaded[release_id]
+        raise ReleaseNotFound(f"No release '{release_id[:40]}' is loaded.")
+
+    def compare_releases(self, before: str, after: str) -> ReleaseDelta:
+        """Scans the table for both versions: an operator's question, not a page's."""
+        old = self._fingerprints(self._find(before)[0])
+        new = self._fingerprints(self._find(after)[0])
+        return ReleaseDelta(
+            added=sorted(new.keys() - old.keys()),
+            deleted=sorted(old.keys() - new.keys()),
+            changed=sorted(k for k in old.keys() & new.keys() if old[k] != new[k]),
+        )
+
+    def set_live(self, release_id: str) -> Release:
+        version, release = self._find(release_id)
+        self._point_live(release, version, release.record_count)
+        return next(r for r in self.all_releases(release.system) if r.id == release_id)
+
+    def _point_live(self, release: Release, version: str, total: int) -> None:
+        with storage_errors(WHAT):
+            # The switch: one item, written only once the whole version is in place.
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": _s(LIVE_PK),
+                    "sk": _s(release.system),
+                    "version": _s(version),
+                    **_release_attrs(release),
+                    "record_count": {"N": str(total)},
+                    "switched_at": _s(_now()),
+                },
+            )
+        self._live(fresh=True)
+        self._loaded_cache.clear()
 
     def iter_live(self) -> Iterator[CodeRecord]:
         """Every live record, read with a Scan (for building the search index offline)."""
@@ -215,20 +345,15 @@ class DynamoCatalog:
                         "written_at": _s(_now()),
                     },
                 )
-        with storage_errors(WHAT):
-            # The switch: one item, written only once the whole version is in place.
-            self.client.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": _s(LIVE_PK),
-                    "sk": _s(release.system),
-                    "version": _s(version),
-                    **_release_attrs(release),
-                    "record_count": {"N": str(total)},
-                    "switched_at": _s(_now()),
-                },
-            )
-        self._live(fresh=True)
+        self._loaded_cache.clear()
+        live = self._live(fresh=True).get(release.system)
+        # An older release loaded for its history does not take over from a newer one.
+        if (
+            live is None
+            or live.release.id == release.id
+            or release.effective_from >= live.release.effective_from
+        ):
+            self._point_live(release, version, total)
 
     def _write_version(
         self,

@@ -1,0 +1,77 @@
+"""Releases side by side: which release answers for a date, and a code's history."""
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from coderef.codesets.release_naming import fiscal_year, icd_effective_date
+from coderef.domain.records import CodeRecord, Release
+from coderef.domain.releases import history_of, in_force, revised_fields
+
+FY2025 = Release("cm-2024-10", "icd10cm", "FY2025", "", "2024-10-01", "2025-09-30")
+FY2026 = Release("cm-2025-10", "icd10cm", "FY2026", "", "2025-10-01", "2026-09-30")
+APRIL_2026 = Release("cm-2026-04", "icd10cm", "April 2026", "", "2026-04-01", "2026-09-30")
+HCPCS_JAN = Release("hcpcs-2026-01", "hcpcs", "January", "", "2026-01-01", None)
+
+
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (date(2024, 10, 1), FY2025),
+        (date(2025, 9, 30), FY2025),
+        (date(2025, 10, 1), FY2026),
+        (date(2026, 3, 31), FY2026),
+        (date(2026, 4, 1), APRIL_2026),  # the April update amends the October release
+        (date(2026, 9, 30), APRIL_2026),
+        (date(2026, 10, 1), None),  # every loaded release has ended
+        (date(2024, 9, 30), None),  # before the first loaded release
+    ],
+)
+def test_the_release_in_force_on_a_date(day, expected):
+    assert in_force([APRIL_2026, FY2025, FY2026], day) == expected
+
+
+def test_a_release_without_an_end_date_answers_until_a_later_one():
+    april = replace(HCPCS_JAN, id="hcpcs-2026-04", effective_from="2026-04-01")
+    assert in_force([HCPCS_JAN, april], date(2026, 3, 1)) == HCPCS_JAN
+    assert in_force([HCPCS_JAN, april], date(2030, 1, 1)) == april
+
+
+def _code(title: str, billable: bool = True) -> CodeRecord:
+    return CodeRecord("icd10cm", "R00.8", "R008", "code", billable, title, title, "")
+
+
+def test_history_says_present_added_revised_unchanged_deleted_and_absent():
+    releases = [FY2025, FY2026, APRIL_2026]
+    steps = history_of(releases, {"cm-2025-10": _code("Old"), "cm-2026-04": _code("New")})
+    assert [s["status"] for s in steps] == ["absent", "added", "revised"]
+    assert steps[2]["changed"] == ["title", "description"]
+    assert steps[2]["before"]["title"] == "Old"
+
+    steps = history_of(releases, {"cm-2024-10": _code("A"), "cm-2025-10": _code("A")})
+    assert [s["status"] for s in steps] == ["present", "unchanged", "deleted"]
+
+
+def test_a_change_of_billable_status_is_a_revision():
+    assert revised_fields(_code("A", True), _code("A", False)) == ["billable"]
+
+
+@pytest.mark.parametrize(
+    "name, effective",
+    [
+        ("icd10cm_order_2026.txt", date(2025, 10, 1)),
+        ("icd10pcs_order_2025.txt", date(2024, 10, 1)),
+        ("icd10cm-tabular-April-1-2026.xml", date(2026, 4, 1)),
+        ("icd10cm_tabular_2026.xml", date(2025, 10, 1)),
+        ("April 2025 icd10cm order.txt", date(2025, 4, 1)),
+        ("codes.txt", None),
+    ],
+)
+def test_icd_file_names_give_the_effective_date(name, effective):
+    assert icd_effective_date(name) == effective
+
+
+def test_the_fiscal_year_starts_in_october():
+    assert fiscal_year(date(2025, 9, 30)) == 2025
+    assert fiscal_year(date(2025, 10, 1)) == 2026
