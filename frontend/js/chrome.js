@@ -93,3 +93,12 @@ export async function initChrome() {
     return null;
   }
 }
+
+// A members' panel (CasePilot, Case2Code): its form for accounts, Register and Log in for
+// guests. When the account service cannot say, the form shows and the API explains.
+export function gateMembers(panel, me) {
+  const guest = Boolean(me) && !me.user;
+  panel.querySelector('.members-only').hidden = !guest;
+  panel.querySelector('form').hidden = guest;
+  for (const link of panel.querySelectorAll('a[data-auth]')) link.href = registerHref(`/${link.dataset.auth}`);
+}

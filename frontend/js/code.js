@@ -1,7 +1,7 @@
 // The code page: /code/{system}/{code}. The public summary renders at once; the metered page
 // then fills in the sections (or, for guests, says which are locked; or, out of views, the wall).
 import { api } from './api.js';
-import { initChrome, registerHref, showMeter } from './chrome.js';
+import { gateMembers, initChrome, registerHref, showMeter } from './chrome.js';
 import { $, badges, codeHref, codeLink, fill, h, kindLabel, settle } from './dom.js';
 
 const LOCKED_NAMES = {
@@ -27,6 +27,7 @@ function parsePath() {
 // ---- the public part: breadcrumb, heading, title and description, JSON-LD, source ----
 
 let headerShown = false;
+let askContext = null; // the code CasePilot questions on this page are about
 
 function setMeta(name, content) {
   let meta = document.querySelector(`meta[name="${name}"]`);
@@ -75,6 +76,8 @@ function showHeader(summary) {
     history.replaceState(null, '', codeHref(system, summary.code));
   }
   document.title = `${summary.code} ${summary.title} · ${summary.system_name} · CodeRef`;
+  askContext = { system, code: summary.code };
+  fill($('#ask-about'), summary.code);
   setMeta('description', describe(summary));
   document.head.append(h('link', { rel: 'canonical', href: canonical }));
   jsonLd(summary, canonical);
@@ -218,6 +221,7 @@ function renderWall(meter, message) {
 
 function renderNotFound(where, error) {
   document.title = 'Code not found · CodeRef';
+  $('#ask').hidden = true;
   fill($('#crumbs'), h('li', {}, h('a', { href: '/' }, 'Home')));
   fill($('#code-system'), '');
   fill($('#code-heading'), 'Code not found');
@@ -263,9 +267,22 @@ async function loadPage(where, summaryRequest) {
   }
 }
 
+// ---- the CasePilot panel: its module loads only when a question is asked ----
+
+function wireAsk() {
+  const panel = $('#ask');
+  $('form', panel).addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { ask } = await import('./assistant.js');
+    ask(panel, askContext);
+  });
+  return panel;
+}
+
 function start() {
   const where = parsePath();
-  initChrome();
+  const panel = wireAsk();
+  initChrome().then((me) => gateMembers(panel, me));
   if (!where) {
     renderNotFound({ system: '' }, { message: 'This address does not name a code.', data: null });
     settle('Code not found.');
