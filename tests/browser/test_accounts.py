@@ -54,6 +54,8 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     page.get_by_role("button", name="Search", exact=True).click()
     settled(page)
     page.locator("#result-list .hit", has_text="R00.1").click()
+    # Wait for the code page itself: the results page also carries the "settled" marker.
+    page.wait_for_url("**/code/icd10cm/R00.1")
     settled(page)
     expect(page.locator("h1")).to_have_text("R00.1 Bradycardia, unspecified")
     expect(page.get_by_role("heading", name="Official Description")).to_be_visible()
@@ -174,6 +176,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(
     page = browsing.page()
     open_settled(page, "/login")
     page.get_by_role("link", name="Forgot your password?").click()
+    page.wait_for_url("**/forgot-password**")
     settled(page)
     page.get_by_label("Email").fill(address)
     page.get_by_role("button", name="Send the link").click()

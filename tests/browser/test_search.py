@@ -76,6 +76,7 @@ def test_results_come_in_pages(page: Page):
     second_page = result_codes(page)
     assert len(second_page) == 5 and not set(first_page) & set(second_page)
     page.get_by_role("link", name="‹ Previous").click()
+    expect(page.locator("#pager")).to_contain_text("Page 1 of 3")
     settled(page)
     assert result_codes(page) == first_page
 
