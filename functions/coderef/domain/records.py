@@ -64,6 +64,19 @@ class Ancestor:
     kind: str
 
 
+# The seven characters of an ICD-10-PCS Medical and Surgical code, in order. (CMS's tables XML
+# calls the third "Operation"; the coding guidelines say "root operation".)
+SURGICAL_AXIS_NAMES: tuple[str, ...] = (
+    "Section",
+    "Body System",
+    "Root Operation",
+    "Body Part",
+    "Approach",
+    "Device",
+    "Qualifier",
+)
+
+
 @dataclass
 class Axis:
     """One character of an ICD-10-PCS code and its official meaning."""
