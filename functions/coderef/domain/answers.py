@@ -15,22 +15,13 @@ from urllib.parse import quote
 from coderef.domain.codes import SYSTEMS
 from coderef.domain.grounding import code_tokens
 from coderef.domain.guidelines import GuidelinePassage
-from coderef.domain.records import NOTE_LABELS, CodeRecord, Release, SeventhCharacter
+from coderef.domain.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release, SeventhCharacter
 
 if TYPE_CHECKING:
     from coderef.search.candidates import Candidate
 
 # Notes that say what a code covers or how it combines with others, in reading order.
-SCOPE_NOTES = (
-    "inclusion_terms",
-    "includes",
-    "notes",
-    "excludes1",
-    "excludes2",
-    "code_first",
-    "use_additional_code",
-    "code_also",
-)
+SCOPE_NOTES = tuple(kind for kind in NOTE_KINDS if kind != "seventh_character_note")
 EXCLUDES_MEANING = {
     "excludes1": "Excludes1 means the two are never coded together.",
     "excludes2": (

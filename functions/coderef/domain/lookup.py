@@ -146,15 +146,6 @@ class CodeLookup:
             {"char": s.char, "meaning": s.meaning, "code": s.code}
             for s in record.seventh_characters
         ]
-        page["children"] = [_brief(children[k]) for k in record.children if k in children]
-        page["related"] = [_brief(related[k]) for k in dict.fromkeys(related_keys) if k in related]
+        page["children"] = [children[k].brief() for k in record.children if k in children]
+        page["related"] = [related[k].brief() for k in dict.fromkeys(related_keys) if k in related]
         return page
-
-
-def _brief(record: CodeRecord) -> dict[str, Any]:
-    return {
-        "code": record.code,
-        "title": record.title,
-        "billable": record.billable,
-        "kind": record.kind,
-    }

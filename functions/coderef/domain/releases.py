@@ -82,15 +82,6 @@ def _span(release: Release) -> str:
     return f"{release.effective_from} to {release.effective_to or 'until replaced'}"
 
 
-def _brief(record: CodeRecord) -> dict[str, Any]:
-    return {
-        "code": record.code,
-        "title": record.title,
-        "billable": record.billable,
-        "kind": record.kind,
-    }
-
-
 def history_of(releases: list[Release], versions: dict[str, CodeRecord]) -> list[dict[str, Any]]:
     """One entry per loaded release, oldest first, saying what happened to the code there.
 
@@ -196,13 +187,13 @@ class ReleaseHistory:
             if changed:
                 revised.append(
                     {
-                        **_brief(record),
+                        **record.brief(),
                         "changed": changed,
                         "before": {f: getattr(previous, f) for f in changed},
                     }
                 )
-        added = [_brief(r) for r in codes(delta.added, new)]
-        deleted = [_brief(r) for r in codes(delta.deleted, old)]
+        added = [r.brief() for r in codes(delta.added, new)]
+        deleted = [r.brief() for r in codes(delta.deleted, old)]
         return {
             "system": system,
             "from": release_dict(before, before.id),
