@@ -1,6 +1,7 @@
 """`make bench`: make sure the bundled data is imported, run every benchmark, write BENCHMARKS.md.
 
-Benchmarks report figures; they never pass or fail the test run.
+Benchmarks report figures; they never pass or fail the test run. Every figure in the file
+comes from this one run, on this machine, with the command that produced it beside it.
 """
 
 from __future__ import annotations
@@ -8,32 +9,49 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench import assistant_latency, search_latency, server_load
+from bench import (
+    assistant_latency,
+    cold_start,
+    frontend,
+    search_latency,
+    server_load,
+    warm_requests,
+)
 from coderef.codesets.pipeline import ensure_bundled
 from coderef.progress import ProgressBar
 from coderef.settings import Settings
 from coderef.store.sqlite_catalog import SqliteCatalog
 
 ROOT = Path(__file__).resolve().parents[1]
+PY = ".venv/bin/python"
 
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
+    memory = "unknown memory"
     try:
-        model = next(
+        cpu = next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
-        cpu = model
-    except (OSError, StopIteration):
+        kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        )
+        memory = f"{kib / 1024 / 1024:.1f} GiB memory"
+    except (OSError, StopIteration, ValueError):
         pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
-        f"Python {platform.python_version()}"
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores (nproc), {cpu}, "
+        f"{memory}, Python {platform.python_version()}; load average at start {load}"
     )
 
 
@@ -46,68 +64,266 @@ def commit() -> str:
         return "unknown"
 
 
-def main() -> None:
-    settings = Settings.from_env()
-    ensure_bundled(SqliteCatalog(settings.catalog_path), settings.index_path, None, ProgressBar())
-    search = search_latency.run()
-    assistant = assistant_latency.run()
-    assistant_rows = "\n".join(
-        f"| {name} | {f['n']} | {f['p50']:.1f} | {f['p99']:.1f} | {f['max']:.1f} |"
-        for name, f in assistant.items()
-    )
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+# ---- sections ------------------------------------------------------------------------------
+
+
+def search_section(search: dict[str, dict[str, float]]) -> str:
+    targets = {"search": 10.0, "suggest": 5.0}
     rows = "\n".join(
         f"| {name} | {f['n']} | {f['p50']:.2f} | {f['p99']:.2f} | {f['max']:.2f} | "
-        f"{'≤ 10' if name == 'search' else '≤ 5'} |"
+        f"≤ {targets[name]:g} | {_met(f['p99'] <= targets[name])} |"
         for name, f in search.items()
     )
-    text = f"""# Benchmarks
+    return f"""
+## 1. Search and suggest latency (in-process, full bundled data)
 
-Written by `make bench` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}).
-Machine: {machine()}. These machines are small and noisy: figures are medians and
-percentiles from one run; compare ratios within a run, not across runs.
-
-## Search and suggest latency (in-process, full bundled data)
-
-Command: `.venv/bin/python -m bench.search_latency` (also run by `make bench`).
+Command: `{PY} -m bench.search_latency`.
 {len(search_latency.SEARCH_QUERIES)} search queries and {len(search_latency.SUGGEST_QUERIES)}
 suggest prefixes (bench/queries.py: codes, partial codes, words, lay terms, abbreviations,
 typos), each warmed once, then {search_latency.ROUNDS} rounds. Times in milliseconds.
 
-| operation | samples | p50 | p99 | max | target p99 |
-| --- | --- | --- | --- | --- | --- |
+| operation | samples | p50 | p99 | max | target p99 | |
+| --- | --- | --- | --- | --- | --- | --- |
 {rows}
+"""
 
-## CasePilot and Case2Code latency (in-process, full bundled data)
 
-Command: `.venv/bin/python -m bench.assistant_latency` (also run by `make bench`).
+def cold_section(cold: dict[str, Any]) -> str:
+    floor = cold["floor"]
+    rows = [
+        f"| floor: fastapi + mangum + boto3, one DynamoDB client | {floor['import']:.0f} | "
+        f"{floor['first']:.0f} (client) | {floor['total']:.0f} | 1.00 | | |"
+    ]
+    for name, h in cold["handlers"].items():
+        rows.append(
+            f"| `{name}` | {h['import']:.0f} | {h['first']:.0f} | {h['total']:.0f} | "
+            f"{h['ratio']:.2f} | ≤ {cold['target']} | {_met(h['ratio'] <= cold['target'])} |"
+        )
+    for name in cold["missing"]:
+        rows.append(f"| `{name}` | — | — | — | — | ≤ {cold['target']} | not in this build |")
+    extra = "\n".join(
+        f"- `{name}`: " + ", ".join(f"{group} {ms:.0f}" for group, ms in groups.items() if ms >= 1)
+        for name, groups in cold["extra_imports"].items()
+    )
+    unmet = [n for n, h in cold["handlers"].items() if h["ratio"] > cold["target"]]
+    verdict = (
+        "Every measured handler is within the target."
+        if not unmet
+        else "Not met for " + ", ".join(f"`{n}`" for n in unmet) + "; see the plan below."
+    )
+    return f"""
+## 2. Lambda cold start (fresh process, first API Gateway event, against moto)
+
+Command: `{PY} -m bench.cold_start --runs {floor["runs"]}`. Each handler is imported in a new
+Python process, which then serves its first HTTP API 2.0 event (search: `GET /api/search?q=
+bradycardia`; code page: a guest's first `GET /api/codes/icd10cm/R00.1`; auth: `GET /api/me`)
+against moto's server on 127.0.0.1 (tables from template.yaml, the fixture ICD-10-CM and PCS
+releases in the codes table, the index built from them at CODEREF_INDEX_PATH), reached through
+AWS_ENDPOINT_URL, so the process imports the real boto3. The floor process imports fastapi and
+mangum and creates one boto3 DynamoDB client. Runs interleave floor and handlers; medians of
+{floor["runs"]} runs after one untimed round (bytecode caches warm, as on a second deploy of
+the same code). Ratio = handler (import + first response) / floor (import + client).
+Milliseconds.
+
+| process | import | first response | total | ratio to floor | target | |
+| --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(rows)}
+
+{verdict}
+
+Import time beyond the floor (`python -X importtime`, self time of modules the floor does not
+load, grouped, ms, one run):
+
+{extra}
+"""
+
+
+def warm_section(warm: dict[str, Any]) -> str:
+    cpu_rows = "\n".join(
+        f"| {name} | {f['n']} | {f['cpu_ms']:.2f} | {f['wall_ms']:.2f} |"
+        for name, f in warm["cpu"].items()
+    )
+    target = warm["target_calls"]
+    call_rows = []
+    for name, c in warm["calls"].items():
+        metered = name not in ("search", "summary")
+        ok = c["calls"] <= target and (c["calls"] <= 1 or c["max_in_flight"] == c["calls"])
+        call_rows.append(
+            f"| {name} | {c['status']} | {c['charged'] if metered else ''} | {c['calls']} | "
+            f"{c['max_in_flight']} | {', '.join(c['operations']) or '—'} | "
+            f"{_met(ok) if metered else ''} |"
+        )
+    missing = "".join(
+        f"\n- {name}: its handler is not in this build, so it is not measured."
+        for name in warm["missing"]
+    )
+    return f"""
+## 3. Warm request cost through the Mangum handler (against moto)
+
+Command: `{PY} -m bench.warm_requests --iterations {warm_requests.ITERATIONS}`. The handlers
+run in a child process (moto's server runs in the parent, so its CPU is not counted);
+`time.process_time()` around each handler call, after {warm_requests.WARMUP} warm-up calls;
+medians. Wall time includes the round trips to moto's server on loopback, which is slower
+than DynamoDB's in-region latency for small items, and is given only for scale.
+
+| request | calls | CPU ms / request | wall ms / request |
+| --- | --- | --- | --- |
+{cpu_rows}
+{missing}
+
+DynamoDB calls per request, seen by botocore `before-call`/`after-call` hooks on every client
+of the process. "In flight" is the most calls overlapping in time: equal to the number of
+calls means all were issued concurrently. Target for a metered page: at most {target} calls,
+issued concurrently (one round trip).
+
+| request | status | charged | DynamoDB calls | most in flight | operations (in order) | |
+| --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(call_rows)}
+"""
+
+
+def _load_table(after: dict, before: dict | None) -> str:
+    rows = []
+    for name, by_conns in after.items():
+        for conns, f in by_conns.items():
+            b = (before or {}).get(name, {}).get(conns)
+            if b:
+                rows.append(
+                    f"| {name} | {conns} | {b['rps']:.0f} | {f['rps']:.0f} | "
+                    f"{f['rps'] / b['rps']:.2f}x | {b['p99']:.1f} | {f['p99']:.1f} | "
+                    f"{f['requests']} | {f['non2xx']} |"
+                )
+            else:
+                rows.append(
+                    f"| {name} | {conns} | — | {f['rps']:.0f} | | — | {f['p99']:.1f} | "
+                    f"{f['requests']} | {f['non2xx']} |"
+                )
+    return "\n".join(rows)
+
+
+def load_section(after: dict, before: dict | None, baseline: str | None) -> str:
+    base = (
+        f"`{baseline}` (this branch's fork point from main; its functions/ served from a "
+        f"`git archive` through PYTHONPATH, same venv, same data)"
+        if before
+        else "not run (no baseline commit found)"
+    )
+    return f"""
+## 4. Local server throughput (`make run` server, one uvicorn process)
+
+Command: `{PY} -m bench.server_load` (after) and `{PY} -m bench.server_load --baseline
+{baseline or "REF"}` (before). wrk, {server_load.THREADS} threads, {server_load.DURATION} s per
+row, against 127.0.0.1; the load generator and the server share the machine's
+{os.cpu_count()} cores. Search rotates over {len(server_load.SEARCH_QUERIES)} queries; summary
+and metered page over 300 codes; the metered page as a signed-in account with views to spend
+(after its first pass over the 300 codes, re-opens). Before: {base}. p99 in milliseconds;
+ratio = after / before; requests and non-2xx are the after run's.
+
+| route | conns | req/s before | req/s after | ratio | p99 before | p99 after | requests | non-2xx |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+{_load_table(after, before)}
+"""
+
+
+def frontend_section(fe: dict[str, Any]) -> str:
+    if "missing" in fe:
+        return f"\n## 6. Frontend\n\nNot measured: {fe['missing']}.\n"
+    kinds = "\n".join(
+        f"| {kind} | {k['requests']} | {k['encoded'] / 1024:.1f} | {k['decoded'] / 1024:.1f} |"
+        for kind, k in fe["by_kind"].items()
+    )
+    return f"""
+## 6. Frontend: a code page on a cold cache at the phone viewport
+
+Command: `{PY} -m bench.frontend --loads {fe["loads"]}`. Debian's chromium (headless, through
+Playwright), viewport 360x740, a new browser context per load (empty cache, no cookies: a new
+guest), `coderef serve` (gzip on) over the fixture catalog in a temporary data directory, page
+`{fe["page"]}` until it marks itself settled (metered sections in). From the page's timing
+APIs: `performance.getEntriesByName('first-contentful-paint')` and each resource entry's
+encodedBodySize / decodedBodySize / transferSize. Medians of {fe["loads"]} loads after one
+untimed load; no network or CPU throttling (FCP is this machine's render cost over loopback,
+not a phone on a mobile network).
+
+| figure | median |
+| --- | --- |
+| first contentful paint | {fe["fcp_ms"]:.0f} ms |
+| DOMContentLoaded | {fe["dcl_ms"]:.0f} ms |
+| requests | {fe["requests"]} |
+| bytes transferred (headers + bodies) | {fe["transfer_bytes"] / 1024:.1f} KiB |
+| bodies as sent (compressed) | {fe["encoded_bytes"] / 1024:.1f} KiB |
+| bodies decoded | {fe["decoded_bytes"] / 1024:.1f} KiB |
+
+| resource kind | requests | KiB sent | KiB decoded |
+| --- | --- | --- | --- |
+{kinds}
+"""
+
+
+def assistant_section(assistant: dict[str, dict[str, float]]) -> str:
+    rows = "\n".join(
+        f"| {name} | {f['n']} | {f['p50']:.1f} | {f['p99']:.1f} | {f['max']:.1f} |"
+        for name, f in assistant.items()
+    )
+    return f"""
+## 7. CasePilot and Case2Code latency (in-process, full bundled data)
+
+Command: `{PY} -m bench.assistant_latency`.
 {len(assistant_latency.QUESTIONS)} questions of every kind, a one-paragraph case note, and a
 note at the length limit made of four paragraphs repeated (phrases seen twice in one note
 are looked up once). Deterministic composer. Times in milliseconds.
 
 | operation | samples | p50 | p99 | max |
 | --- | --- | --- | --- | --- |
-{assistant_rows}
+{rows}
 """
-    load = server_load.run()
-    load_rows = "\n".join(
-        f"| {name} | {conns} | {f['rps']:.0f} | {f['p50']:.1f} | {f['p99']:.1f} | "
-        f"{f['requests']} | {f['non2xx']} |"
-        for name, by_conns in load.items()
-        for conns, f in by_conns.items()
-    )
-    text += f"""
-## Local server throughput (`make run` server, one uvicorn process)
 
-Command: `.venv/bin/python -m bench.server_load` (wrk {server_load.THREADS} threads,
-{server_load.DURATION} s per row, against 127.0.0.1; load generator and server share the
-machine's {os.cpu_count()} cores). Search rotates over {len(server_load.SEARCH_QUERIES)}
-queries; summary and metered page over 300 codes; the metered page as a signed-in account
-with views to spend, so most requests are real charges.
 
-| route | connections | requests/s | p50 ms | p99 ms | requests | non-2xx |
-| --- | --- | --- | --- | --- | --- | --- |
-{load_rows}
+def main() -> None:
+    settings = Settings.from_env()
+    ensure_bundled(SqliteCatalog(settings.catalog_path), settings.index_path, None, ProgressBar())
+    started = datetime.now(UTC)
+    header = machine()
+    print("search latency ...", flush=True)
+    search = search_latency.run()
+    print("cold start ...", flush=True)
+    cold = cold_start.run()
+    print("warm requests ...", flush=True)
+    warm = warm_requests.run()
+    print("server load (after) ...", flush=True)
+    after = server_load.run()
+    baseline = server_load.default_baseline()
+    before = None
+    if baseline:
+        print(f"server load (before, {baseline}) ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="coderef-baseline-") as tmp:
+            before = server_load.run(server_load.baseline_source(baseline, Path(tmp)))
+    print("frontend ...", flush=True)
+    fe = frontend.run()
+    print("assistant latency ...", flush=True)
+    assistant = assistant_latency.run()
+    text = f"""# Benchmarks
+
+Written by `make bench` ({started:%Y-%m-%d %H:%M} UTC, commit {commit()}).
+Machine: {header}. The machine is small and shared with other work: figures are medians
+and percentiles from this one run; compare ratios within the run, not across runs.
+The targets, gaps and plans are discussed in docs/capacity.md (sections 2-6 there use these
+figures).
 """
+    text += search_section(search)
+    text += cold_section(cold)
+    text += warm_section(warm)
+    text += load_section(after, before, baseline)
+    text += """
+## 5. Traffic spikes on AWS
+
+On paper, from the figures above: docs/capacity.md.
+"""
+    text += frontend_section(fe)
+    text += assistant_section(assistant)
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)
 

@@ -8,6 +8,7 @@ starts it. Every request is bounded: each wrk run lasts DURATION seconds against
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import httpx
 
 from coderef.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[1]
 DURATION = 10
 CONNECTIONS = (16, 64)
 THREADS = 2
@@ -79,7 +81,33 @@ def _parse(output: str) -> dict[str, float]:
     }
 
 
-def run() -> dict[str, dict[int, dict[str, float]]]:
+def baseline_source(ref: str, into: Path) -> Path:
+    """The functions/ tree of git `ref`, extracted under `into`, to serve the "before" side
+    of a before/after comparison from the same venv (PYTHONPATH puts it ahead of the
+    editable install)."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "archive", ref, "functions"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "functions"
+
+
+def default_baseline() -> str | None:
+    """The commit this branch forked from main (the code before this branch's changes)."""
+    done = subprocess.run(
+        ["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip()[:10] or None
+
+
+def run(
+    source: Path | None = None,
+    scenario_names: tuple[str, ...] | None = None,
+    connections: tuple[int, ...] = CONNECTIONS,
+    duration: int = DURATION,
+) -> dict[str, dict[int, dict[str, float]]]:
+    """wrk against a fresh local server; `source` serves another checkout's functions/."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     settings = Settings.from_env()
@@ -96,6 +124,8 @@ def run() -> dict[str, dict[int, dict[str, float]]]:
         "CODEREF_PORT": str(port),
         "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "1000000",
     }
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     coderef = str(Path(sys.executable).parent / "coderef")
     server = subprocess.Popen(
         [coderef, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -142,10 +172,12 @@ def run() -> dict[str, dict[int, dict[str, float]]]:
         }
         results: dict[str, dict[int, dict[str, float]]] = {}
         for name, (paths, scenario_cookie) in scenarios.items():
+            if scenario_names is not None and name not in scenario_names:
+                continue
             script = work / f"{name.replace(' ', '_')}.lua"
             script.write_text(_lua(paths, scenario_cookie))
             results[name] = {}
-            for conns in CONNECTIONS:
+            for conns in connections:
                 out = subprocess.run(
                     [
                         "wrk",
@@ -154,7 +186,7 @@ def run() -> dict[str, dict[int, dict[str, float]]]:
                         "-c",
                         str(conns),
                         "-d",
-                        f"{DURATION}s",
+                        f"{duration}s",
                         "--latency",
                         "-s",
                         str(script),
@@ -172,10 +204,21 @@ def run() -> dict[str, dict[int, dict[str, float]]]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-if __name__ == "__main__":
-    for name, by_conns in run().items():
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", metavar="REF", help="serve this git ref's code instead")
+    parser.add_argument("--duration", type=int, default=DURATION)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="coderef-baseline-") as tmp:
+        source = baseline_source(args.baseline, Path(tmp)) if args.baseline else None
+        results = run(source, duration=args.duration)
+    for name, by_conns in results.items():
         for conns, f in by_conns.items():
             print(
                 f"{name:<13} c={conns:<3} {f['rps']:8.1f} req/s  p50 {f['p50']:7.2f} ms  "
                 f"p99 {f['p99']:7.2f} ms  ({f['requests']} requests, {f['non2xx']} non-2xx)"
             )
+
+
+if __name__ == "__main__":
+    main()

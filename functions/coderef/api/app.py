@@ -5,29 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.utils import get_openapi
 
-from coderef.api import assistant, auth, case2code, codes, guidelines, me, meta, releases, search
 from coderef.api.errors import install_error_handlers
 from coderef.api.middleware import BodySizeLimit, SecurityHeaders
-from coderef.api.schemas import ErrorDetail
 from coderef.api.services import Services
 
-ALL_ROUTERS: tuple[APIRouter, ...] = (
-    meta.router,
-    search.router,
-    codes.summary_router,
-    codes.router,
-    auth.router,
-    me.router,
-    assistant.router,
-    case2code.router,
-    guidelines.router,
-    releases.router,
-)
+
+def all_routers() -> tuple[APIRouter, ...]:
+    """Every router, for the one-process local server. Imported here, not at the top: a Lambda
+    function imports only its own routers, and each router module costs import time (its
+    routes' models are built as it loads)."""
+    from coderef.api import (
+        assistant,
+        auth,
+        case2code,
+        codes,
+        guidelines,
+        me,
+        meta,
+        releases,
+        search,
+    )
+
+    return (
+        meta.router,
+        search.router,
+        codes.summary_router,
+        codes.router,
+        auth.router,
+        me.router,
+        assistant.router,
+        case2code.router,
+        guidelines.router,
+        releases.router,
+    )
 
 
-def create_app(services: Services, routers: Iterable[APIRouter] = ALL_ROUTERS) -> FastAPI:
+def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -> FastAPI:
     app = FastAPI(
         title="CodeRef API",
         version="0.1.0",
@@ -38,7 +52,7 @@ def create_app(services: Services, routers: Iterable[APIRouter] = ALL_ROUTERS) -
     )
     app.state.services = services
     install_error_handlers(app)
-    for router in routers:
+    for router in all_routers() if routers is None else routers:
         app.include_router(router)
     app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit)
@@ -51,6 +65,10 @@ def document_errors(app: FastAPI) -> dict:
     shape instead of FastAPI's 422, and the statuses any route may give."""
     if app.openapi_schema:
         return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    from coderef.api.schemas import ErrorDetail
+
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
-from coderef.domain.account_service import AccountService
 from coderef.domain.accounts import MeterPolicy
-from coderef.domain.answers import Composer
-from coderef.domain.case2code import Case2Code
-from coderef.domain.casepilot import CasePilot
 from coderef.domain.lookup import CodeLookup
-from coderef.domain.metering import ViewMeter
-from coderef.domain.releases import ReleaseHistory
-from coderef.search.candidates import CandidateFinder
 from coderef.search.engine import SearchIndex
-from coderef.search.guidelines import GuidelineLibrary
-from coderef.security import AddressHasher, PasswordHasher, load_or_create_secret
 from coderef.settings import Settings
-from coderef.store.outbox_mailer import OutboxMailer
 from coderef.store.ports import Accounts, CodeCatalog, Mailer
+
+# The services a process may never use are imported when first built, not here: a Lambda
+# function pays at cold start only for what its routes need.
+if TYPE_CHECKING:
+    from coderef.domain.account_service import AccountService
+    from coderef.domain.answers import Composer
+    from coderef.domain.case2code import Case2Code
+    from coderef.domain.casepilot import CasePilot
+    from coderef.domain.metering import ViewMeter
+    from coderef.domain.releases import ReleaseHistory
+    from coderef.search.candidates import CandidateFinder
+    from coderef.search.guidelines import GuidelineLibrary
+    from coderef.security import AddressHasher
 
 
 @dataclass
@@ -42,6 +45,8 @@ class Services:
 
     @cached_property
     def releases(self) -> ReleaseHistory:
+        from coderef.domain.releases import ReleaseHistory
+
         return ReleaseHistory(self.catalog)
 
     @cached_property
@@ -54,6 +59,9 @@ class Services:
 
     @cached_property
     def account_service(self) -> AccountService:
+        from coderef.domain.account_service import AccountService
+        from coderef.security import PasswordHasher
+
         assert self.accounts is not None and self.mailer is not None
         return AccountService(
             self.accounts, PasswordHasher(), self.mailer, self.policy, self.settings.public_url
@@ -61,11 +69,15 @@ class Services:
 
     @cached_property
     def view_meter(self) -> ViewMeter:
+        from coderef.domain.metering import ViewMeter
+
         assert self.accounts is not None
         return ViewMeter(self.accounts, self.policy)
 
     @cached_property
     def address_key(self) -> AddressHasher:
+        from coderef.security import AddressHasher, load_or_create_secret
+
         secret = load_or_create_secret(self.settings.address_secret, self.settings.secret_path)
         return AddressHasher(secret)
 
@@ -73,12 +85,15 @@ class Services:
     def guidelines(self) -> GuidelineLibrary:
         from coderef.codesets import bundled
         from coderef.codesets.pcs_guidelines import read_pcs_guidelines
+        from coderef.search.guidelines import GuidelineLibrary
 
         # Loaded into memory on the first guideline question (60 passages, ~31 KB).
         return GuidelineLibrary(lambda: read_pcs_guidelines(bundled.icd10pcs_database()))
 
     @cached_property
     def candidates(self) -> CandidateFinder:
+        from coderef.search.candidates import CandidateFinder
+
         return CandidateFinder(self.index, self.catalog)
 
     @cached_property
@@ -91,12 +106,16 @@ class Services:
 
     @cached_property
     def casepilot(self) -> CasePilot:
+        from coderef.domain.casepilot import CasePilot
+
         return CasePilot(
             self.catalog, self.candidates, self.guidelines, self.code_suggestions, self.composer
         )
 
     @cached_property
     def case2code(self) -> Case2Code:
+        from coderef.domain.case2code import Case2Code
+
         return Case2Code(self.catalog, self.candidates)
 
     def code_suggestions(self, system: str, text: str) -> list[dict[str, Any]]:
@@ -108,6 +127,7 @@ class Services:
 
     @classmethod
     def local(cls, settings: Settings) -> Services:
+        from coderef.store.outbox_mailer import OutboxMailer
         from coderef.store.sqlite_accounts import SqliteAccounts
         from coderef.store.sqlite_catalog import SqliteCatalog
 
@@ -119,7 +139,9 @@ class Services:
         )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain-def dependency in its threadpool, a thread hop per request
+    # for what is one attribute read.
     return request.app.state.services
 
 

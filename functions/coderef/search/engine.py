@@ -6,6 +6,7 @@ and reopened by itself when an import renames a new index into place.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -357,6 +358,9 @@ _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _QUALIFIERS = frozenset(("unspecified", "nos"))
 
 
+# Ranking reduces every candidate's title and terms; the same titles come back query after
+# query (popular codes, shared parents), so the reductions are kept, up to a bounded number.
+@functools.lru_cache(maxsize=1 << 16)
 def exact_form(text: str) -> str:
     """A title or term reduced to what it names: no parentheses, qualifiers or stop words."""
     return " ".join(
@@ -364,6 +368,7 @@ def exact_form(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _title_length(title: str) -> int:
     return len(words(title))
 

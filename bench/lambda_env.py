@@ -1,0 +1,100 @@
+"""A stand-in AWS for the Lambda benchmarks: moto's server on a loopback port, with the tables
+template.yaml declares, a small catalog release loaded into the codes table and the search
+index built from it (as the layer build does).
+
+The handlers run in child processes that reach this server over HTTP through
+AWS_ENDPOINT_URL, so they import and call the real boto3, not moto's in-process mocks, and
+their CPU time is theirs alone (moto runs in the parent).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests import aws
+from tests.conftest import CM_FIXTURE
+from tests.fixtures.pcs import write_pcs_db
+
+from coderef.codesets.pipeline import load_release, rebuild_index
+from coderef.store.dynamodb_catalog import DynamoCatalog
+
+ROOT = Path(__file__).resolve().parents[1]
+# The three Lambda entry points (template.yaml Handler: module.handler).
+HANDLERS = ("coderef.handlers.search", "coderef.handlers.code_page", "coderef.handlers.auth")
+SITE_URL_PARAMETER = "/coderef/bench/site-url"
+SITE_URL = "https://coderef.example.org"
+
+
+def handler_exists(module: str) -> bool:
+    """Whether this build has the handler module (another branch may still be writing it)."""
+    relative = Path(*module.split(".")).with_suffix(".py")
+    return (ROOT / "functions" / relative).exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child_env(endpoint: str, codes_table: str, accounts_table: str, work: Path) -> dict[str, str]:
+    """The environment a function gets from template.yaml, pointed at the moto server. Any
+    CODEREF_* or AWS_* variable of the calling shell is dropped so nothing local leaks in."""
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CODEREF_", "AWS_", "POWERTOOLS"))
+    }
+    (work / "tmp").mkdir(exist_ok=True)
+    return {
+        **base,
+        **aws.AWS_TEST_ENV,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "POWERTOOLS_SERVICE_NAME": "coderef",
+        "POWERTOOLS_METRICS_NAMESPACE": "CodeRef",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "CODEREF_DATA_DIR": str(work / "tmp"),
+        "CODEREF_CODES_TABLE": codes_table,
+        "CODEREF_ACCOUNTS_TABLE": accounts_table,
+        "CODEREF_INDEX_PATH": str(work / "search.db"),
+        "CODEREF_SITE_URL_PARAMETER": SITE_URL_PARAMETER,
+        "CODEREF_MAIL_FROM": "no-reply@coderef.example.org",
+        # The benchmark's many guests all come from one address.
+        "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "1000000",
+    }
+
+
+@contextmanager
+def moto_stack(work: Path) -> Iterator[dict[str, str]]:
+    """Start moto's server, fill it, and yield the environment for a function's process."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per moto request
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        session = boto3.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name=aws.REGION,
+        )
+        client = session.client("dynamodb", endpoint_url=endpoint)
+        codes = aws.create_table(client, "CodesTable")
+        accounts = aws.create_table(client, "AccountsTable")
+        catalog = DynamoCatalog(codes, client=client)
+        load_release(catalog, "icd10cm", CM_FIXTURE)
+        load_release(catalog, "icd10pcs", write_pcs_db(work / "pcs.db"))
+        rebuild_index(catalog, work / "search.db")
+        session.client("ssm", endpoint_url=endpoint).put_parameter(
+            Name=SITE_URL_PARAMETER, Value=SITE_URL, Type="String", Overwrite=True
+        )
+        yield child_env(endpoint, codes, accounts, work)
+    finally:
+        server.stop()
