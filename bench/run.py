@@ -282,6 +282,89 @@ are looked up once). Deterministic composer. Times in milliseconds.
 """
 
 
+def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> str:
+    """Each target: met, or the gap and the plan to close it."""
+    lines = []
+    slow = [n for n, f in search.items() if f["p99"] > {"search": 10, "suggest": 5}[n]]
+    lines.append(
+        "- **Search/suggest p99**: "
+        + ("met." if not slow else f"not met for {', '.join(slow)}: see §1 and the plan there.")
+    )
+    over = {n: h["ratio"] for n, h in cold["handlers"].items() if h["ratio"] > cold["target"]}
+    cold_line = "- **Cold start ≤ 1.15× the floor**: "
+    if not over:
+        cold_line += "met for every measured handler."
+    else:
+        cold_line += "not met for " + ", ".join(f"`{n}` ({r:.2f}×)" for n, r in over.items())
+        cold_line += COLD_PLAN
+    if cold["missing"]:
+        cold_line += (
+            " Not measured (module not in this build): "
+            + ", ".join(f"`{n}`" for n in cold["missing"])
+            + "."
+        )
+    lines.append(cold_line)
+    pages = {n: c for n, c in warm["calls"].items() if n not in ("search", "summary")}
+    if not pages:
+        lines.append(
+            "- **Metered page ≤ 2 DynamoDB calls, concurrent**: not measured (no "
+            "`coderef.handlers.code_page` in this build)."
+        )
+    else:
+        bad = {
+            n: c
+            for n, c in pages.items()
+            if c["calls"] > warm["target_calls"] or (c["calls"] > 1 and c["max_in_flight"] < 2)
+        }
+        lines.append(
+            "- **Metered page ≤ 2 DynamoDB calls, concurrent**: "
+            + (
+                "met for every case in §3."
+                if not bad
+                else "not met for "
+                + ", ".join(
+                    f"{n} ({c['calls']} calls, at most {c['max_in_flight']} in flight)"
+                    for n, c in bad.items()
+                )
+                + CALLS_PLAN
+            )
+        )
+    lines.append(
+        "- **Local server throughput, frontend**: no numeric target; §4 and §6 give the "
+        "figures, §4 before and after this branch's changes."
+    )
+    return "\n## Targets: met, or the gap and the plan\n\n" + "\n".join(lines) + "\n"
+
+
+COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
+  function's routes (its `response_model` check imports `pydantic.v1`, ~15 ms, FastAPI's own
+  code), Powertools (~10 ms), and CodeRef's api/domain/search modules the routes need. What
+  this branch removed: every router and domain service a function does not serve (all routers
+  and CasePilot, Case2Code, guidelines, accounts, argon2 were imported by every function).
+  Plan: (1) SnapStart on the three functions (template.yaml: `SnapStart: {ApplyOn:
+  PublishedVersions}` with `AutoPublishAlias: live`; python3.13 supports it) with a
+  before-snapshot hook (`snapshot_restore_py.register_before_snapshot`) that imports the
+  handler, opens the index and runs one search and one summary against the layer so routes,
+  models and SQLite pages are in the snapshot, and an after-restore hook that reseeds
+  `random`, drops the cached boto3 client (`store.aws.dynamodb_client.cache_clear()`) and the
+  catalog's live-pointer cache so each restored environment opens its own connections and
+  reads fresh pointers; import cost then moves out of the cold path. (2) Check that the
+  built package carries `__pycache__` for CodeRef's own modules (pip compiles the
+  dependencies it installs; copied sources may not be): /var/task is read-only, so without
+  it every cold start compiles CodeRef's modules from source, a cost this benchmark (warm
+  bytecode) does not see; `python -m compileall` at build fixes it. (3) If still over:
+  build the code page's routes without `response_model` classes it does not need. Measured
+  on a 2-core shared machine: re-run before judging a few percent."""
+
+CALLS_PLAN = """. Plan (the lead's change in flight: api/codes.py, domain/metering.py,
+  api/session.py, store/dynamodb_accounts.py): read the session/meter and the code record
+  together (one concurrent pair: `GetItem` on each table, issued from two threads), then one
+  conditional `TransactWriteItems`/`UpdateItem` for the charge; and keep code records of a
+  live version in the function's memory (a version's items never change, so an LRU keyed by
+  (system, key, version) is always correct), which removes the codes-table read for any code
+  the environment has served before."""
+
+
 def main() -> None:
     settings = Settings.from_env()
     ensure_bundled(SqliteCatalog(settings.catalog_path), settings.index_path, None, ProgressBar())
@@ -313,6 +396,7 @@ and percentiles from this one run; compare ratios within the run, not across run
 The targets, gaps and plans are discussed in docs/capacity.md (sections 2-6 there use these
 figures).
 """
+    text += gaps_section(search, cold, warm)
     text += search_section(search)
     text += cold_section(cold)
     text += warm_section(warm)
