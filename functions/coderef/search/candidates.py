@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coderef.domain.records import CodeRecord
-from coderef.search.engine import STOPWORDS, SearchIndex
+from coderef.search.engine import STOPWORDS, SearchIndex, hit_fields
 from coderef.search.text import synonyms, words
 from coderef.store.ports import CodeCatalog
 
@@ -90,11 +90,7 @@ class Candidate:
 
     def to_dict(self) -> dict:
         return {
-            "system": self.system,
-            "code": self.code,
-            "title": self.title,
-            "billable": self.billable,
-            "kind": self.kind,
+            **hit_fields(self),
             "url": f"/code/{self.system}/{self.code}",
             "reason": self.reason,
         }

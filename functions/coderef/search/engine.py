@@ -27,6 +27,9 @@ CANDIDATES = 300
 _CODE_LIMIT = 500
 
 
+HIT_FIELDS = ("system", "code", "title", "billable", "kind")
+
+
 @dataclass
 class Hit:
     system: str
@@ -36,13 +39,12 @@ class Hit:
     kind: str
 
     def to_dict(self) -> dict:
-        return {
-            "system": self.system,
-            "code": self.code,
-            "title": self.title,
-            "billable": self.billable,
-            "kind": self.kind,
-        }
+        return hit_fields(self)
+
+
+def hit_fields(found: object) -> dict:
+    """What every list of codes in the API shows for each code (search hits, candidates)."""
+    return {name: getattr(found, name) for name in HIT_FIELDS}
 
 
 @dataclass

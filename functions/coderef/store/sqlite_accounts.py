@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from coderef.domain.accounts import Meter, Unlocked, User
-from coderef.domain.errors import EmailTaken, ServiceUnavailable, ViewLimitReached
+from coderef.domain.errors import EmailTaken, MeterClosed, ServiceUnavailable, ViewLimitReached
+from coderef.store.sqlite_files import SqliteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -55,33 +55,21 @@ CREATE TABLE IF NOT EXISTS windows (
 class SqliteAccounts:
     def __init__(self, path: Path, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
-        # How long a request waits for another writer before answering 503: a page should
-        # fail fast and say "try again" rather than hang.
-        self.busy_timeout_ms = busy_timeout_ms
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._conn.executescript(_SCHEMA)  # executescript manages its own transaction
-
-    def _connect(self) -> sqlite3.Connection:
-        # isolation_level=None: transactions are opened explicitly, BEGIN IMMEDIATE for writes,
-        # so two writers never both read-then-write on stale data.
-        conn = sqlite3.connect(
+        # busy_timeout: how long a request waits for another writer before answering 503 (a
+        # page should fail fast and say "try again" rather than hang). synchronous=FULL: an
+        # account or a charge survives a crash. Explicit transactions, BEGIN IMMEDIATE for
+        # writes, so two writers never both read-then-write on stale data.
+        self._file = SqliteFile(
             self.path,
-            timeout=self.busy_timeout_ms / 1000,
-            isolation_level=None,
-            check_same_thread=False,
+            synchronous="FULL",
+            busy_timeout_ms=busy_timeout_ms,
+            explicit_transactions=True,
         )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")  # an account or a charge survives a crash
-        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-        return conn
+        self._conn.executescript(_SCHEMA)  # executescript manages its own transaction
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        return conn
+        return self._file.thread_connection
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -220,7 +208,7 @@ class SqliteAccounts:
                 "SELECT remaining, plan FROM meters WHERE id = ? AND closed = 0", (meter_id,)
             ).fetchone()
             if row is None:
-                raise ViewLimitReached("This meter no longer exists.")
+                raise MeterClosed("This meter no longer exists.")
             remaining, plan = row
             added = conn.execute(
                 "INSERT OR IGNORE INTO unlocked (meter_id, system, key, unlocked_at) "
@@ -237,7 +225,9 @@ class SqliteAccounts:
                 (meter_id,),
             ).rowcount
             if not charged:
-                raise ViewLimitReached("You have used all your code page views.")
+                raise ViewLimitReached(
+                    "You have used all your code page views.", meter=Meter(meter_id, 0, plan)
+                )
             return Meter(meter_id, remaining - 1, plan), True
 
     def unlocked(self, meter_id: str) -> list[Unlocked]:

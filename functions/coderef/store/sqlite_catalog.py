@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from coderef.domain.errors import ReleaseNotFound, ServiceUnavailable
 from coderef.domain.records import CodeRecord, Release, ReleaseDelta
 from coderef.domain.releases import fingerprint
 from coderef.store.ports import Progress
+from coderef.store.sqlite_files import SqliteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS releases (
@@ -63,8 +63,8 @@ class SqliteCatalog:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        # synchronous=NORMAL: a release can always be imported again, unlike an account.
+        self._file = SqliteFile(self.path, synchronous="NORMAL", busy_timeout_ms=30_000)
         conn = self._connect()
         try:
             conn.executescript(_SCHEMA)
@@ -93,17 +93,11 @@ class SqliteCatalog:
             conn.executemany("UPDATE codes SET kind = ?, digest = ? WHERE rowid = ?", updates)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
+        return self._file.connect()
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        return conn
+        return self._file.thread_connection
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         try:

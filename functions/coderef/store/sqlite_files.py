@@ -1,0 +1,47 @@
+"""How both SQLite stores open their database file: write-ahead log, a busy timeout, and one
+connection per thread (a connection must not be shared by two threads mid-statement)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+
+class SqliteFile:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        synchronous: str,
+        busy_timeout_ms: int,
+        explicit_transactions: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+        # explicit_transactions: the caller opens every transaction itself (BEGIN IMMEDIATE),
+        # instead of Python's module opening one before the first write.
+        self.explicit_transactions = explicit_transactions
+        self._local = threading.local()
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection, for work that must not share the thread's (a long import)."""
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout_ms / 1000,
+            check_same_thread=False,
+            **({"isolation_level": None} if self.explicit_transactions else {}),
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        return conn
+
+    @property
+    def thread_connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.connect()
+        return conn
