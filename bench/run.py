@@ -157,6 +157,12 @@ def warm_section(warm: dict[str, Any]) -> str:
             f"{c['max_in_flight']} | {', '.join(c['operations']) or '—'} | "
             f"{_met(ok) if metered else ''} |"
         )
+    source = warm.get("page_source", "")
+    stand_in = (
+        f"\n\nThe metered page rows come from a {source}; the cold start table does not measure it."
+        if source == warm_requests.STAND_IN and any(n.startswith("metered") for n in warm["cpu"])
+        else ""
+    )
     missing = "".join(
         f"\n- {name}: its handler is not in this build, so it is not measured."
         for name in warm["missing"]
@@ -173,7 +179,7 @@ than DynamoDB's in-region latency for small items, and is given only for scale.
 | request | calls | CPU ms / request | wall ms / request |
 | --- | --- | --- | --- |
 {cpu_rows}
-{missing}
+{missing}{stand_in}
 
 DynamoDB calls per request, seen by botocore `before-call`/`after-call` hooks on every client
 of the process. "In flight" is the most calls overlapping in time: equal to the number of
@@ -356,13 +362,20 @@ COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
   build the code page's routes without `response_model` classes it does not need. Measured
   on a 2-core shared machine: re-run before judging a few percent."""
 
-CALLS_PLAN = """. Plan (the lead's change in flight: api/codes.py, domain/metering.py,
-  api/session.py, store/dynamodb_accounts.py): read the session/meter and the code record
-  together (one concurrent pair: `GetItem` on each table, issued from two threads), then one
-  conditional `TransactWriteItems`/`UpdateItem` for the charge; and keep code records of a
-  live version in the function's memory (a version's items never change, so an LRU keyed by
-  (system, key, version) is always correct), which removes the codes-table read for any code
-  the environment has served before."""
+CALLS_PLAN = """. What §3's operations say: the record and the session are read side by
+  side (2 in flight), then the charge; after it the page reads the code's versions in every
+  release (`Query`, codes) and, for registered viewers, the titles of children and related
+  codes (`BatchGetItem`, codes); a new guest adds an address-window `UpdateItem` and a meter
+  `PutItem` before the charge, one after another. Plan: (1) the versions and titles depend
+  only on the code, never on the viewer: read them beside the record, or keep them in the
+  function's memory per live version (a version's items never change, so an LRU keyed by
+  (system, key, version) is always right) — off the sequential path, and for a viral code
+  off DynamoDB entirely; (2) a new guest: create the meter, count the address window and
+  charge in one `TransactWriteItems` (each part conditional), one round trip instead of
+  three; (3) the charge waits for the record only to know the code exists (unknown codes
+  cost nothing); the search index in the function's layer knows every live code, so
+  checking there (a local read) lets the record read and the charge go out together: one
+  round trip, two calls."""
 
 
 def main() -> None:
