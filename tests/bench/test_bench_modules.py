@@ -26,7 +26,8 @@ def test_warm_requests_count_the_dynamodb_calls_of_each_request():
     # Then the search function's requests are measured and their table reads counted
     assert {"search", "summary"} <= set(result["cpu"])
     assert result["calls"]["search"]["calls"] == 0  # search reads only the index
-    assert result["calls"]["summary"]["operations"]
+    assert result["calls"]["summary, code not read before"]["operations"] == ["GetItem (codes)"]
+    assert result["calls"]["summary, code read before"]["calls"] == 0  # kept in memory
     # And the metered page (the handler, or its stand-in on the DynamoDB adapters) charges a
     # new guest once and lets a re-open through free
     if "metered page" not in result["missing"]:

@@ -128,6 +128,66 @@ def test_a_reader_keeps_its_release_until_it_refreshes(moto_client, table, cm_re
     assert DynamoCatalog(table, client=moto_client).get("icd10cm", "R001").release == newer.id
 
 
+class CountingDynamoDB:
+    """The real (moto) client, counting the reads that reach it."""
+
+    def __init__(self, client):
+        self._client = client
+        self.reads: list[str] = []
+
+    def __getattr__(self, name):
+        method = getattr(self._client, name)
+        if name in ("get_item", "batch_get_item", "query"):
+
+            def counted(**kwargs):
+                self.reads.append(name)
+                return method(**kwargs)
+
+            return counted
+        return method
+
+
+def test_a_code_read_once_is_served_from_memory_afterwards(moto_client, table, cm_release):
+    # Given a warm reader over a loaded release
+    release, records = cm_release
+    DynamoCatalog(table, client=moto_client).load_release(release, records)
+    counting = CountingDynamoDB(moto_client)
+    warm = DynamoCatalog(table, client=counting, refresh_seconds=3600)
+    first = warm.get("icd10cm", "R001")
+    first_many = warm.get_many("icd10cm", ["R000", "R001"])
+    first_versions = warm.versions("icd10cm", "R001")
+    reads = len(counting.reads)
+    # When the same codes are asked for again
+    again = warm.get("icd10cm", "R001")
+    again_many = warm.get_many("icd10cm", ["R000", "R001"])
+    again_versions = warm.versions("icd10cm", "R001")
+    # Then nothing more is read from DynamoDB, and the answers are the same
+    assert len(counting.reads) == reads
+    assert (again, again_many, again_versions) == (first, first_many, first_versions)
+    # And each caller gets its own record: changing one does not change what others get
+    again.title = "changed by a caller"
+    assert warm.get("icd10cm", "R001").title == first.title
+
+
+def test_a_new_release_is_read_afresh_not_served_from_memory(moto_client, table, cm_release):
+    # Given a reader that has served R00.1 from the live release (and checks the pointer
+    # on every read)
+    release, records = cm_release
+    DynamoCatalog(table, client=moto_client).load_release(release, records)
+    reader = DynamoCatalog(table, client=moto_client, refresh_seconds=0)
+    assert reader.get("icd10cm", "R001").release == release.id
+    assert list(reader.versions("icd10cm", "R001")) == [release.id]
+    # When a newer release goes live
+    newer = replace(release, id="icd10cm-2026-10", name="October")
+    DynamoCatalog(table, client=moto_client).load_release(
+        newer, [replace(r, release=newer.id) for r in records]
+    )
+    # Then the reader answers from it, and the code's history lists both
+    assert reader.get("icd10cm", "R001").release == newer.id
+    assert reader.get_many("icd10cm", ["R001"])["R001"].release == newer.id
+    assert sorted(reader.versions("icd10cm", "R001")) == sorted([release.id, newer.id])
+
+
 def test_get_many_reads_past_one_batch(moto_client, table, cm_release):
     release, records = cm_release
     catalog = DynamoCatalog(table, client=moto_client)

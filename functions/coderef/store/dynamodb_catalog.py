@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -40,6 +42,9 @@ MAX_RECORD_BYTES = 390_000
 _WRITE_BATCH = 25  # BatchWriteItem's limit
 _READ_BATCH = 100  # BatchGetItem's limit
 _WRITERS = 8  # batches in flight during a load
+# Packed records kept per process (a few hundred bytes each): a version's items never change,
+# so what was read once is right for as long as the process lives.
+_CACHED_ITEMS = 20_000
 _RELEASE_FIELDS = ("id", "system", "name", "source", "effective_from", "effective_to")
 
 
@@ -83,6 +88,31 @@ def _release_id(version: str) -> str:
     return version.rsplit("#", 1)[0]
 
 
+class _ItemCache:
+    """A bounded, thread-safe LRU of what a version's items held. Only immutable facts go in:
+    an item of a version (named by its content) never changes once its version is readable.
+    Values are packed bytes, so every reader unpacks its own CodeRecord."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class _Live:
     version: str
@@ -95,12 +125,21 @@ class DynamoCatalog:
     Lambda) picks up a new release within that time without reading the pointers per request.
     """
 
-    def __init__(self, table: str, client: Any = None, refresh_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        table: str,
+        client: Any = None,
+        refresh_seconds: float = 60.0,
+        cached_items: int = _CACHED_ITEMS,
+    ) -> None:
         if not table:
             raise ValueError("DynamoCatalog needs the codes table name (CODEREF_CODES_TABLE)")
         self.table = table
         self.client = client if client is not None else dynamodb_client("request")
         self.refresh_seconds = refresh_seconds
+        # A code that goes viral is read from DynamoDB once per execution environment, not
+        # once per view: one item's partition serves only ~3,000 reads a second.
+        self._items = _ItemCache(cached_items)
         self._live_cache: tuple[float, dict[str, _Live]] | None = None
         self._loaded_cache: dict[str, tuple[float, dict[str, tuple[str, Release]]]] = {}
 
@@ -163,6 +202,9 @@ class DynamoCatalog:
         version = self._version(system, release)
         if version is None:
             return None
+        cached = self._items.get(("record", system, key, version))
+        if cached is not None:
+            return _unpack(cached)
         with storage_errors(WHAT):
             item = self.client.get_item(
                 TableName=self.table,
@@ -172,16 +214,26 @@ class DynamoCatalog:
                 # Consistent: a record written just before its version went live is visible.
                 ConsistentRead=True,
             ).get("Item")
-        return _unpack(item["record"]["B"]) if item else None
+        if not item:
+            return None  # not remembered: absence is not a fact about the version's items
+        self._items.put(("record", system, key, version), item["record"]["B"])
+        return _unpack(item["record"]["B"])
 
     def get_many(
         self, system: str, keys: Iterable[str], release: str | None = None
     ) -> dict[str, CodeRecord]:
         version = self._version(system, release)
-        wanted = list(dict.fromkeys(keys))
-        if version is None or not wanted:
+        keys = list(dict.fromkeys(keys))
+        if version is None or not keys:
             return {}
         found: dict[str, CodeRecord] = {}
+        wanted = []
+        for k in keys:
+            cached = self._items.get(("record", system, k, version))
+            if cached is None:
+                wanted.append(k)
+            else:
+                found[k] = _unpack(cached)
         for start in range(0, len(wanted), _READ_BATCH):
             request = {
                 self.table: {
@@ -205,6 +257,7 @@ class DynamoCatalog:
                 for item in response.get("Responses", {}).get(self.table, []):
                     record = _unpack(item["record"]["B"])
                     found[record.key] = record
+                    self._items.put(("record", system, record.key, version), item["record"]["B"])
         return found
 
     def releases(self) -> list[Release]:
@@ -216,19 +269,26 @@ class DynamoCatalog:
         return sorted(found, key=lambda r: (r.system, r.effective_from, r.id))
 
     def versions(self, system: str, key: str) -> dict[str, CodeRecord]:
-        loaded = {version for version, _ in self._loaded(system).values()}
-        with storage_errors(WHAT):
-            items = self.client.query(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": _s(_code_pk(system, key))},
-                ConsistentRead=True,
-            )["Items"]
-        return {
-            _release_id(item["sk"]["S"]): _unpack(item["record"]["B"])
-            for item in items
-            if item["sk"]["S"] in loaded
-        }
+        loaded = frozenset(version for version, _ in self._loaded(system).values())
+        # Keyed by the set of complete versions: loading a release changes the key, and the
+        # items of complete versions never change.
+        cache_key = ("versions", system, key, loaded)
+        packed = self._items.get(cache_key)
+        if packed is None:
+            with storage_errors(WHAT):
+                items = self.client.query(
+                    TableName=self.table,
+                    KeyConditionExpression="pk = :pk",
+                    ExpressionAttributeValues={":pk": _s(_code_pk(system, key))},
+                    ConsistentRead=True,
+                )["Items"]
+            packed = tuple(
+                (item["sk"]["S"], item["record"]["B"])
+                for item in items
+                if item["sk"]["S"] in loaded
+            )
+            self._items.put(cache_key, packed)
+        return {_release_id(version): _unpack(blob) for version, blob in packed}
 
     def _fingerprints(self, version: str) -> dict[str, str]:
         request: dict[str, Any] = {
