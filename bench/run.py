@@ -369,16 +369,18 @@ CALLS_PLAN = """. What §3's operations say: the record and the session are read
   side (2 in flight), then the charge; after it the page reads the code's versions in every
   release (`Query`, codes) and, for registered viewers, the titles of children and related
   codes (`BatchGetItem`, codes); a new guest adds an address-window `UpdateItem` and a meter
-  `PutItem` before the charge, one after another. Plan: (1) the versions and titles depend
-  only on the code, never on the viewer: read them beside the record, or keep them in the
-  function's memory per live version (a version's items never change, so an LRU keyed by
-  (system, key, version) is always right) — off the sequential path, and for a viral code
-  off DynamoDB entirely; (2) a new guest: create the meter, count the address window and
-  charge in one `TransactWriteItems` (each part conditional), one round trip instead of
-  three; (3) the charge waits for the record only to know the code exists (unknown codes
-  cost nothing); the search index in the function's layer knows every live code, so
-  checking there (a local read) lets the record read and the charge go out together: one
-  round trip, two calls."""
+  `PutItem` before the charge, one after another. Done in this branch: the catalog keeps
+  what a version's items held in memory (versions never change), so for a code the
+  environment has served before the codes-table calls disappear (the re-open rows). Plan:
+  (1) a new guest: create the meter, count the address window and charge in one
+  `TransactWriteItems` (each part conditional), one round trip instead of three; (2) for a
+  code not yet in memory, read the versions beside the record, not after the charge; (3)
+  the charge waits for the record only to know the code exists (unknown codes cost
+  nothing); the search index in the function's layer knows every live code, so checking
+  there (a local read) lets a returning guest's charge (its meter is named by its cookie) go
+  out beside the record read: one round trip, two calls. A registered viewer's meter is
+  named by the session, so session ‖ record, then the charge: two round trips, unless the
+  meter is keyed by the session token's hash."""
 
 
 def main() -> None:
