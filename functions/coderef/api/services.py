@@ -80,8 +80,10 @@ class Services:
         from coderef.codesets import bundled
         from coderef.codesets.pcs_guidelines import read_pcs_guidelines
 
-        # Loaded into memory on the first guideline question (60 passages, ~31 KB).
-        return GuidelineLibrary(lambda: read_pcs_guidelines(bundled.icd10pcs_database()))
+        # Loaded into memory on the first guideline question (60 passages, ~31 KB); on AWS from
+        # the copy in the search layer (CODEREF_GUIDELINES_DB), not the 76 MB package file.
+        path = self.settings.guidelines_db
+        return GuidelineLibrary(lambda: read_pcs_guidelines(path or bundled.icd10pcs_database()))
 
     @cached_property
     def candidates(self) -> CandidateFinder:
