@@ -106,3 +106,115 @@ def dynamodb() -> Any:
     import boto3
 
     return boto3.client("dynamodb", region_name=REGION)
+
+
+@contextmanager
+def _dynamodb_applies_one_request_at_a_time() -> Iterator[None]:
+    """DynamoDB applies the writes to one item one after another, so of two conditional writes
+    racing on an item, one sees the other's result. moto's threaded server checks and writes
+    without a lock, so two racing requests can both pass a condition. This makes moto handle
+    DynamoDB requests one at a time; clients still send them concurrently over HTTP."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    unlocked = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return unlocked(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoHandler.call_action = unlocked  # type: ignore[method-assign]
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto in server mode on a free loopback port, for tests where several threads or
+    processes talk to "DynamoDB" over real HTTP, as Lambda functions do. Yields its URL."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    saved = {name: os.environ.get(name) for name in AWS_TEST_ENV}
+    os.environ.update(AWS_TEST_ENV)
+    server.start()
+    try:
+        with _dynamodb_applies_one_request_at_a_time():
+            yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def dynamodb_at(endpoint_url: str) -> Any:
+    """A DynamoDB client for a moto server, with a connection pool big enough for the test's
+    threads (the default of 10 would make a 50-thread burst queue for connections)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        endpoint_url=endpoint_url,
+        config=Config(max_pool_connections=64, retries={"mode": "standard", "max_attempts": 3}),
+    )
+
+
+class DynamoDBFaults:
+    """Makes a real client's calls fail as DynamoDB fails them: the HTTP status and JSON error
+    body DynamoDB sends, returned from botocore's before-send hook, so the client's own retry
+    policy and error parsing run exactly as they would against AWS."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.failing: dict[str, tuple[int, str]] = {}
+        self.sent: list[str] = []
+        client.meta.events.register("before-send.dynamodb", self._maybe_fail)
+
+    def fail(self, operation: str, code: str, status: int = 400) -> None:
+        """Every `operation` (e.g. "UpdateItem") fails with `code` until cleared."""
+        self.failing[operation] = (status, code)
+
+    def clear(self) -> None:
+        self.failing.clear()
+
+    def _maybe_fail(self, request: Any, **_: Any) -> Any:
+        import json
+
+        from botocore.awsrequest import AWSResponse
+
+        operation = request.headers.get("X-Amz-Target", b"")
+        if isinstance(operation, bytes):
+            operation = operation.decode()
+        operation = operation.rsplit(".", 1)[-1]
+        self.sent.append(operation)
+        if operation not in self.failing:
+            return None
+        status, code = self.failing[operation]
+        body = json.dumps(
+            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
+        ).encode()
+        return AWSResponse(
+            request.url, status, {"content-type": "application/x-amz-json-1.0"}, _Raw(body)
+        )
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body

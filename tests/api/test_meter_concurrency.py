@@ -1,4 +1,6 @@
-"""Races against a real server: no concurrent burst can overdraw a meter or charge twice."""
+"""Races against a real server: no concurrent burst can overdraw a meter or charge twice. The
+same races run on each account store: SQLite, and DynamoDB through moto's server mode (real
+HTTP calls from many threads, as concurrent Lambda invocations would make)."""
 
 import socket
 import threading
@@ -10,14 +12,36 @@ import httpx
 import pytest
 import uvicorn
 
+from coderef.api.app import create_app
+from coderef.api.services import Services
 from coderef.local import create_local_app
+from coderef.store.outbox_mailer import OutboxMailer
+from coderef.store.sqlite_catalog import SqliteCatalog
+from tests import aws
 
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="module")
-def server(fixture_settings):
-    app = create_local_app(replace(fixture_settings, guest_meters_per_address_per_day=100_000))
+@pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
+def server(request, fixture_settings):
+    settings = replace(fixture_settings, guest_meters_per_address_per_day=100_000)
+    if request.param == "sqlite":
+        yield from _serve(create_local_app(settings))
+        return
+    from coderef.store.dynamodb_accounts import DynamoAccounts
+
+    with aws.moto_server() as endpoint:
+        client = aws.dynamodb_at(endpoint)
+        services = Services(
+            settings=settings,
+            catalog=SqliteCatalog(settings.catalog_path),
+            accounts=DynamoAccounts(aws.create_table(client, "AccountsTable"), client=client),
+            mailer=OutboxMailer(settings.outbox_dir),
+        )
+        yield from _serve(create_app(services))
+
+
+def _serve(app):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

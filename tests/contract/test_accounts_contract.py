@@ -1,17 +1,28 @@
-"""The Accounts contract. It runs against every adapter (SQLite now; DynamoDB joins later)."""
+"""The Accounts contract. It runs unchanged against every adapter: SQLite on a temporary file,
+and DynamoDB on moto with the table made from template.yaml's own definition."""
 
 import pytest
 
 from coderef.domain.accounts import User
-from coderef.domain.errors import EmailTaken, ViewLimitReached
+from coderef.domain.errors import EmailTaken, MeterClosed, ViewLimitReached
 from coderef.store.sqlite_accounts import SqliteAccounts
+from tests import aws
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(scope="module")
+def moto_dynamodb():
+    with aws.fake_aws():
+        yield aws.dynamodb()
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
 def accounts(request, tmp_path):
     if request.param == "sqlite":
         return SqliteAccounts(tmp_path / "accounts.db")
-    raise NotImplementedError(request.param)
+    from coderef.store.dynamodb_accounts import DynamoAccounts
+
+    client = request.getfixturevalue("moto_dynamodb")  # a new table for every test
+    return DynamoAccounts(aws.create_table(client, "AccountsTable"), client=client)
 
 
 def _user(n=1, email=None):
@@ -101,3 +112,27 @@ def test_granting_views_adds_to_the_meter(accounts):
     accounts.create_user(_user(), "h", 1, None)
     assert accounts.grant_views("u:user1", 4).remaining == 5
     assert accounts.grant_views("u:user1", -10).remaining == 0
+
+
+def test_the_wall_carries_the_meter_it_stopped(accounts):
+    # Given a guest meter with its one view spent
+    accounts.create_meter("g:w", 1, "guest")
+    accounts.charge_view("g:w", "icd10cm", "A", "t1")
+    # When it asks for another code
+    with pytest.raises(ViewLimitReached) as wall:
+        accounts.charge_view("g:w", "icd10cm", "B", "t2")
+    # Then the refusal says which meter and that nothing is left, and nothing changed
+    assert wall.value.details["meter"].remaining == 0
+    assert wall.value.details["meter"].plan == "guest"
+    assert [u.key for u in accounts.unlocked("g:w")] == ["A"]
+
+
+def test_a_closed_or_unknown_meter_cannot_pay(accounts):
+    # Given a guest meter closed by its guest's registration, and a meter that never existed
+    accounts.create_meter("g:old", 1, "guest")
+    accounts.create_user(_user(), "h", 5, carry_from="g:old")
+    # Then neither can pay for a code
+    for meter_id in ("g:old", "g:never"):
+        with pytest.raises(MeterClosed):
+            accounts.charge_view(meter_id, "icd10cm", "A", "t")
+    assert accounts.unlocked("u:user1") == []

@@ -54,7 +54,7 @@ def functions(tmp_path_factory) -> Iterator[Functions]:
         "CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS": "true",
         "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "2",
     }
-    with aws.fake_aws(env), pytest.MonkeyPatch.context() as patch:
+    with aws.fake_aws(env):
         import boto3
 
         client = aws.dynamodb()
@@ -66,22 +66,10 @@ def functions(tmp_path_factory) -> Iterator[Functions]:
         ssm.put_parameter(Name=SITE_URL_PARAMETER, Type="String", Value=SITE_URL + "/")
         ssm.put_parameter(Name=SECRET_PARAMETER, Type="SecureString", Value="s3cret-for-tests")
         boto3.client("sesv2", region_name=aws.REGION).create_email_identity(EmailIdentity=SENDER)
-        _accounts_until_the_dynamodb_adapter_lands(patch, data)
         yield Functions(
             code_page=fresh_import("coderef.handlers.code_page"),
             auth=fresh_import("coderef.handlers.auth"),
         )
-
-
-def _accounts_until_the_dynamodb_adapter_lands(patch: pytest.MonkeyPatch, data) -> None:
-    try:
-        importlib.import_module("coderef.store.dynamodb_accounts")
-    except ImportError:
-        from coderef.handlers import runtime
-        from coderef.store.sqlite_accounts import SqliteAccounts
-
-        store = SqliteAccounts(data / "accounts.db")
-        patch.setattr(runtime, "accounts_store", lambda settings: store)
 
 
 # -- invoking ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from coderef.api.services import Services
 from coderef.store.outbox_mailer import OutboxMailer
 from coderef.store.sqlite_accounts import SqliteAccounts
 from coderef.store.sqlite_catalog import SqliteCatalog
+from tests import aws
 from tests.conftest import CM_FIXTURE, register
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,3 +214,48 @@ def test_killing_an_import_mid_write_leaves_the_previous_release_serving(
         conn.execute("SELECT count(*) FROM codes WHERE release = 'icd10cm-2027-10'").fetchone()[0]
         == 0
     )
+
+
+DYNAMODB_FAULTS = [
+    ("ThrottlingException", 400),
+    ("ProvisionedThroughputExceededException", 400),
+    ("InternalServerError", 500),
+]
+
+
+@pytest.fixture(scope="module")
+def moto_dynamodb():
+    # moto's server, not its in-process mock: the mock answers from its own before-send hook,
+    # which would apply a write even when the injected fault is what the client sees.
+    with aws.moto_server() as endpoint:
+        yield aws.dynamodb_at(endpoint)
+
+
+@pytest.mark.parametrize("operation", ["UpdateItem", "GetItem"])
+@pytest.mark.parametrize(("code", "status"), DYNAMODB_FAULTS)
+def test_a_failing_dynamodb_account_store_answers_503_and_charges_nothing(
+    fixture_settings, moto_dynamodb, operation, code, status
+):
+    # Given a member with views, on the DynamoDB account store
+    from coderef.store.dynamodb_accounts import DynamoAccounts
+
+    accounts = DynamoAccounts(aws.create_table(moto_dynamodb, "AccountsTable"), moto_dynamodb)
+    browser = _browser(_app_with_accounts(fixture_settings, accounts))
+    register(browser)
+    before = browser.get("/api/me").json()["meter"]
+    faults = aws.DynamoDBFaults(moto_dynamodb)
+    # When DynamoDB keeps failing that call (throttled, over capacity, or broken) for a page
+    faults.fail(operation, code, status)
+    try:
+        response = browser.get("/api/codes/icd10cm/R00.2")
+    finally:
+        faults.clear()
+    # Then the reader gets 503 in the error shape with Retry-After, after the client's retries
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert int(response.headers["retry-after"]) > 0
+    assert faults.sent.count(operation) >= 2
+    # And once DynamoDB recovers, nothing was charged or unlocked
+    me = browser.get("/api/me").json()
+    assert me["meter"] == before
+    assert me["unlocked"] == []

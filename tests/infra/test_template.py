@@ -87,10 +87,7 @@ def handler_modules(template, tmp_path_factory) -> dict[str, object]:
         "CODEREF_INDEX_PATH": str(tmp_path_factory.mktemp("idx") / "none.db"),
     }
     modules = {}
-    with aws.fake_aws(env), pytest.MonkeyPatch.context() as patch:
-        from tests.handlers.conftest import _accounts_until_the_dynamodb_adapter_lands
-
-        _accounts_until_the_dynamodb_adapter_lands(patch, tmp_path_factory.mktemp("accounts"))
+    with aws.fake_aws(env):
         for name in FUNCTIONS:
             dotted = template["Resources"][name]["Properties"]["Handler"]
             module, _, attribute = dotted.rpartition(".")

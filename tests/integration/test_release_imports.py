@@ -6,6 +6,7 @@ and the line, and the release already loaded keeps serving, search included.
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,14 @@ from coderef.search.engine import SearchIndex
 from coderef.settings import Settings
 from coderef.store.sqlite_catalog import SqliteCatalog
 from tests.conftest import (
+    CM_FIXTURE,
     CM_ORDER_2025,
     CM_ORDER_2026,
     CPT_FIXTURE,
     HCPCS_FIXTURE,
     PCS_ORDER_2026,
     PCS_TABLES_2026,
+    import_fixture_catalog,
 )
 from tests.fixtures.edit import edited_copy, edited_folder, replace_at
 
@@ -189,3 +192,26 @@ def test_cli_rejects_a_malformed_date_before_doing_anything(coderef):
         coderef("code", "icd10cm", "R00.1", "--date", "2025-02-30")
     assert exit_.value.code == 2
     assert not Path(os.environ["CODEREF_DATA_DIR"]).exists()
+
+
+def test_an_index_left_behind_by_a_crash_is_rebuilt_at_the_next_start(tmp_path):
+    # Given a catalog and its index, both from the same release
+    from coderef.codesets.icd10cm_xml import read_tabular
+    from coderef.codesets.pipeline import ensure_bundled, index_is_current
+
+    settings = import_fixture_catalog(tmp_path / "data")
+    catalog = SqliteCatalog(settings.catalog_path)
+    assert index_is_current(catalog, settings.index_path)
+    # When a newer release goes live but the process dies before rebuilding the index
+    release, records = read_tabular(CM_FIXTURE)
+    renamed = [
+        replace(r, title="Heartbeat unusually slow, not specified") if r.key == "R001" else r
+        for r in records
+    ]
+    catalog.load_release(replace(release, id="icd10cm-2026-10", name="October 2026"), renamed)
+    assert not index_is_current(catalog, settings.index_path)
+    # Then the next start sees the index is stale and rebuilds it from the live releases
+    ensure_bundled(catalog, settings.index_path, None)
+    assert index_is_current(catalog, settings.index_path)
+    hits = SearchIndex(settings.index_path).search("heartbeat unusually slow").results
+    assert hits and hits[0].code == "R00.1"

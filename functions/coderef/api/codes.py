@@ -8,15 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from coderef.api.concurrency import side_by_side
 from coderef.api.errors import error_body
 from coderef.api.schemas import ERRORS, CodeSummary
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
     GUEST_COOKIE_DAYS,
-    ViewerDep,
     client_address,
+    has_session_cookie,
     set_cookie,
+    viewer_by_id,
 )
 from coderef.domain.errors import ViewLimitReached
 
@@ -57,14 +59,20 @@ def code_summary(
 )
 def code_page(
     services: ServicesDep,
-    viewer: ViewerDep,
     request: Request,
     system: SystemPath,
     code: CodePath,
     on_date: OnDate = None,
 ) -> JSONResponse:
-    # Unknown codes are 404 and cost nothing. One unlock opens a code in every loaded release.
-    record = services.lookup.record(system, code, on_date)
+    # Unknown codes are 404 and cost nothing, so the charge waits for the record; the session
+    # does not, and is read beside it. One unlock opens a code in every loaded release.
+    def find_record():
+        return services.lookup.record(system, code, on_date)
+
+    if has_session_cookie(request):
+        record, viewer = side_by_side(find_record, lambda: viewer_by_id(request, services))
+    else:
+        record, viewer = find_record(), viewer_by_id(request, services)
     headers = {"Cache-Control": "private, no-store"}
     try:
         charge = services.view_meter.charge(

@@ -68,6 +68,18 @@ def current_viewer(request: Request, services: ServicesDep) -> Viewer:
     return Viewer(guest_token=request.cookies.get(GUEST_COOKIE) or None)
 
 
+def viewer_by_id(request: Request, services: Services) -> Viewer:
+    """The viewer without loading the user: enough to choose the meter that pays."""
+    user_id = services.account_service.user_id_for_session(request.cookies.get(SESSION_COOKIE))
+    if user_id:
+        return Viewer(user_id=user_id)
+    return Viewer(guest_token=request.cookies.get(GUEST_COOKIE) or None)
+
+
+def has_session_cookie(request: Request) -> bool:
+    return bool(request.cookies.get(SESSION_COOKIE))
+
+
 def require_same_origin(request: Request, services: ServicesDep) -> None:
     """State-changing requests from another site's page are refused (CSRF defence in depth,
     beside SameSite=Lax cookies). Requests without Origin come from non-browser clients."""

@@ -21,7 +21,7 @@ from coderef.domain.codes import SYSTEMS
 from coderef.domain.errors import InvalidInput, SourceError
 from coderef.domain.plain_language import OFFICIAL_SOURCE, compose
 from coderef.domain.records import CodeRecord, Release
-from coderef.search.index_build import build_index
+from coderef.search.index_build import build_index, index_built_from
 from coderef.store.ports import CatalogLoader, CodeCatalog
 from coderef.store.sqlite_catalog import SqliteCatalog
 
@@ -137,21 +137,33 @@ def import_release(
 
 def rebuild_index(catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet) -> int:
     report("building search index", 0, 1)
-    count = build_index(catalog.iter_live(), index_path)
+    count = build_index(catalog.iter_live(), index_path, live_releases(catalog))
     report("building search index", 1, 1)
     return count
+
+
+def live_releases(catalog: CodeCatalog) -> str:
+    """The live releases, as the index records them."""
+    return ",".join(sorted(r.id for r in catalog.releases()))
+
+
+def index_is_current(catalog: CodeCatalog, index_path: Path) -> bool:
+    """True when the index was built from the releases that are live now. An import switches
+    the catalog first and rebuilds the index after, so a crash in between leaves them apart."""
+    return index_built_from(index_path) == live_releases(catalog)
 
 
 def ensure_bundled(
     catalog: SqliteCatalog, index_path: Path, lay_csv: Path | None, report: Reporter = _quiet
 ) -> list[ImportResult]:
-    """First run: load each bundled system that has no live release; build a missing index."""
+    """First run: load each bundled system that has no live release; build the index when it
+    is missing or was built from other releases than the live ones."""
     loaded = {r.system for r in catalog.releases()}
     results = [
         load_release(catalog, system, None, lay_csv, report)
         for system in ("icd10cm", "icd10pcs")
         if system not in loaded
     ]
-    if results or not index_path.exists():
+    if results or not index_is_current(catalog, index_path):
         rebuild_index(catalog, index_path, report)
     return results

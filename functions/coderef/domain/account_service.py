@@ -145,10 +145,14 @@ class AccountService:
         if session_token:
             self.accounts.delete_session(hash_token(session_token))
 
-    def user_for_session(self, session_token: str | None) -> User | None:
+    def user_id_for_session(self, session_token: str | None) -> str | None:
+        """The signed-in user's id, from one read of the session (a code page needs no more)."""
         if not session_token:
             return None
-        user_id = self.accounts.session_user(hash_token(session_token), self._now())
+        return self.accounts.session_user(hash_token(session_token), self._now())
+
+    def user_for_session(self, session_token: str | None) -> User | None:
+        user_id = self.user_id_for_session(session_token)
         return self.accounts.user_by_id(user_id) if user_id else None
 
     def request_password_reset(self, email: str, address: str) -> None:

@@ -55,6 +55,14 @@ class ViewLimitReached(CodeRefError):
     status = 402
 
 
+class MeterClosed(CodeRefError):
+    """The meter asked to pay does not exist (any more): a guest's meter that was closed when
+    the guest registered, or a cookie naming no meter. The view meter starts a new one."""
+
+    code = "meter_closed"
+    status = 402
+
+
 class EmailTaken(CodeRefError):
     code = "email_taken"
     status = 409

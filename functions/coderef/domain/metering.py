@@ -8,21 +8,34 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from coderef.domain.accounts import Meter, MeterPolicy, User, guest_meter_id, user_meter_id
-from coderef.domain.errors import TooManyRequests, ViewLimitReached
+from coderef.domain.errors import MeterClosed, TooManyRequests, ViewLimitReached
 from coderef.security import new_token
 from coderef.store.ports import Accounts
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is asking: a signed-in user, a known guest, or someone new."""
+    """Who is asking: a signed-in user, a known guest, or someone new. A code page needs only
+    the signed-in user's id (from the session), so it does not load the user itself."""
 
     user: User | None = None
     guest_token: str | None = None
+    user_id: str | None = None
+
+    @property
+    def member_id(self) -> str | None:
+        return self.user.id if self.user else self.user_id
 
     @property
     def is_registered(self) -> bool:
-        return self.user is not None
+        return self.member_id is not None
+
+    @property
+    def meter_id(self) -> str | None:
+        """The meter that pays for this viewer, if the viewer names one."""
+        if self.member_id:
+            return user_meter_id(self.member_id)
+        return guest_meter_id(self.guest_token) if self.guest_token else None
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,7 @@ class ViewMeter:
 
     def current(self, viewer: Viewer) -> Meter | None:
         """The meter that pays for this viewer, if one exists yet."""
-        if viewer.user:
-            return self.accounts.meter(user_meter_id(viewer.user.id))
-        if viewer.guest_token:
-            return self.accounts.meter(guest_meter_id(viewer.guest_token))
-        return None
+        return self.accounts.meter(viewer.meter_id) if viewer.meter_id else None
 
     def preview(self, viewer: Viewer) -> Meter:
         """The meter as the viewer would see it, without creating one."""
@@ -69,20 +78,29 @@ class ViewMeter:
     def charge(self, viewer: Viewer, system: str, key: str, address: str) -> Charge:
         """Open a code's full page: free if this meter unlocked it before, else one view.
 
-        Raises ViewLimitReached (from the store's one conditional write) when none is left.
+        The store's one conditional write decides, without reading the meter first; it raises
+        ViewLimitReached (with the meter, for the wall) when none is left.
         """
-        meter = self.current(viewer)
-        new_token_value = None
-        if meter is None:
-            meter, new_token_value = self._new_guest_meter(address)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
+        meter_id, new_token_value = viewer.meter_id, None
         try:
-            after, charged = self.accounts.charge_view(meter.id, system, key, now)
-        except ViewLimitReached as exc:
-            # The wall still needs the meter, and a brand-new guest still needs its cookie.
-            raise ViewLimitReached(
-                exc.message,
-                meter=self.accounts.meter(meter.id) or meter,
-                new_guest_token=new_token_value,
-            ) from None
+            if meter_id is None:
+                raise MeterClosed("This visitor has no meter yet.")
+            try:
+                after, charged = self.accounts.charge_view(meter_id, system, key, now)
+            except MeterClosed:
+                if viewer.is_registered:
+                    raise ViewLimitReached(
+                        "This account has no view meter.", meter=Meter(meter_id, 0, "free")
+                    ) from None
+                raise
+        except MeterClosed:
+            # A new visitor, or a guest whose old meter was closed: a fresh guest meter pays.
+            meter, new_token_value = self._new_guest_meter(address)
+            try:
+                after, charged = self.accounts.charge_view(meter.id, system, key, now)
+            except ViewLimitReached as exc:  # a zero guest allowance
+                raise ViewLimitReached(
+                    exc.message, meter=meter, new_guest_token=new_token_value
+                ) from None
         return Charge(after, charged, new_token_value)

@@ -52,8 +52,9 @@ def _doc_order(record: CodeRecord) -> tuple:
     return (record.is_generated, len(words(record.title)), record.system, record.key)
 
 
-def build_index(records: Iterable[CodeRecord], path: Path) -> int:
-    """Write the index to `path` atomically; returns how many records it holds."""
+def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "") -> int:
+    """Write the index to `path` atomically; returns how many records it holds. `built_from`
+    names the releases the records came from, so a stale index can be recognised later."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".building")
@@ -102,7 +103,11 @@ def build_index(records: Iterable[CodeRecord], path: Path) -> int:
         conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
-            [("schema", SCHEMA_VERSION), ("documents", str(len(doc_rows)))],
+            [
+                ("schema", SCHEMA_VERSION),
+                ("documents", str(len(doc_rows))),
+                ("built_from", built_from),
+            ],
         )
         conn.commit()
         conn.execute("VACUUM")
@@ -110,3 +115,16 @@ def build_index(records: Iterable[CodeRecord], path: Path) -> int:
         conn.close()
     os.replace(tmp, path)
     return len(doc_rows)
+
+
+def index_built_from(path: Path) -> str | None:
+    """The releases an existing index was built from (None if there is no readable index)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT v FROM meta WHERE k = 'built_from'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else ""

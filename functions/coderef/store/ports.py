@@ -96,8 +96,10 @@ class Accounts(Protocol):
     def meter(self, meter_id: str) -> Meter | None: ...
 
     def charge_view(self, meter_id: str, system: str, key: str, now: str) -> tuple[Meter, bool]:
-        """Unlock a code for a meter: free if already unlocked, else one view if any is left
-        (ViewLimitReached if none). Returns the meter after, and whether a view was charged."""
+        """Unlock a code for a meter: free if already unlocked, else one view if any is left.
+        Returns the meter after, and whether a view was charged. Raises ViewLimitReached (its
+        details carry the `meter`) if none is left, MeterClosed if the meter does not exist or
+        was closed."""
 
     def unlocked(self, meter_id: str) -> list[Unlocked]: ...
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from coderef.domain.accounts import Meter, Unlocked, User
-from coderef.domain.errors import EmailTaken, ServiceUnavailable, ViewLimitReached
+from coderef.domain.errors import EmailTaken, MeterClosed, ServiceUnavailable, ViewLimitReached
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -220,7 +220,7 @@ class SqliteAccounts:
                 "SELECT remaining, plan FROM meters WHERE id = ? AND closed = 0", (meter_id,)
             ).fetchone()
             if row is None:
-                raise ViewLimitReached("This meter no longer exists.")
+                raise MeterClosed("This meter no longer exists.")
             remaining, plan = row
             added = conn.execute(
                 "INSERT OR IGNORE INTO unlocked (meter_id, system, key, unlocked_at) "
@@ -237,7 +237,9 @@ class SqliteAccounts:
                 (meter_id,),
             ).rowcount
             if not charged:
-                raise ViewLimitReached("You have used all your code page views.")
+                raise ViewLimitReached(
+                    "You have used all your code page views.", meter=Meter(meter_id, 0, plan)
+                )
             return Meter(meter_id, remaining - 1, plan), True
 
     def unlocked(self, meter_id: str) -> list[Unlocked]:
