@@ -13,9 +13,11 @@ from coderef.domain.accounts import MeterPolicy
 from coderef.domain.answers import Composer
 from coderef.domain.case2code import Case2Code
 from coderef.domain.casepilot import CasePilot
+from coderef.domain.errors import ViewLimitReached
 from coderef.domain.lookup import CodeLookup
-from coderef.domain.metering import ViewMeter
+from coderef.domain.metering import Charge, ViewMeter
 from coderef.domain.releases import ReleaseHistory
+from coderef.observability import count
 from coderef.search.candidates import CandidateFinder
 from coderef.search.engine import SearchIndex
 from coderef.search.guidelines import GuidelineLibrary
@@ -53,16 +55,20 @@ class Services:
         )
 
     @cached_property
+    def password_hasher(self) -> PasswordHasher:
+        return PasswordHasher()
+
+    @cached_property
     def account_service(self) -> AccountService:
         assert self.accounts is not None and self.mailer is not None
         return AccountService(
-            self.accounts, PasswordHasher(), self.mailer, self.policy, self.settings.public_url
+            self.accounts, self.password_hasher, self.mailer, self.policy, self.settings.public_url
         )
 
     @cached_property
     def view_meter(self) -> ViewMeter:
         assert self.accounts is not None
-        return ViewMeter(self.accounts, self.policy)
+        return CountedViewMeter(self.accounts, self.policy)
 
     @cached_property
     def address_key(self) -> AddressHasher:
@@ -74,8 +80,10 @@ class Services:
         from coderef.codesets import bundled
         from coderef.codesets.pcs_guidelines import read_pcs_guidelines
 
-        # Loaded into memory on the first guideline question (60 passages, ~31 KB).
-        return GuidelineLibrary(lambda: read_pcs_guidelines(bundled.icd10pcs_database()))
+        # Loaded into memory on the first guideline question (60 passages, ~31 KB); on AWS from
+        # the copy in the search layer (CODEREF_GUIDELINES_DB), not the 76 MB package file.
+        path = self.settings.guidelines_db
+        return GuidelineLibrary(lambda: read_pcs_guidelines(path or bundled.icd10pcs_database()))
 
     @cached_property
     def candidates(self) -> CandidateFinder:
@@ -117,6 +125,20 @@ class Services:
             accounts=SqliteAccounts(settings.accounts_path),
             mailer=OutboxMailer(settings.outbox_dir),
         )
+
+
+class CountedViewMeter(ViewMeter):
+    """The view meter, counting each view charged and each wall hit as a business metric."""
+
+    def charge(self, *args: Any, **kwargs: Any) -> Charge:
+        try:
+            charge = super().charge(*args, **kwargs)
+        except ViewLimitReached:
+            count("WallsHit")
+            raise
+        if charge.charged:
+            count("ViewsCharged")
+        return charge
 
 
 def get_services(request: Request) -> Services:
