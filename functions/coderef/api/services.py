@@ -13,11 +13,9 @@ from coderef.domain.accounts import MeterPolicy
 from coderef.domain.answers import Composer
 from coderef.domain.case2code import Case2Code
 from coderef.domain.casepilot import CasePilot
-from coderef.domain.errors import ViewLimitReached
 from coderef.domain.lookup import CodeLookup
-from coderef.domain.metering import Charge, ViewMeter
+from coderef.domain.metering import ViewMeter
 from coderef.domain.releases import ReleaseHistory
-from coderef.observability import count
 from coderef.search.candidates import CandidateFinder
 from coderef.search.engine import SearchIndex
 from coderef.search.guidelines import GuidelineLibrary
@@ -68,7 +66,7 @@ class Services:
     @cached_property
     def view_meter(self) -> ViewMeter:
         assert self.accounts is not None
-        return CountedViewMeter(self.accounts, self.policy)
+        return ViewMeter(self.accounts, self.policy)
 
     @cached_property
     def address_key(self) -> AddressHasher:
@@ -125,20 +123,6 @@ class Services:
             accounts=SqliteAccounts(settings.accounts_path),
             mailer=OutboxMailer(settings.outbox_dir),
         )
-
-
-class CountedViewMeter(ViewMeter):
-    """The view meter, counting each view charged and each wall hit as a business metric."""
-
-    def charge(self, *args: Any, **kwargs: Any) -> Charge:
-        try:
-            charge = super().charge(*args, **kwargs)
-        except ViewLimitReached:
-            count("WallsHit")
-            raise
-        if charge.charged:
-            count("ViewsCharged")
-        return charge
 
 
 def get_services(request: Request) -> Services:
