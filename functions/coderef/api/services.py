@@ -58,13 +58,17 @@ class Services:
         )
 
     @cached_property
+    def password_hasher(self) -> PasswordHasher:
+        return PasswordHasher()
+
+    @cached_property
     def account_service(self) -> AccountService:
         from coderef.domain.account_service import AccountService
         from coderef.security import PasswordHasher
 
         assert self.accounts is not None and self.mailer is not None
         return AccountService(
-            self.accounts, PasswordHasher(), self.mailer, self.policy, self.settings.public_url
+            self.accounts, self.password_hasher, self.mailer, self.policy, self.settings.public_url
         )
 
     @cached_property
@@ -87,8 +91,10 @@ class Services:
         from coderef.codesets.pcs_guidelines import read_pcs_guidelines
         from coderef.search.guidelines import GuidelineLibrary
 
-        # Loaded into memory on the first guideline question (60 passages, ~31 KB).
-        return GuidelineLibrary(lambda: read_pcs_guidelines(bundled.icd10pcs_database()))
+        # Loaded into memory on the first guideline question (60 passages, ~31 KB); on AWS from
+        # the copy in the search layer (CODEREF_GUIDELINES_DB), not the 76 MB package file.
+        path = self.settings.guidelines_db
+        return GuidelineLibrary(lambda: read_pcs_guidelines(path or bundled.icd10pcs_database()))
 
     @cached_property
     def candidates(self) -> CandidateFinder:

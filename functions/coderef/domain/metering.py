@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from coderef.domain.accounts import Meter, MeterPolicy, User, guest_meter_id, user_meter_id
 from coderef.domain.errors import MeterClosed, TooManyRequests, ViewLimitReached
+from coderef.observability import count
 from coderef.security import new_token
 from coderef.store.ports import Accounts
 
@@ -79,8 +80,19 @@ class ViewMeter:
         """Open a code's full page: free if this meter unlocked it before, else one view.
 
         The store's one conditional write decides, without reading the meter first; it raises
-        ViewLimitReached (with the meter, for the wall) when none is left.
+        ViewLimitReached (with the meter, for the wall) when none is left. Views charged and
+        walls hit are counted as business metrics.
         """
+        try:
+            charge = self._charge(viewer, system, key, address)
+        except ViewLimitReached:
+            count("WallsHit")
+            raise
+        if charge.charged:
+            count("ViewsCharged")
+        return charge
+
+    def _charge(self, viewer: Viewer, system: str, key: str, address: str) -> Charge:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         meter_id, new_token_value = viewer.meter_id, None
         try:

@@ -1,15 +1,19 @@
-"""SearchFunction: search, suggest, code summaries, systems and health. Public and the same for
-everyone, so CloudFront caches its answers. Reads the codes table and the index in the layer."""
+"""SearchFunction: search, suggest, code summaries, systems and their release changes, guideline
+passages, health. Public and the same for everyone, so CloudFront caches its answers. Reads the
+codes table and the index in the layer; no accounts, no secrets."""
 
 from __future__ import annotations
 
-from coderef.api import codes, meta, search
-from coderef.api.app import create_app
+from coderef.api import codes, guidelines, meta, releases, search
 from coderef.api.services import Services
-from coderef.handlers.runtime import codes_catalog, lambda_handler, settings_from_env
+from coderef.handlers.runtime import aws_settings, codes_catalog, function_app
 
-ROUTERS = (meta.router, search.router, codes.summary_router)
+ROUTERS = (meta.router, search.router, codes.summary_router, releases.router, guidelines.router)
 
-_settings = settings_from_env()
-app = create_app(Services(settings=_settings, catalog=codes_catalog(_settings)), ROUTERS)
-handler = lambda_handler(app)
+
+def build_services() -> Services:
+    settings = aws_settings()
+    return Services(settings=settings, catalog=codes_catalog(settings))
+
+
+app, handler = function_app(ROUTERS, build_services)

@@ -43,20 +43,34 @@ def dynamodb_client(purpose: str = "request") -> Any:
     return boto3.client("dynamodb", config=_CLIENT_CONFIGS[purpose])
 
 
+@functools.cache
+def service_client(service: str) -> Any:
+    """The process's client for another AWS service a function calls per request or at start
+    ("sesv2", "ssm"), with the request settings (fail fast, retry a little)."""
+    return boto3.client(service, config=_CLIENT_CONFIGS["request"])
+
+
+def renew_clients() -> None:
+    """Forget every client made so far, so the next use makes a new one with new connections
+    (after a Lambda SnapStart restore, pooled sockets from the snapshot are dead)."""
+    dynamodb_client.cache_clear()
+    service_client.cache_clear()
+
+
 @contextmanager
-def storage_errors(what: str) -> Iterator[None]:
-    """Translate any DynamoDB or network failure inside the block into ServiceUnavailable."""
+def storage_errors(what: str, service: str = "DynamoDB") -> Iterator[None]:
+    """Translate any AWS or network failure inside the block into ServiceUnavailable."""
     try:
         yield
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "unknown")
-        log.warning("DynamoDB call failed (%s): %s", what, code)
+        log.warning("%s call failed (%s): %s", service, what, code)
         raise ServiceUnavailable(
             f"The {what} is unavailable; try again shortly.", cause=code
         ) from exc
     except BotoCoreError as exc:
         cause = type(exc).__name__
-        log.warning("DynamoDB unreachable (%s): %s", what, cause)
+        log.warning("%s unreachable (%s): %s", service, what, cause)
         raise ServiceUnavailable(
             f"The {what} is unavailable; try again shortly.", cause=cause
         ) from exc

@@ -1,0 +1,30 @@
+"""CodePageFunction: everything that reads both the codes and the accounts. The metered code
+page; /api/me (the meter, and the titles of the codes it unlocked); CasePilot and Case2Code
+(registered accounts only, counted per account, answered from the catalog and the index)."""
+
+from __future__ import annotations
+
+from coderef.api import assistant, case2code, codes, me
+from coderef.api.services import Services
+from coderef.handlers.runtime import (
+    NoMail,
+    accounts_store,
+    aws_settings,
+    codes_catalog,
+    function_app,
+)
+
+ROUTERS = (codes.router, me.router, assistant.router, case2code.router)
+
+
+def build_services() -> Services:
+    settings = aws_settings(needs_address_secret=True)
+    return Services(
+        settings=settings,
+        catalog=codes_catalog(settings),
+        accounts=accounts_store(settings),
+        mailer=NoMail(),
+    )
+
+
+app, handler = function_app(ROUTERS, build_services)
