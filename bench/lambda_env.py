@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ("coderef.handlers.search", "coderef.handlers.code_page", "coderef.handlers.auth")
 SITE_URL_PARAMETER = "/coderef/bench/site-url"
 SITE_URL = "https://coderef.example.org"
+ADDRESS_SECRET_PARAMETER = "/coderef/bench/address-secret"
 
 
 def handler_exists(module: str) -> bool:
@@ -62,6 +64,7 @@ def child_env(endpoint: str, codes_table: str, accounts_table: str, work: Path) 
         "CODEREF_ACCOUNTS_TABLE": accounts_table,
         "CODEREF_INDEX_PATH": str(work / "search.db"),
         "CODEREF_SITE_URL_PARAMETER": SITE_URL_PARAMETER,
+        "CODEREF_ADDRESS_SECRET_PARAMETER": ADDRESS_SECRET_PARAMETER,
         "CODEREF_MAIL_FROM": "no-reply@coderef.example.org",
         # The benchmark's many guests all come from one address.
         "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "1000000",
@@ -92,8 +95,14 @@ def moto_stack(work: Path) -> Iterator[dict[str, str]]:
         load_release(catalog, "icd10cm", CM_FIXTURE)
         load_release(catalog, "icd10pcs", write_pcs_db(work / "pcs.db"))
         rebuild_index(catalog, work / "search.db")
-        session.client("ssm", endpoint_url=endpoint).put_parameter(
-            Name=SITE_URL_PARAMETER, Value=SITE_URL, Type="String", Overwrite=True
+        # What a function reads from SSM at start (template.yaml names both parameters).
+        ssm = session.client("ssm", endpoint_url=endpoint)
+        ssm.put_parameter(Name=SITE_URL_PARAMETER, Value=SITE_URL, Type="String", Overwrite=True)
+        ssm.put_parameter(
+            Name=ADDRESS_SECRET_PARAMETER,
+            Value=secrets.token_urlsafe(32),
+            Type="SecureString",
+            Overwrite=True,
         )
         yield child_env(endpoint, codes, accounts, work)
     finally:

@@ -120,7 +120,8 @@ def cold_section(cold: dict[str, Any]) -> str:
 
 Command: `{PY} -m bench.cold_start --runs {floor["runs"]}`. Each handler is imported in a new
 Python process, which then serves its first HTTP API 2.0 event (search: `GET /api/search?q=
-bradycardia`; code page: a guest's first `GET /api/codes/icd10cm/R00.1`; auth: `GET /api/me`)
+bradycardia`; code page: a guest's first `GET /api/codes/icd10cm/R00.1`; auth: `POST
+/api/auth/logout`, its cheapest real request)
 against moto's server on 127.0.0.1 (tables from template.yaml, the fixture ICD-10-CM and PCS
 releases in the codes table, the index built from them at CODEREF_INDEX_PATH), reached through
 AWS_ENDPOINT_URL, so the process imports the real boto3. The floor process imports fastapi and
@@ -157,12 +158,6 @@ def warm_section(warm: dict[str, Any]) -> str:
             f"{c['max_in_flight']} | {', '.join(c['operations']) or '—'} | "
             f"{_met(ok) if metered else ''} |"
         )
-    source = warm.get("page_source", "")
-    stand_in = (
-        f"\n\nThe metered page rows come from a {source}; the cold start table does not measure it."
-        if source == warm_requests.STAND_IN and any(n.startswith("metered") for n in warm["cpu"])
-        else ""
-    )
     missing = "".join(
         f"\n- {name}: its handler is not in this build, so it is not measured."
         for name in warm["missing"]
@@ -181,7 +176,7 @@ includes the round trips to moto's server on loopback and is given only for scal
 | request | calls | CPU ms / request | wall ms / request |
 | --- | --- | --- | --- |
 {cpu_rows}
-{missing}{stand_in}
+{missing}
 
 DynamoDB calls per request, seen by botocore `before-call`/`after-call` hooks on every client
 of the process. "In flight" is the most calls overlapping in time: equal to the number of
@@ -346,24 +341,23 @@ def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> st
 
 
 COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
-  function's routes (its `response_model` check imports `pydantic.v1`, ~15 ms, FastAPI's own
-  code), Powertools (~10 ms), and CodeRef's api/domain/search modules the routes need. What
-  this branch removed: every router and domain service a function does not serve (all routers
-  and CasePilot, Case2Code, guidelines, accounts, argon2 were imported by every function).
-  Plan: (1) SnapStart on the three functions (template.yaml: `SnapStart: {ApplyOn:
-  PublishedVersions}` with `AutoPublishAlias: live`; python3.13 supports it) with a
-  before-snapshot hook (`snapshot_restore_py.register_before_snapshot`) that imports the
-  handler, opens the index and runs one search and one summary against the layer so routes,
-  models and SQLite pages are in the snapshot, and an after-restore hook that reseeds
-  `random`, drops the cached boto3 client (`store.aws.dynamodb_client.cache_clear()`) and the
-  catalog's live-pointer cache so each restored environment opens its own connections and
-  reads fresh pointers; import cost then moves out of the cold path. (2) Check that the
-  built package carries `__pycache__` for CodeRef's own modules (pip compiles the
-  dependencies it installs; copied sources may not be): /var/task is read-only, so without
-  it every cold start compiles CodeRef's modules from source, a cost this benchmark (warm
-  bytecode) does not see; `python -m compileall` at build fixes it. (3) If still over:
-  build the code page's routes without `response_model` classes it does not need. Measured
-  on a 2-core shared machine: re-run before judging a few percent."""
+  function's routes (its `response_model` check imports `pydantic.v1`, ~15-20 ms, FastAPI's
+  own code), Powertools (~10 ms), and the CodeRef api/domain/store modules the routes need.
+  What this branch removed: every router and domain service a function does not serve (all
+  routers, CasePilot, Case2Code, guidelines, the account service were imported by every
+  function), and the Argon2id hash the password hasher computes when built (~0.15 s), which
+  the code page and auth functions paid on their first request although the code page
+  never checks a password (now built on the first password only). What remains is mostly
+  FastAPI and Powertools doing their own setup for the routes. SnapStart (enabled in
+  template.yaml with hooks in handlers/runtime.py) takes the whole init phase measured here
+  out of the cold path: a restored environment resumes after imports, app and index are
+  built. Further steps if a function without SnapStart must meet the ratio: (1) check that
+  the built package carries `__pycache__` for CodeRef's own modules (pip compiles what it
+  installs; copied sources may not be): /var/task is read-only, so without it every cold
+  start compiles CodeRef from source, a cost this benchmark (warm bytecode) does not see;
+  (2) build the code page's routes without `response_model` classes it does not need.
+  Measured on a 2-core shared machine: a few percent either way is noise; re-run before
+  judging."""
 
 CALLS_PLAN = """. What §3's operations say: the record and the session are read side by
   side (2 in flight), then the charge; after it the page reads the code's versions in every

@@ -33,10 +33,6 @@ TARGET_CALLS = 2
 SEARCHES = ["bradycardia", "heart", "R00", "fracture", "open approach", "tachycardia", "pain"]
 PAGE_ROUTE = "GET /api/codes/{system}/{code}"
 SUMMARY_ROUTE = "GET /api/codes/{system}/{code}/summary"
-STAND_IN = (
-    "stand-in: codes.router on DynamoCatalog + DynamoAccounts, wrapped by "
-    "handlers/runtime.lambda_handler (coderef.handlers.code_page is not in this build)"
-)
 
 
 # ---- the child: runs the handlers ---------------------------------------------------------
@@ -171,33 +167,8 @@ def _register(module: Any) -> str:
     return signed_in.session_token
 
 
-def _assembled_code_page() -> Any:
-    """Until `coderef.handlers.code_page` exists: the metered route on the real DynamoDB
-    adapters, built and wrapped as handlers/runtime.py wraps a function's app. Its figures are
-    labelled as this stand-in's, never as the handler's."""
-    from types import SimpleNamespace
-
-    from coderef.api import codes
-    from coderef.api.app import create_app
-    from coderef.api.services import Services
-    from coderef.handlers.runtime import codes_catalog, lambda_handler, settings_from_env
-    from coderef.store.dynamodb_accounts import DynamoAccounts
-    from coderef.store.outbox_mailer import OutboxMailer
-
-    settings = settings_from_env()
-    services = Services(
-        settings=settings,
-        catalog=codes_catalog(settings),
-        accounts=DynamoAccounts(os.environ["CODEREF_ACCOUNTS_TABLE"]),
-        mailer=OutboxMailer(settings.outbox_dir),
-    )
-    app = create_app(services, (codes.router,))
-    return SimpleNamespace(app=app, handler=lambda_handler(app))
-
-
 def child(iterations: int) -> dict[str, Any]:
     import importlib
-    import importlib.util
 
     import boto3
     from tests.handlers.events import http_api_event
@@ -213,10 +184,6 @@ def child(iterations: int) -> dict[str, Any]:
     result: dict[str, Any] = {"cpu": {}, "calls": {}, "missing": []}
     search = present.get("coderef.handlers.search")
     page_module = present.get("coderef.handlers.code_page")
-    result["page_source"] = "coderef.handlers.code_page"
-    if page_module is None and importlib.util.find_spec("coderef.store.dynamodb_accounts"):
-        page_module = _assembled_code_page()
-        result["page_source"] = STAND_IN
     codes: list[tuple[str, str]] = []
     if search:
         searches = [http_api_event("GET", "/api/search", {"q": q}) for q in SEARCHES]
@@ -254,7 +221,8 @@ def child(iterations: int) -> dict[str, Any]:
                 cookies=[f"{k}={v}" for k, v in cookies.items()],
             )
 
-        session = {"coderef_session": _register(page_module)}
+        session_id = _register(page_module)
+        session = {"coderef_session": session_id}
         # Twice: the first pass fills what a warm function keeps for a minute (live
         # pointers, loaded releases); the second, on other codes and a new guest, counts.
         for guest_code, user_code in ((codes[0], codes[1]), (codes[2], codes[3])):
@@ -266,6 +234,11 @@ def child(iterations: int) -> dict[str, Any]:
             result["calls"]["registered first view"] = registered
             again = _calls_for(log, handler, page(user_code, session))[1]
             result["calls"]["registered re-open"] = again
+        # /api/me: the header asks it on every page (CodePageFunction serves it too).
+        me_guest = http_api_event("GET", "/api/me", cookies=[f"coderef_guest={'0' * 32}"])
+        me_user = http_api_event("GET", "/api/me", cookies=[f"coderef_session={session_id}"])
+        result["calls"]["/api/me, guest"] = _calls_for(log, handler, me_guest)[1]
+        result["calls"]["/api/me, registered"] = _calls_for(log, handler, me_user)[1]
         # CPU: a new guest's first view (meter created, view charged) and a registered
         # account re-opening codes it has unlocked (the warm-up unlocks them).
         result["cpu"]["metered page, new guest"] = _cpu(
@@ -275,6 +248,7 @@ def child(iterations: int) -> dict[str, Any]:
         for event in reopen:
             handler(event, _context())
         result["cpu"]["metered page, registered re-open"] = _cpu(handler, reopen, iterations)
+        result["cpu"]["/api/me, registered"] = _cpu(handler, [me_user], iterations)
     else:
         result["missing"].append("metered page")
     result["handlers_missing"] = [h for h in HANDLERS if h not in present]

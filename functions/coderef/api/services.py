@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from coderef.domain.releases import ReleaseHistory
     from coderef.search.candidates import CandidateFinder
     from coderef.search.guidelines import GuidelineLibrary
-    from coderef.security import AddressHasher
+    from coderef.security import AddressHasher, PasswordHasher
 
 
 @dataclass
@@ -59,16 +59,21 @@ class Services:
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
+        from coderef.security import PasswordHasher
+
         return PasswordHasher()
 
     @cached_property
     def account_service(self) -> AccountService:
         from coderef.domain.account_service import AccountService
-        from coderef.security import PasswordHasher
 
         assert self.accounts is not None and self.mailer is not None
         return AccountService(
-            self.accounts, self.password_hasher, self.mailer, self.policy, self.settings.public_url
+            self.accounts,
+            _HasherOnFirstUse(self),  # type: ignore[arg-type]
+            self.mailer,
+            self.policy,
+            self.settings.public_url,
         )
 
     @cached_property
@@ -143,6 +148,21 @@ class Services:
             accounts=SqliteAccounts(settings.accounts_path),
             mailer=OutboxMailer(settings.outbox_dir),
         )
+
+
+class _HasherOnFirstUse:
+    """The services' password hasher, built when a password is first hashed or checked. Building
+    it costs one Argon2id hash (~0.15 s, its timing-equaliser), and the code page reads
+    sessions through the account service on every request but never a password."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def hash(self, password: str) -> str:
+        return self._services.password_hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        return self._services.password_hasher.verify(password_hash, password)
 
 
 async def get_services(request: Request) -> Services:
