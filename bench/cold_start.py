@@ -120,21 +120,26 @@ def run(runs: int = RUNS, diagnose: bool = True) -> dict:
     missing = [h for h in HANDLERS if h not in present]
     with tempfile.TemporaryDirectory(prefix="coderef-cold-") as tmp:
         work = Path(tmp)
-        with moto_stack(work) as env:
+        with moto_stack(work) as stack:
+            # Each function's own environment from template.yaml; the floor gets only the
+            # credentials and the endpoint (it reads nothing).
+            envs = {what: stack.env_for(what) for what in present} | {FLOOR: stack.base_env()}
             # One untimed round so every module's bytecode cache exists and the moto server
             # has answered once; then interleave, so drift in the shared machine hits all alike.
             for what in (FLOOR, *present) if diagnose else ():
-                _run_child(what, env, work)
+                _run_child(what, envs[what], work)
             samples: dict[str, list[dict]] = defaultdict(list)
             for _ in range(runs):
                 for what in (FLOOR, *present):
-                    samples[what].append(_run_child(what, env, work))
+                    samples[what].append(_run_child(what, envs[what], work))
             extra: dict[str, dict[str, float]] = {}
             floor_modules = (
-                _run_child(FLOOR, env, work, importtime=True)["importtime"] if diagnose else {}
+                _run_child(FLOOR, envs[FLOOR], work, importtime=True)["importtime"]
+                if diagnose
+                else {}
             )
             for what in present if diagnose else ():
-                modules = _run_child(what, env, work, importtime=True)["importtime"]
+                modules = _run_child(what, envs[what], work, importtime=True)["importtime"]
                 by_group: dict[str, int] = defaultdict(int)
                 for name, us in modules.items():
                     if name not in floor_modules:

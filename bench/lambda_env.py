@@ -15,6 +15,7 @@ import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests import aws
@@ -44,36 +45,79 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def child_env(endpoint: str, codes_table: str, accounts_table: str, work: Path) -> dict[str, str]:
-    """The environment a function gets from template.yaml, pointed at the moto server. Any
-    CODEREF_* or AWS_* variable of the calling shell is dropped so nothing local leaks in."""
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CODEREF_", "AWS_", "POWERTOOLS"))
-    }
-    (work / "tmp").mkdir(exist_ok=True)
-    return {
-        **base,
-        **aws.AWS_TEST_ENV,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-        "POWERTOOLS_SERVICE_NAME": "coderef",
-        "POWERTOOLS_METRICS_NAMESPACE": "CodeRef",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-        "CODEREF_DATA_DIR": str(work / "tmp"),
-        "CODEREF_CODES_TABLE": codes_table,
-        "CODEREF_ACCOUNTS_TABLE": accounts_table,
-        "CODEREF_INDEX_PATH": str(work / "search.db"),
-        "CODEREF_SITE_URL_PARAMETER": SITE_URL_PARAMETER,
-        "CODEREF_ADDRESS_SECRET_PARAMETER": ADDRESS_SECRET_PARAMETER,
-        "CODEREF_MAIL_FROM": "no-reply@coderef.example.org",
+@dataclass
+class Stack:
+    """The running stand-in: where it is and what it holds."""
+
+    endpoint: str
+    codes_table: str
+    accounts_table: str
+    work: Path
+
+    def base_env(self) -> dict[str, str]:
+        """The calling shell's environment without any CODEREF_*, AWS_* or POWERTOOLS_*
+        variable (nothing local leaks in), plus made-up credentials and the endpoint."""
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("CODEREF_", "AWS_", "POWERTOOLS"))
+        }
+        return {
+            **base,
+            **aws.AWS_TEST_ENV,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.endpoint,
+        }
+
+    def env_for(self, module: str) -> dict[str, str]:
+        """The environment template.yaml gives the function whose Handler is `module`, its
+        references resolved to this stack (tables, parameters, the index)."""
+        template = aws.load_template()
+        variables = dict(template["Globals"]["Function"]["Environment"]["Variables"])
+        function = next(
+            r["Properties"]
+            for r in template["Resources"].values()
+            if r.get("Type") == "AWS::Serverless::Function"
+            and r["Properties"].get("Handler") == f"{module}.handler"
+        )
+        variables.update(function.get("Environment", {}).get("Variables", {}))
+        ours = {
+            "CODEREF_CODES_TABLE": self.codes_table,
+            "CODEREF_ACCOUNTS_TABLE": self.accounts_table,
+            "CODEREF_SITE_URL_PARAMETER": SITE_URL_PARAMETER,
+            "CODEREF_ADDRESS_SECRET_PARAMETER": ADDRESS_SECRET_PARAMETER,
+            "CODEREF_INDEX_PATH": str(self.work / "search.db"),
+            "CODEREF_DATA_DIR": str(self.work / "tmp"),
+            "CODEREF_MAIL_FROM": "no-reply@coderef.example.org",
+            "CODEREF_GUIDELINES_DB": None,  # the layer's copy; the bundled one serves here
+            "CODEREF_ORIGIN_KEY": "bench-origin-key",  # part of the stack id on AWS
+        }
+        env = self.base_env()
+        for name, value in variables.items():
+            if name in ours:
+                if ours[name] is not None:
+                    env[name] = ours[name]
+            elif isinstance(value, dict) and value.get("Ref") in template.get("Parameters", {}):
+                env[name] = str(template["Parameters"][value["Ref"]].get("Default", ""))
+            elif isinstance(value, dict):
+                raise ValueError(f"{module}: {name} = {value}: teach bench/lambda_env.py its value")
+            else:
+                env[name] = str(value)
         # The benchmark's many guests all come from one address.
-        "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "1000000",
-    }
+        env["CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY"] = "1000000"
+        return env
+
+    def env_for_all(self) -> dict[str, str]:
+        """One environment for a process that imports several functions' handlers."""
+        env: dict[str, str] = {}
+        for module in HANDLERS:
+            env.update(self.env_for(module))
+        return env
 
 
 @contextmanager
-def moto_stack(work: Path) -> Iterator[dict[str, str]]:
-    """Start moto's server, fill it, and yield the environment for a function's process."""
+def moto_stack(work: Path) -> Iterator[Stack]:
+    """Start moto's server, fill it, and yield it; `env_for` gives a function's environment."""
     import boto3
     from moto.server import ThreadedMotoServer
 
@@ -104,6 +148,7 @@ def moto_stack(work: Path) -> Iterator[dict[str, str]]:
             Type="SecureString",
             Overwrite=True,
         )
-        yield child_env(endpoint, codes, accounts, work)
+        (work / "tmp").mkdir(exist_ok=True)
+        yield Stack(endpoint, codes, accounts, work)
     finally:
         server.stop()

@@ -261,12 +261,12 @@ def child(iterations: int) -> dict[str, Any]:
 def run(iterations: int = ITERATIONS) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="coderef-warm-") as tmp:
         work = Path(tmp)
-        with moto_stack(work) as env:
+        with moto_stack(work) as stack:
             out = work / "warm.json"
             command = [sys.executable, "-m", "bench.warm_requests", "--child", str(out)]
             done = subprocess.run(
                 [*command, "--iterations", str(iterations)],
-                env=env,
+                env=stack.env_for_all(),
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
