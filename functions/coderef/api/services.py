@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from coderef.api.concurrency import start_beside
 from coderef.domain.account_service import AccountService
 from coderef.domain.accounts import MeterPolicy
 from coderef.domain.answers import Composer
 from coderef.domain.case2code import Case2Code
 from coderef.domain.casepilot import CasePilot
+from coderef.domain.code_pages import CodePages
 from coderef.domain.lookup import CodeLookup
 from coderef.domain.metering import ViewMeter
 from coderef.domain.releases import ReleaseHistory
@@ -67,6 +69,16 @@ class Services:
     def view_meter(self) -> ViewMeter:
         assert self.accounts is not None
         return ViewMeter(self.accounts, self.policy)
+
+    @cached_property
+    def code_pages(self) -> CodePages:
+        return CodePages(self.lookup, self.view_meter, self.index_has_code, start_beside)
+
+    def index_has_code(self, system: str, key: str) -> bool:
+        try:
+            return self.index.has_code(system, key)
+        except Exception:  # no index: the page reads the record first, as with a date
+            return False
 
     @cached_property
     def address_key(self) -> AddressHasher:

@@ -61,6 +61,14 @@ class Meter:
 
 
 @dataclass(frozen=True)
+class SessionCheck:
+    """A session a charge must find live: the hash of its token, at this moment."""
+
+    token_hash: str
+    now: int
+
+
+@dataclass(frozen=True)
 class Unlocked:
     system: str
     key: str

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from coderef.domain.accounts import Meter, MeterPolicy, User, guest_meter_id, user_meter_id
+from coderef.domain.accounts import (
+    Meter,
+    MeterPolicy,
+    SessionCheck,
+    User,
+    guest_meter_id,
+    user_meter_id,
+)
 from coderef.domain.errors import MeterClosed, TooManyRequests, ViewLimitReached
 from coderef.observability import count
 from coderef.security import new_token
@@ -16,12 +23,20 @@ from coderef.store.ports import Accounts
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is asking: a signed-in user, a known guest, or someone new. A code page needs only
-    the signed-in user's id (from the session), so it does not load the user itself."""
+    """Who is asking: a signed-in user, a known guest, or someone new.
+
+    A code page does not read the session first: it takes the user id the session cookie
+    claims, with the `session` check the charge itself must pass (else NotSignedIn).
+    """
 
     user: User | None = None
     guest_token: str | None = None
     user_id: str | None = None
+    session: SessionCheck | None = None
+
+    def as_guest(self) -> Viewer:
+        """The same browser without its member claim (the session turned out to be over)."""
+        return Viewer(guest_token=self.guest_token)
 
     @property
     def member_id(self) -> str | None:
@@ -99,7 +114,9 @@ class ViewMeter:
             if meter_id is None:
                 raise MeterClosed("This visitor has no meter yet.")
             try:
-                after, charged = self.accounts.charge_view(meter_id, system, key, now)
+                after, charged = self.accounts.charge_view(
+                    meter_id, system, key, now, session=viewer.session
+                )
             except MeterClosed:
                 if viewer.is_registered:
                     raise ViewLimitReached(
@@ -116,3 +133,9 @@ class ViewMeter:
                     exc.message, meter=meter, new_guest_token=new_token_value
                 ) from None
         return Charge(after, charged, new_token_value)
+
+    def refund(self, charge: Charge, system: str, key: str) -> None:
+        """Give back the view a charge took for a code that turned out not to exist."""
+        if charge.charged:
+            self.accounts.refund_view(charge.meter.id, system, key)
+            count("ViewsRefunded")
