@@ -172,3 +172,13 @@ def test_a_closed_or_unknown_meter_cannot_pay(accounts):
         with pytest.raises(MeterClosed):
             accounts.charge_view(meter_id, "icd10cm", "A", "t")
     assert accounts.unlocked("u:user1") == []
+
+
+def test_a_meter_can_start_with_its_first_code_unlocked(accounts):
+    # Given a guest meter created with the code it was created for
+    accounts.create_meter("g:f", 0, "guest", first=("icd10cm", "R001", "t1"))
+    # Then that code is unlocked and re-opening it is free, though no view is left
+    assert [u.key for u in accounts.unlocked("g:f")] == ["R001"]
+    assert accounts.charge_view("g:f", "icd10cm", "R001", "t2")[1] is False
+    with pytest.raises(ViewLimitReached):
+        accounts.charge_view("g:f", "icd10cm", "R002", "t3")

@@ -32,6 +32,8 @@ class MeterPolicy:
     registrations_per_address_per_hour: int = 10
     reset_requests_per_address_per_hour: int = 10
     session_days: int = 30
+    # How long DynamoDB keeps an untouched guest meter (TTL): past the cookie's 365 days.
+    guest_meter_days: int = 400
     reset_token_minutes: int = 60
 
 

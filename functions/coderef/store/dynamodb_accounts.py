@@ -377,18 +377,26 @@ class DynamoAccounts:
         )
 
     # -- meters --------------------------------------------------------------------------
-    def create_meter(self, meter_id: str, remaining: int, plan: str) -> Meter:
+    def create_meter(
+        self,
+        meter_id: str,
+        remaining: int,
+        plan: str,
+        first: tuple[str, str, str] | None = None,
+        expires_at: int | None = None,
+    ) -> Meter:
+        item = {
+            **_meter_key(meter_id),
+            "remaining": _n(remaining),
+            "plan": _s(plan),
+            "closed": {"BOOL": False},
+            "unlocked": {"M": {_code_name(first[0], first[1]): _s(first[2])} if first else {}},
+        }
+        if expires_at is not None:
+            item["expires_at"] = _n(expires_at)  # the table's TTL attribute
         with storage_errors(WHAT):
             self.client.put_item(
-                TableName=self.table,
-                Item={
-                    **_meter_key(meter_id),
-                    "remaining": _n(remaining),
-                    "plan": _s(plan),
-                    "closed": {"BOOL": False},
-                    "unlocked": {"M": {}},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
+                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
             )
         return Meter(meter_id, remaining, plan)
 

@@ -91,7 +91,17 @@ class Accounts(Protocol):
     def delete_user_sessions(self, user_id: str) -> None: ...
 
     # meters
-    def create_meter(self, meter_id: str, remaining: int, plan: str) -> Meter: ...
+    def create_meter(
+        self,
+        meter_id: str,
+        remaining: int,
+        plan: str,
+        first: tuple[str, str, str] | None = None,
+        expires_at: int | None = None,
+    ) -> Meter:
+        """A new meter; with `first` (system, key, when), one code already unlocked by it and
+        its view already taken out of `remaining`. A store with expiry may drop the meter
+        after `expires_at` (a guest's)."""
 
     def meter(self, meter_id: str) -> Meter | None: ...
 

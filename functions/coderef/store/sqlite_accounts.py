@@ -197,10 +197,24 @@ class SqliteAccounts:
         self._write("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
     # -- meters --------------------------------------------------------------------------
-    def create_meter(self, meter_id: str, remaining: int, plan: str) -> Meter:
-        self._write(
-            "INSERT INTO meters (id, remaining, plan) VALUES (?, ?, ?)", (meter_id, remaining, plan)
-        )
+    def create_meter(
+        self,
+        meter_id: str,
+        remaining: int,
+        plan: str,
+        first: tuple[str, str, str] | None = None,
+        expires_at: int | None = None,  # local guest meters are kept
+    ) -> Meter:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO meters (id, remaining, plan) VALUES (?, ?, ?)",
+                (meter_id, remaining, plan),
+            )
+            if first:
+                conn.execute(
+                    "INSERT INTO unlocked (meter_id, system, key, unlocked_at) VALUES (?, ?, ?, ?)",
+                    (meter_id, *first),
+                )
         return Meter(meter_id, remaining, plan)
 
     def meter(self, meter_id: str) -> Meter | None:
