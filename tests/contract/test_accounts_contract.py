@@ -1,12 +1,16 @@
 """The Accounts contract. It runs unchanged against every adapter: SQLite on a temporary file,
 and DynamoDB on moto with the table made from template.yaml's own definition."""
 
+import time
+
 import pytest
 
-from coderef.domain.accounts import User
-from coderef.domain.errors import EmailTaken, MeterClosed, ViewLimitReached
+from coderef.domain.accounts import SessionCheck, User
+from coderef.domain.errors import EmailTaken, MeterClosed, NotSignedIn, ViewLimitReached
 from coderef.store.sqlite_accounts import SqliteAccounts
 from tests import aws
+
+NOW = int(time.time())  # sessions are kept or dropped against the real clock
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +84,48 @@ def test_an_unlimited_meter_records_codes_without_paying(accounts):
     assert accounts.user_by_id("user1").plan == "unlimited"
 
 
-def test_sessions_expire_and_can_be_revoked(accounts):
+def test_sessions_expire_belong_to_their_user_and_can_be_revoked(accounts):
     accounts.create_user(_user(), "h", 6, None)
-    accounts.create_session("s1", "user1", expires_at=100)
-    accounts.create_session("s2", "user1", expires_at=100)
-    assert accounts.session_user("s1", now=50) == "user1"
-    assert accounts.session_user("s1", now=100) is None
-    accounts.delete_session("s1")
-    assert accounts.session_user("s1", now=50) is None
+    accounts.create_user(_user(2), "h", 6, None)
+    accounts.create_session("s1", "user1", expires_at=NOW + 100)
+    accounts.create_session("s2", "user1", expires_at=NOW + 100)
+    assert accounts.session_valid("user1", "s1", now=NOW + 50)
+    assert not accounts.session_valid("user1", "s1", now=NOW + 100)
+    assert not accounts.session_valid("user2", "s1", now=NOW + 50)
+    accounts.delete_session("user1", "s1")
+    assert not accounts.session_valid("user1", "s1", now=NOW + 50)
+    assert accounts.session_valid("user1", "s2", now=NOW + 50)
     accounts.delete_user_sessions("user1")
-    assert accounts.session_user("s2", now=50) is None
+    assert not accounts.session_valid("user1", "s2", now=NOW + 50)
+
+
+def test_a_charge_with_a_session_needs_that_session_live(accounts):
+    # Given a member with one live session
+    accounts.create_user(_user(), "h", 6, None)
+    accounts.create_session("s1", "user1", expires_at=NOW + 100)
+    live = SessionCheck("s1", NOW + 50)
+    # When pages are charged with the live session, an ended one and another user's
+    meter, charged = accounts.charge_view("u:user1", "icd10cm", "A", "t1", session=live)
+    assert (meter.remaining, charged) == (5, True)
+    for ended in (SessionCheck("s1", NOW + 100), SessionCheck("nope", NOW + 50)):
+        with pytest.raises(NotSignedIn):
+            accounts.charge_view("u:user1", "icd10cm", "B", "t2", session=ended)
+    accounts.delete_user_sessions("user1")
+    with pytest.raises(NotSignedIn):
+        accounts.charge_view("u:user1", "icd10cm", "A", "t3", session=live)
+    # Then only the live session's page was charged
+    assert accounts.meter("u:user1").remaining == 5
+    assert [u.key for u in accounts.unlocked("u:user1")] == ["A"]
+
+
+def test_a_refund_locks_the_code_again_and_gives_the_view_back_once(accounts):
+    accounts.create_meter("g:r", 2, "guest")
+    accounts.charge_view("g:r", "icd10cm", "A", "t1")
+    accounts.refund_view("g:r", "icd10cm", "A")
+    accounts.refund_view("g:r", "icd10cm", "A")
+    accounts.refund_view("g:r", "icd10cm", "NEVER")
+    assert accounts.meter("g:r").remaining == 2
+    assert accounts.unlocked("g:r") == []
 
 
 def test_reset_tokens_work_once_and_not_after_expiry(accounts):
@@ -136,3 +172,13 @@ def test_a_closed_or_unknown_meter_cannot_pay(accounts):
         with pytest.raises(MeterClosed):
             accounts.charge_view(meter_id, "icd10cm", "A", "t")
     assert accounts.unlocked("u:user1") == []
+
+
+def test_a_meter_can_start_with_its_first_code_unlocked(accounts):
+    # Given a guest meter created with the code it was created for
+    accounts.create_meter("g:f", 0, "guest", first=("icd10cm", "R001", "t1"))
+    # Then that code is unlocked and re-opening it is free, though no view is left
+    assert [u.key for u in accounts.unlocked("g:f")] == ["R001"]
+    assert accounts.charge_view("g:f", "icd10cm", "R001", "t2")[1] is False
+    with pytest.raises(ViewLimitReached):
+        accounts.charge_view("g:f", "icd10cm", "R002", "t3")

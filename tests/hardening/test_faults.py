@@ -231,10 +231,14 @@ def moto_dynamodb():
         yield aws.dynamodb_at(endpoint)
 
 
-@pytest.mark.parametrize("operation", ["UpdateItem", "GetItem"])
+@pytest.mark.parametrize(
+    ("operation", "path"),
+    [("UpdateItem", "/api/codes/icd10cm/R00.2"), ("GetItem", "/api/me")],
+    ids=["page-charge", "session-read"],
+)
 @pytest.mark.parametrize(("code", "status"), DYNAMODB_FAULTS)
 def test_a_failing_dynamodb_account_store_answers_503_and_charges_nothing(
-    fixture_settings, moto_dynamodb, operation, code, status
+    fixture_settings, moto_dynamodb, operation, path, code, status
 ):
     # Given a member with views, on the DynamoDB account store
     from coderef.store.dynamodb_accounts import DynamoAccounts
@@ -244,10 +248,11 @@ def test_a_failing_dynamodb_account_store_answers_503_and_charges_nothing(
     register(browser)
     before = browser.get("/api/me").json()["meter"]
     faults = aws.DynamoDBFaults(moto_dynamodb)
-    # When DynamoDB keeps failing that call (throttled, over capacity, or broken) for a page
+    # When DynamoDB keeps failing that call (throttled, over capacity, or broken): the page's
+    # charge, or the session read behind /api/me
     faults.fail(operation, code, status)
     try:
-        response = browser.get("/api/codes/icd10cm/R00.2")
+        response = browser.get(path)
     finally:
         faults.clear()
     # Then the reader gets 503 in the error shape with Retry-After, after the client's retries

@@ -110,7 +110,7 @@ def test_registration_closes_a_guest_meter_that_changed_while_it_was_being_read(
         accounts.charge_view("g:guest", "icd10cm", "R003", "t3")
 
 
-def test_a_code_page_reads_the_session_and_charges_in_two_account_store_calls(
+def test_every_code_page_outcome_is_one_account_store_call(
     fixture_settings, accounts, moto_dynamodb
 ):
     # Given the app on the DynamoDB account store, a member and a returning guest
@@ -132,16 +132,32 @@ def test_a_code_page_reads_the_session_and_charges_in_two_account_store_calls(
     member = TestClient(app, base_url="https://testserver")
     register(member)
     guest = TestClient(app, base_url="https://testserver")
-    assert guest.get("/api/codes/icd10cm/R00.1").status_code == 200
     calls = CallLog(moto_dynamodb)
-    # When the member opens a new code, and the guest re-opens theirs and then meets the wall
+    # When a new guest opens a code, the member opens a new code, and the guest re-opens
+    # theirs and then meets the wall
+    assert guest.get("/api/codes/icd10cm/R00.1").json()["meter"]["charged"] is True
+    by_new_guest = list(calls.operations)
+    calls.operations.clear()
     assert member.get("/api/codes/icd10cm/R00.2").json()["meter"]["charged"] is True
     by_member = list(calls.operations)
     assert guest.get("/api/codes/icd10cm/R00.1").json()["meter"]["charged"] is False
     by_guest = calls.operations[len(by_member) :]
     assert guest.get("/api/codes/icd10cm/R00.2").status_code == 402
     at_wall = calls.operations[len(by_member) + len(by_guest) :]
-    # Then the member's page read the session and charged; the guest's pages only charged
-    assert sorted(by_member) == ["GetItem", "UpdateItem"]
+    # Then a new guest's page counted the address and created the meter with the code in it;
+    # every other page was one conditional write, the member's checking the session inside it
+    assert by_new_guest == ["UpdateItem", "PutItem"]
+    assert by_member == ["UpdateItem"]
     assert by_guest == ["UpdateItem"]
     assert at_wall == ["UpdateItem"]
+
+
+def test_a_guest_meter_expires_with_the_tables_ttl(accounts, moto_dynamodb):
+    # Given a guest meter created with its first code
+    accounts.create_meter("g:ttl", 0, "guest", ("icd10cm", "R001", "t1"), expires_at=1_900_000_000)
+    # Then DynamoDB's TTL attribute is set on it, and the code is already unlocked
+    item = moto_dynamodb.get_item(
+        TableName=accounts.table, Key={"pk": {"S": "meter#g:ttl"}, "sk": {"S": "meter"}}
+    )["Item"]
+    assert item["expires_at"] == {"N": "1900000000"}
+    assert [u.key for u in accounts.unlocked("g:ttl")] == ["R001"]

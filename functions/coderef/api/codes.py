@@ -8,19 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from coderef.api.concurrency import side_by_side
 from coderef.api.errors import error_body
 from coderef.api.schemas import ERRORS, CodeSummary
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
     GUEST_COOKIE_DAYS,
+    SESSION_COOKIE,
+    claimed_viewer,
+    clear_cookie,
     client_address,
-    has_session_cookie,
     set_cookie,
-    viewer_by_id,
 )
-from coderef.domain.errors import ViewLimitReached
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
 # The public summary has its own router: SearchFunction serves it, never the metered page.
@@ -64,38 +63,34 @@ def code_page(
     code: CodePath,
     on_date: OnDate = None,
 ) -> JSONResponse:
-    # Unknown codes are 404 and cost nothing, so the charge waits for the record; the session
-    # does not, and is read beside it. One unlock opens a code in every loaded release.
-    def find_record():
-        return services.lookup.record(system, code, on_date)
-
-    if has_session_cookie(request):
-        record, viewer = side_by_side(find_record, lambda: viewer_by_id(request, services))
-    else:
-        record, viewer = find_record(), viewer_by_id(request, services)
+    # The record and the charge, side by side when the index knows the code (domain/
+    # code_pages.py). One unlock opens a code in every loaded release.
+    viewer = claimed_viewer(request, services)
+    opened = services.code_pages.open(
+        viewer, system, code, on_date, lambda: client_address(request, services)
+    )
+    record, paid = opened.record, opened.paid
+    registered = viewer.is_registered and not paid.session_ended
     headers = {"Cache-Control": "private, no-store"}
-    try:
-        charge = services.view_meter.charge(
-            viewer, record.system, record.key, client_address(request, services)
-        )
-    except ViewLimitReached as wall:
+    if paid.wall:
         response = JSONResponse(
             {
-                **error_body(wall.code, _wall_message(services, viewer.is_registered)),
+                **error_body(paid.wall.code, _wall_message(services, registered)),
                 "summary": services.lookup.summary_of(record),
-                "meter": wall.details["meter"].to_public(),
+                "meter": paid.wall.details["meter"].to_public(),
             },
             status_code=402,
             headers=headers,
         )
-        if wall.details.get("new_guest_token"):
-            set_cookie(
-                response, request, GUEST_COOKIE, wall.details["new_guest_token"], GUEST_COOKIE_DAYS
-            )
-        return response
-    page = services.lookup.page_of(record, registered=viewer.is_registered)
-    page["meter"] = charge.meter.to_public(charged=charge.charged)
-    response = JSONResponse(page, headers=headers)
-    if charge.new_guest_token:
-        set_cookie(response, request, GUEST_COOKIE, charge.new_guest_token, GUEST_COOKIE_DAYS)
+        new_guest_token = paid.wall.details.get("new_guest_token")
+    else:
+        assert paid.charge is not None
+        page = services.lookup.page_of(record, registered=registered)
+        page["meter"] = paid.charge.meter.to_public(charged=paid.charge.charged)
+        response = JSONResponse(page, headers=headers)
+        new_guest_token = paid.charge.new_guest_token
+    if new_guest_token:
+        set_cookie(response, request, GUEST_COOKIE, new_guest_token, GUEST_COOKIE_DAYS)
+    if paid.session_ended:
+        clear_cookie(response, request, SESSION_COOKIE)
     return response

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
+from coderef.api.concurrency import start_beside
 from coderef.domain.accounts import MeterPolicy
 from coderef.domain.lookup import CodeLookup
 from coderef.search.engine import SearchIndex
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from coderef.domain.answers import Composer
     from coderef.domain.case2code import Case2Code
     from coderef.domain.casepilot import CasePilot
+    from coderef.domain.code_pages import CodePages
     from coderef.domain.metering import ViewMeter
     from coderef.domain.releases import ReleaseHistory
     from coderef.search.candidates import CandidateFinder
@@ -82,6 +84,18 @@ class Services:
 
         assert self.accounts is not None
         return ViewMeter(self.accounts, self.policy)
+
+    @cached_property
+    def code_pages(self) -> CodePages:
+        from coderef.domain.code_pages import CodePages
+
+        return CodePages(self.lookup, self.view_meter, self.index_has_code, start_beside)
+
+    def index_has_code(self, system: str, key: str) -> bool:
+        try:
+            return self.index.has_code(system, key)
+        except Exception:  # no index: the page reads the record first, as with a date
+            return False
 
     @cached_property
     def address_key(self) -> AddressHasher:

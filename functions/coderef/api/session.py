@@ -81,16 +81,14 @@ def current_viewer(request: Request, services: ServicesDep) -> Viewer:
     return Viewer(guest_token=request.cookies.get(GUEST_COOKIE) or None)
 
 
-def viewer_by_id(request: Request, services: Services) -> Viewer:
-    """The viewer without loading the user: enough to choose the meter that pays."""
-    user_id = services.account_service.user_id_for_session(request.cookies.get(SESSION_COOKIE))
-    if user_id:
-        return Viewer(user_id=user_id)
-    return Viewer(guest_token=request.cookies.get(GUEST_COOKIE) or None)
-
-
-def has_session_cookie(request: Request) -> bool:
-    return bool(request.cookies.get(SESSION_COOKIE))
+def claimed_viewer(request: Request, services: Services) -> Viewer:
+    """The viewer as the cookies claim, without reading anything: a member's claim carries the
+    session check the charge itself makes."""
+    guest_token = request.cookies.get(GUEST_COOKIE) or None
+    claim = services.account_service.session_claim(request.cookies.get(SESSION_COOKIE))
+    if claim:
+        return Viewer(user_id=claim[0], session=claim[1], guest_token=guest_token)
+    return Viewer(guest_token=guest_token)
 
 
 def require_same_origin(request: Request, services: ServicesDep) -> None:

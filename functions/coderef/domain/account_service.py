@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from coderef.domain.accounts import (
     PLANS,
     Meter,
     MeterPolicy,
+    SessionCheck,
     User,
     check_password,
     normalize_email,
@@ -22,6 +24,8 @@ from coderef.domain.errors import InvalidCredentials, InvalidInput, InvalidToken
 from coderef.observability import count
 from coderef.security import PasswordHasher, hash_token, new_token
 from coderef.store.ports import Accounts, Mailer
+
+_USER_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as register makes them
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class AccountService:
         self._limit(feature, user.id, 3600, per_hour, "too_many_requests", message)
 
     def _start_session(self, user: User) -> SignedIn:
-        token = new_token()
+        token = f"{user.id}.{new_token()}"  # names its user: see session_claim
         expires = self._now() + self.policy.session_days * 86400
         self.accounts.create_session(hash_token(token), user.id, expires)
         meter = self.accounts.meter(user_meter_id(user.id))
@@ -142,14 +146,31 @@ class AccountService:
         return self._start_session(found[0])
 
     def logout(self, session_token: str | None) -> None:
-        if session_token:
-            self.accounts.delete_session(hash_token(session_token))
+        claim = self.session_claim(session_token)
+        if claim:
+            self.accounts.delete_session(claim[0], claim[1].token_hash)
+
+    def session_claim(self, session_token: str | None) -> tuple[str, SessionCheck] | None:
+        """Whom a session cookie claims to be, and the check that proves it, without any I/O.
+
+        A token is "{user id}.{random}", stored only as its hash. Naming the user lets a code
+        page charge the member's meter with the session check inside the same conditional
+        write, instead of reading the session first.
+        """
+        user_id, dot, secret = (session_token or "").partition(".")
+        if not (dot and secret and _USER_ID.fullmatch(user_id)):
+            return None
+        return user_id, SessionCheck(hash_token(session_token or ""), self._now())
 
     def user_id_for_session(self, session_token: str | None) -> str | None:
-        """The signed-in user's id, from one read of the session (a code page needs no more)."""
-        if not session_token:
+        """The signed-in user's id, after one read that finds the session live."""
+        claim = self.session_claim(session_token)
+        if not claim:
             return None
-        return self.accounts.session_user(hash_token(session_token), self._now())
+        user_id, check = claim
+        return (
+            user_id if self.accounts.session_valid(user_id, check.token_hash, check.now) else None
+        )
 
     def user_for_session(self, session_token: str | None) -> User | None:
         user_id = self.user_id_for_session(session_token)

@@ -32,6 +32,8 @@ class MeterPolicy:
     registrations_per_address_per_hour: int = 10
     reset_requests_per_address_per_hour: int = 10
     session_days: int = 30
+    # How long DynamoDB keeps an untouched guest meter (TTL): past the cookie's 365 days.
+    guest_meter_days: int = 400
     reset_token_minutes: int = 60
 
 
@@ -58,6 +60,14 @@ class Meter:
             "plan": self.plan,
             "charged": charged,
         }
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """A session a charge must find live: the hash of its token, at this moment."""
+
+    token_hash: str
+    now: int
 
 
 @dataclass(frozen=True)

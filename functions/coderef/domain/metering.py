@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from coderef.domain.accounts import Meter, MeterPolicy, User, guest_meter_id, user_meter_id
+from coderef.domain.accounts import (
+    Meter,
+    MeterPolicy,
+    SessionCheck,
+    User,
+    guest_meter_id,
+    user_meter_id,
+)
 from coderef.domain.errors import MeterClosed, TooManyRequests, ViewLimitReached
 from coderef.observability import count
 from coderef.security import new_token
@@ -16,12 +23,20 @@ from coderef.store.ports import Accounts
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is asking: a signed-in user, a known guest, or someone new. A code page needs only
-    the signed-in user's id (from the session), so it does not load the user itself."""
+    """Who is asking: a signed-in user, a known guest, or someone new.
+
+    A code page does not read the session first: it takes the user id the session cookie
+    claims, with the `session` check the charge itself must pass (else NotSignedIn).
+    """
 
     user: User | None = None
     guest_token: str | None = None
     user_id: str | None = None
+    session: SessionCheck | None = None
+
+    def as_guest(self) -> Viewer:
+        """The same browser without its member claim (the session turned out to be over)."""
+        return Viewer(guest_token=self.guest_token)
 
     @property
     def member_id(self) -> str | None:
@@ -62,7 +77,9 @@ class ViewMeter:
         """The meter as the viewer would see it, without creating one."""
         return self.current(viewer) or Meter("", self.policy.guest_views, "guest")
 
-    def _new_guest_meter(self, address: str) -> tuple[Meter, str]:
+    def _new_guest_charge(self, system: str, key: str, now: str, address: str) -> Charge:
+        """A fresh guest meter, within the per-address daily cap, created with this code
+        already unlocked (one write, not two) when the allowance has a view for it."""
         day = int(self.clock()) // 86400
         count = self.accounts.hit_window(f"guest-meters:{address}:{day}", (day + 2) * 86400)
         if count > self.policy.guest_meters_per_address_per_day:
@@ -72,9 +89,17 @@ class ViewMeter:
                 (day + 1) * 86400 - int(self.clock()),
             )
         token = new_token(24)
-        return self.accounts.create_meter(
-            guest_meter_id(token), self.policy.guest_views, "guest"
-        ), token
+        allowance = self.policy.guest_views
+        expires = int(self.clock()) + self.policy.guest_meter_days * 86400
+        first = (system, key, now) if allowance > 0 else None
+        meter = self.accounts.create_meter(
+            guest_meter_id(token), max(allowance - 1, 0), "guest", first, expires
+        )
+        if first is None:
+            raise ViewLimitReached(
+                "You have used all your code page views.", meter=meter, new_guest_token=token
+            )
+        return Charge(meter, True, token)
 
     def charge(self, viewer: Viewer, system: str, key: str, address: str) -> Charge:
         """Open a code's full page: free if this meter unlocked it before, else one view.
@@ -94,12 +119,14 @@ class ViewMeter:
 
     def _charge(self, viewer: Viewer, system: str, key: str, address: str) -> Charge:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
-        meter_id, new_token_value = viewer.meter_id, None
+        meter_id = viewer.meter_id
         try:
             if meter_id is None:
                 raise MeterClosed("This visitor has no meter yet.")
             try:
-                after, charged = self.accounts.charge_view(meter_id, system, key, now)
+                after, charged = self.accounts.charge_view(
+                    meter_id, system, key, now, session=viewer.session
+                )
             except MeterClosed:
                 if viewer.is_registered:
                     raise ViewLimitReached(
@@ -108,11 +135,11 @@ class ViewMeter:
                 raise
         except MeterClosed:
             # A new visitor, or a guest whose old meter was closed: a fresh guest meter pays.
-            meter, new_token_value = self._new_guest_meter(address)
-            try:
-                after, charged = self.accounts.charge_view(meter.id, system, key, now)
-            except ViewLimitReached as exc:  # a zero guest allowance
-                raise ViewLimitReached(
-                    exc.message, meter=meter, new_guest_token=new_token_value
-                ) from None
-        return Charge(after, charged, new_token_value)
+            return self._new_guest_charge(system, key, now, address)
+        return Charge(after, charged)
+
+    def refund(self, charge: Charge, system: str, key: str) -> None:
+        """Give back the view a charge took for a code that turned out not to exist."""
+        if charge.charged:
+            self.accounts.refund_view(charge.meter.id, system, key)
+            count("ViewsRefunded")

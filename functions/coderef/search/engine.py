@@ -126,6 +126,12 @@ class SearchIndex:
         ranked = self._ranked(query, system, prefix_last=True, depth=limit, count=False)
         return SearchPage(query=query, total=ranked.total, results=ranked.hits[:limit])
 
+    def has_code(self, system: str, key: str) -> bool:
+        """Whether the live release of `system` has the code `key` (a normalized key)."""
+        return bool(
+            self._rows("SELECT 1 FROM docs WHERE key = ? AND system = ? LIMIT 1", (key, system))
+        )
+
     def near_codes(self, raw_code: str, system: str | None = None, limit: int = 5) -> list[Hit]:
         """Codes close to one that does not exist: the nearest existing prefix and its children,
         or failing that, a text suggestion."""

@@ -6,10 +6,9 @@ Items:
     user            pk = "user#{id}"        sk = "user"             email, password_hash, plan
     email lookup    pk = "email#{email}"    sk = "email"            user_id
     meter           pk = "meter#{id}"       sk = "meter"            remaining, plan, closed,
-                                                                    unlocked: {"sys|key": when}
+                                                                    unlocked: {"sys|key": when},
+                                                                    sessions: {hash: expires_at}
     unlimited code  pk = "meter#{id}"       sk = "code#{sys}|{key}" unlocked_at
-    session         pk = "session#{hash}"   sk = "session"          user_id, expires_at
-    user's session  pk = "user#{id}"        sk = "session#{hash}"   expires_at (for revocation)
     reset token     pk = "reset#{hash}"     sk = "reset"            user_id, expires_at, used
     rate window     pk = "window#{key}"     sk = "window"           count, expires_at
 
@@ -19,17 +18,28 @@ condition DynamoDB hands back the meter as it was, which says why (already unloc
 no views: the wall). A metered plan's map is bounded by the views it was ever given. An
 unlimited plan is never charged, so its codes go to marker items of their own instead of
 growing one item toward DynamoDB's 400 KB limit.
+
+A member's sessions live in the member's meter item (a session token names its user), so the
+same UpdateItem also requires the session to be live: a member's page is one write and no
+read. At most MAX_SESSIONS are kept; expired ones are dropped at the next login.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from coderef.domain.accounts import Meter, Unlocked, User
-from coderef.domain.errors import EmailTaken, MeterClosed, ServiceUnavailable, ViewLimitReached
+from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User
+from coderef.domain.errors import (
+    EmailTaken,
+    MeterClosed,
+    NotSignedIn,
+    ServiceUnavailable,
+    ViewLimitReached,
+)
 from coderef.store.aws import dynamodb_client, storage_errors
 
 WHAT = "account store"
@@ -37,6 +47,7 @@ _CHECK_FAILED = "ConditionalCheckFailedException"
 _TX_CHECK_FAILED = "ConditionalCheckFailed"  # the same, as a cancelled transaction says it
 _DELETE_BATCH = 25  # BatchWriteItem's limit
 _CARRY_ATTEMPTS = 5
+MAX_SESSIONS = 20  # live sessions a user keeps (devices); the oldest goes first
 
 
 def _s(value: str) -> dict:
@@ -101,17 +112,14 @@ class DynamoAccounts:
             response = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True)
         return response.get("Item")
 
-    def _query(self, pk: str, sk_prefix: str | None = None) -> Iterator[dict[str, dict]]:
-        """Every item under `pk` (whose sk starts with `sk_prefix`, if given)."""
+    def _query(self, pk: str) -> Iterator[dict[str, dict]]:
+        """Every item under `pk`."""
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": _s(pk)},
             "ConsistentRead": True,
         }
-        if sk_prefix:
-            request["KeyConditionExpression"] += " AND begins_with(sk, :prefix)"
-            request["ExpressionAttributeValues"][":prefix"] = _s(sk_prefix)
         while True:
             with storage_errors(WHAT):
                 page = self.client.query(**request)
@@ -232,6 +240,7 @@ class DynamoAccounts:
                         "plan": _s(user.plan),
                         "closed": {"BOOL": False},
                         "unlocked": unlocked,
+                        "sessions": {"M": {}},
                     },
                     "ConditionExpression": absent,
                 }
@@ -315,70 +324,79 @@ class DynamoAccounts:
         raise ServiceUnavailable("The account store is busy; try again shortly.")
 
     # -- sessions ------------------------------------------------------------------------
+    # A user's live sessions are a map in the user's meter item, {token hash: expires_at}, so
+    # the charge of a member's page checks the session in its own condition.
     def create_session(self, token_hash: str, user_id: str, expires_at: int) -> None:
-        with storage_errors(WHAT):
-            self.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": {
-                                **_key(f"session#{token_hash}", "session"),
-                                "user_id": _s(user_id),
-                                "expires_at": _n(expires_at),
-                            },
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": {
-                                **_key(f"user#{user_id}", f"session#{token_hash}"),
-                                "expires_at": _n(expires_at),
-                            },
-                        }
-                    },
-                ]
-            )
+        meter_key = _meter_key(f"u:{user_id}")
+        item = self._get(meter_key)
+        if item is None:
+            raise MeterClosed("This account has no meter.")
+        # Drop expired sessions, and the oldest beyond the cap, in the same write.
+        held = {h: int(v["N"]) for h, v in item.get("sessions", {}).get("M", {}).items()}
+        now = int(time.time())
+        live = sorted((h for h in held if held[h] > now), key=held.__getitem__, reverse=True)
+        dropped = [h for h in held if h not in live[: MAX_SESSIONS - 1]]
+        names = {"#new": token_hash} | {f"#old{i}": h for i, h in enumerate(dropped)}
+        update = "SET sessions.#new = :expires"
+        if dropped:
+            update += " REMOVE " + ", ".join(f"sessions.#old{i}" for i in range(len(dropped)))
+        self._write(
+            self.client.update_item,
+            TableName=self.table,
+            Key=meter_key,
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":expires": _n(expires_at)},
+        )
 
-    def session_user(self, token_hash: str, now: int) -> str | None:
-        # A strongly consistent read, so a session is refused the moment logout deletes it;
-        # TTL deletion lags expiry by hours, so expiry is checked here too.
-        item = self._get(_key(f"session#{token_hash}", "session"))
-        if not item or int(item["expires_at"]["N"]) <= now:
-            return None
-        return item["user_id"]["S"]
+    def session_valid(self, user_id: str, token_hash: str, now: int) -> bool:
+        # Strongly consistent (see _get), so a session is refused the moment logout removes
+        # it; expiry is checked here because nothing deletes an expired entry but the next
+        # login.
+        item = self._get(_meter_key(f"u:{user_id}"))
+        expires = (item or {}).get("sessions", {}).get("M", {}).get(token_hash)
+        return expires is not None and int(expires["N"]) > now
 
-    def delete_session(self, token_hash: str) -> None:
-        item = self._get(_key(f"session#{token_hash}", "session"))
-        keys = [_key(f"session#{token_hash}", "session")]
-        if item:
-            keys.append(_key(f"user#{item['user_id']['S']}", f"session#{token_hash}"))
-        self._delete_keys(keys)
+    def delete_session(self, user_id: str, token_hash: str) -> None:
+        self._conditional(
+            self.client.update_item,
+            Key=_meter_key(f"u:{user_id}"),
+            UpdateExpression="REMOVE sessions.#h",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#h": token_hash},
+        )
 
     def delete_user_sessions(self, user_id: str) -> None:
-        keys = []
-        for item in self._query(f"user#{user_id}", "session#"):
-            token_hash = item["sk"]["S"].removeprefix("session#")
-            keys += [
-                _key(f"session#{token_hash}", "session"),
-                _key(item["pk"]["S"], item["sk"]["S"]),
-            ]
-        self._delete_keys(keys)
+        self._conditional(
+            self.client.update_item,
+            Key=_meter_key(f"u:{user_id}"),
+            UpdateExpression="SET sessions = :none",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":none": {"M": {}}},
+        )
 
     # -- meters --------------------------------------------------------------------------
-    def create_meter(self, meter_id: str, remaining: int, plan: str) -> Meter:
+    def create_meter(
+        self,
+        meter_id: str,
+        remaining: int,
+        plan: str,
+        first: tuple[str, str, str] | None = None,
+        expires_at: int | None = None,
+    ) -> Meter:
+        item = {
+            **_meter_key(meter_id),
+            "remaining": _n(remaining),
+            "plan": _s(plan),
+            "closed": {"BOOL": False},
+            "unlocked": {"M": {_code_name(first[0], first[1]): _s(first[2])} if first else {}},
+        }
+        if expires_at is not None:
+            item["expires_at"] = _n(expires_at)  # the table's TTL attribute
         with storage_errors(WHAT):
             self.client.put_item(
-                TableName=self.table,
-                Item={
-                    **_meter_key(meter_id),
-                    "remaining": _n(remaining),
-                    "plan": _s(plan),
-                    "closed": {"BOOL": False},
-                    "unlocked": {"M": {}},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
+                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
             )
         return Meter(meter_id, remaining, plan)
 
@@ -386,39 +404,63 @@ class DynamoAccounts:
         item = self._get(_meter_key(meter_id))
         return _meter(meter_id, item) if _is_open(item) else None
 
-    def charge_view(self, meter_id: str, system: str, key: str, now: str) -> tuple[Meter, bool]:
+    def charge_view(
+        self,
+        meter_id: str,
+        system: str,
+        key: str,
+        now: str,
+        session: SessionCheck | None = None,
+    ) -> tuple[Meter, bool]:
+        condition = (
+            "closed = :no AND #plan <> :unlimited AND remaining > :zero "
+            "AND attribute_not_exists(unlocked.#code)"
+        )
+        names = {"#code": _code_name(system, key), "#plan": "plan"}
+        values = {
+            ":one": _n(1),
+            ":zero": _n(0),
+            ":no": {"BOOL": False},
+            ":unlimited": _s("unlimited"),
+            ":now": _s(now),
+        }
+        if session:
+            condition += " AND sessions.#session > :epoch"
+            names["#session"] = session.token_hash
+            values[":epoch"] = _n(session.now)
         try:
             response = self._write(
                 self.client.update_item,
                 TableName=self.table,
                 Key=_meter_key(meter_id),
                 UpdateExpression="SET remaining = remaining - :one, unlocked.#code = :now",
-                ConditionExpression=(
-                    "closed = :no AND #plan <> :unlimited AND remaining > :zero "
-                    "AND attribute_not_exists(unlocked.#code)"
-                ),
-                ExpressionAttributeNames={"#code": _code_name(system, key), "#plan": "plan"},
-                ExpressionAttributeValues={
-                    ":one": _n(1),
-                    ":zero": _n(0),
-                    ":no": {"BOOL": False},
-                    ":unlimited": _s("unlimited"),
-                    ":now": _s(now),
-                },
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except _ConditionFailed as lost:
-            return self._uncharged(meter_id, system, key, now, lost.item)
+            return self._uncharged(meter_id, system, key, now, lost.item, session)
         return _meter(meter_id, response["Attributes"]), True
 
     def _uncharged(
-        self, meter_id: str, system: str, key: str, now: str, old: dict | None
+        self,
+        meter_id: str,
+        system: str,
+        key: str,
+        now: str,
+        old: dict | None,
+        session: SessionCheck | None,
     ) -> tuple[Meter, bool]:
         """Why the charge's condition failed, from the meter as it was."""
         if not _is_open(old):
             raise MeterClosed("This meter no longer exists.")
         assert old is not None
+        if session:
+            expires = old.get("sessions", {}).get("M", {}).get(session.token_hash)
+            if expires is None or int(expires["N"]) <= session.now:
+                raise NotSignedIn("Your session has ended. Log in again.")
         meter = _meter(meter_id, old)
         if _code_name(system, key) in old.get("unlocked", {}).get("M", {}):
             return meter, False  # opened before: free
@@ -435,6 +477,16 @@ class DynamoAccounts:
                 "unlocked_at": _s(now),
             },
             ConditionExpression="attribute_not_exists(pk)",  # keep the first opening's time
+        )
+
+    def refund_view(self, meter_id: str, system: str, key: str) -> None:
+        self._conditional(
+            self.client.update_item,
+            Key=_meter_key(meter_id),
+            UpdateExpression="SET remaining = remaining + :one REMOVE unlocked.#code",
+            ConditionExpression="attribute_exists(unlocked.#code) AND #plan <> :unlimited",
+            ExpressionAttributeNames={"#code": _code_name(system, key), "#plan": "plan"},
+            ExpressionAttributeValues={":one": _n(1), ":unlimited": _s("unlimited")},
         )
 
     def unlocked(self, meter_id: str) -> list[Unlocked]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from coderef.domain.accounts import Meter, Unlocked, User
+from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User
 from coderef.domain.records import CodeRecord, Release, ReleaseDelta
 
 Progress = Callable[[int, int], None]
@@ -81,25 +81,49 @@ class Accounts(Protocol):
 
     def grant_views(self, meter_id: str, views: int) -> Meter: ...
 
-    # sessions (stored by token hash only)
+    # sessions (stored by token hash only; the token names its user, so no read finds it)
     def create_session(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
 
-    def session_user(self, token_hash: str, now: int) -> str | None: ...
+    def session_valid(self, user_id: str, token_hash: str, now: int) -> bool: ...
 
-    def delete_session(self, token_hash: str) -> None: ...
+    def delete_session(self, user_id: str, token_hash: str) -> None: ...
 
     def delete_user_sessions(self, user_id: str) -> None: ...
 
     # meters
-    def create_meter(self, meter_id: str, remaining: int, plan: str) -> Meter: ...
+    def create_meter(
+        self,
+        meter_id: str,
+        remaining: int,
+        plan: str,
+        first: tuple[str, str, str] | None = None,
+        expires_at: int | None = None,
+    ) -> Meter:
+        """A new meter; with `first` (system, key, when), one code already unlocked by it and
+        its view already taken out of `remaining`. A store with expiry may drop the meter
+        after `expires_at` (a guest's)."""
 
     def meter(self, meter_id: str) -> Meter | None: ...
 
-    def charge_view(self, meter_id: str, system: str, key: str, now: str) -> tuple[Meter, bool]:
+    def charge_view(
+        self,
+        meter_id: str,
+        system: str,
+        key: str,
+        now: str,
+        session: SessionCheck | None = None,
+    ) -> tuple[Meter, bool]:
         """Unlock a code for a meter: free if already unlocked, else one view if any is left.
         Returns the meter after, and whether a view was charged. Raises ViewLimitReached (its
         details carry the `meter`) if none is left, MeterClosed if the meter does not exist or
-        was closed."""
+        was closed. With `session`, nothing happens unless that session of the meter's user is
+        live (NotSignedIn), checked in the same step, so a member's page needs no session read
+        before it."""
+
+    def refund_view(self, meter_id: str, system: str, key: str) -> None:
+        """Undo a charge for a code that turned out not to exist (the index knew it, the
+        catalog did not): lock it again and give the view back. Does nothing if it is not
+        unlocked."""
 
     def unlocked(self, meter_id: str) -> list[Unlocked]: ...
 

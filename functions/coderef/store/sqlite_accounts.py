@@ -7,8 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from coderef.domain.accounts import Meter, Unlocked, User
-from coderef.domain.errors import EmailTaken, MeterClosed, ServiceUnavailable, ViewLimitReached
+from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User
+from coderef.domain.errors import (
+    EmailTaken,
+    MeterClosed,
+    NotSignedIn,
+    ServiceUnavailable,
+    ViewLimitReached,
+)
 from coderef.store.sqlite_files import SqliteFile
 
 _SCHEMA = """
@@ -50,6 +56,9 @@ CREATE TABLE IF NOT EXISTS windows (
     expires_at INTEGER NOT NULL
 );
 """
+
+
+_LIVE_SESSION = "SELECT 1 FROM sessions WHERE token_hash = ? AND user_id = ? AND expires_at > ?"
 
 
 class SqliteAccounts:
@@ -176,24 +185,36 @@ class SqliteAccounts:
             (token_hash, user_id, expires_at),
         )
 
-    def session_user(self, token_hash: str, now: int) -> str | None:
-        rows = self._read(
-            "SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?",
-            (token_hash, now),
-        )
-        return rows[0][0] if rows else None
+    def session_valid(self, user_id: str, token_hash: str, now: int) -> bool:
+        return bool(self._read(_LIVE_SESSION, (token_hash, user_id, now)))
 
-    def delete_session(self, token_hash: str) -> None:
-        self._write("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+    def delete_session(self, user_id: str, token_hash: str) -> None:
+        self._write(
+            "DELETE FROM sessions WHERE token_hash = ? AND user_id = ?", (token_hash, user_id)
+        )
 
     def delete_user_sessions(self, user_id: str) -> None:
         self._write("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
     # -- meters --------------------------------------------------------------------------
-    def create_meter(self, meter_id: str, remaining: int, plan: str) -> Meter:
-        self._write(
-            "INSERT INTO meters (id, remaining, plan) VALUES (?, ?, ?)", (meter_id, remaining, plan)
-        )
+    def create_meter(
+        self,
+        meter_id: str,
+        remaining: int,
+        plan: str,
+        first: tuple[str, str, str] | None = None,
+        expires_at: int | None = None,  # local guest meters are kept
+    ) -> Meter:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO meters (id, remaining, plan) VALUES (?, ?, ?)",
+                (meter_id, remaining, plan),
+            )
+            if first:
+                conn.execute(
+                    "INSERT INTO unlocked (meter_id, system, key, unlocked_at) VALUES (?, ?, ?, ?)",
+                    (meter_id, *first),
+                )
         return Meter(meter_id, remaining, plan)
 
     def meter(self, meter_id: str) -> Meter | None:
@@ -202,8 +223,22 @@ class SqliteAccounts:
         )
         return Meter(*rows[0]) if rows else None
 
-    def charge_view(self, meter_id: str, system: str, key: str, now: str) -> tuple[Meter, bool]:
+    def charge_view(
+        self,
+        meter_id: str,
+        system: str,
+        key: str,
+        now: str,
+        session: SessionCheck | None = None,
+    ) -> tuple[Meter, bool]:
         with self._tx() as conn:
+            if (
+                session
+                and not conn.execute(
+                    _LIVE_SESSION, (session.token_hash, meter_id.removeprefix("u:"), session.now)
+                ).fetchone()
+            ):
+                raise NotSignedIn("Your session has ended. Log in again.")
             row = conn.execute(
                 "SELECT remaining, plan FROM meters WHERE id = ? AND closed = 0", (meter_id,)
             ).fetchone()
@@ -229,6 +264,19 @@ class SqliteAccounts:
                     "You have used all your code page views.", meter=Meter(meter_id, 0, plan)
                 )
             return Meter(meter_id, remaining - 1, plan), True
+
+    def refund_view(self, meter_id: str, system: str, key: str) -> None:
+        with self._tx() as conn:
+            removed = conn.execute(
+                "DELETE FROM unlocked WHERE meter_id = ? AND system = ? AND key = ?",
+                (meter_id, system, key),
+            ).rowcount
+            if removed:
+                conn.execute(
+                    "UPDATE meters SET remaining = remaining + 1 "
+                    "WHERE id = ? AND plan != 'unlimited'",
+                    (meter_id,),
+                )
 
     def unlocked(self, meter_id: str) -> list[Unlocked]:
         rows = self._read(

@@ -1,0 +1,109 @@
+"""Opening a code's full page: the record and the charge.
+
+An unknown code is 404 and costs nothing, so the charge must not outrun the catalog. When the
+search index already knows the code (the live release, no date asked for), the record read
+and the charge run side by side: one round trip to the stores instead of two. Should the
+catalog still not have the code (an index built from another release), the view is given
+back before the 404.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from coderef.domain.codes import normalize_code, resolve_system
+from coderef.domain.errors import CodeRefError, NotSignedIn, ViewLimitReached
+from coderef.domain.lookup import CodeLookup
+from coderef.domain.metering import Charge, Viewer, ViewMeter
+from coderef.domain.records import CodeRecord
+
+log = logging.getLogger("coderef.domain")
+
+T = TypeVar("T")
+# Starts a call in the background and returns what waits for its result (or re-raises its
+# error). The API supplies a thread pool; tests may run the call on the spot.
+StartBeside = Callable[[Callable[[], T]], Callable[[], T]]
+
+
+@dataclass(frozen=True)
+class PageCharge:
+    """What the meter said: a charge, or the wall; and whether the member's session was over
+    (the page was then paid as a guest's)."""
+
+    charge: Charge | None = None
+    wall: ViewLimitReached | None = None
+    session_ended: bool = False
+
+
+@dataclass(frozen=True)
+class OpenedPage:
+    record: CodeRecord
+    paid: PageCharge
+
+
+class CodePages:
+    def __init__(
+        self,
+        lookup: CodeLookup,
+        meter: ViewMeter,
+        index_has: Callable[[str, str], bool],
+        start_beside: StartBeside,
+    ) -> None:
+        self.lookup = lookup
+        self.meter = meter
+        self.index_has = index_has
+        self.start_beside = start_beside
+
+    def open(
+        self,
+        viewer: Viewer,
+        system_raw: str,
+        code_raw: str,
+        on_date: date | None,
+        address: Callable[[], str],
+    ) -> OpenedPage:
+        known = None if on_date else self._known(system_raw, code_raw)
+        if known is None:
+            record = self.lookup.record(system_raw, code_raw, on_date)
+            return OpenedPage(record, self._pay(viewer, record.system, record.key, address))
+        system, key = known
+        wait_for_payment = self.start_beside(lambda: self._pay(viewer, system, key, address))
+        try:
+            record = self.lookup.record(system, key)
+        except CodeRefError:
+            self._give_back(wait_for_payment, system, key)
+            raise
+        return OpenedPage(record, wait_for_payment())
+
+    def _known(self, system_raw: str, code_raw: str) -> tuple[str, str] | None:
+        system = resolve_system(system_raw).id
+        key = normalize_code(code_raw)
+        return (system, key) if self.index_has(system, key) else None
+
+    def _pay(self, viewer: Viewer, system: str, key: str, address: Callable[[], str]) -> PageCharge:
+        try:
+            return PageCharge(charge=self.meter.charge(viewer, system, key, address()))
+        except ViewLimitReached as wall:
+            return PageCharge(wall=wall)
+        except NotSignedIn:
+            # Logged out elsewhere or expired: this browser reads on as the guest it is.
+            guest = viewer.as_guest()
+            try:
+                charge = self.meter.charge(guest, system, key, address())
+                return PageCharge(charge=charge, session_ended=True)
+            except ViewLimitReached as wall:
+                return PageCharge(wall=wall, session_ended=True)
+
+    def _give_back(self, wait_for_payment: Callable[[], PageCharge], system: str, key: str) -> None:
+        """The record read failed after the charge started: undo the charge, if it took a view.
+        The record's error is what the reader hears, so the charge's own error is only logged."""
+        try:
+            paid = wait_for_payment()
+            if paid.charge:
+                self.meter.refund(paid.charge, system, key)
+        except CodeRefError as exc:
+            log.warning("charge beside a failed record read did not settle: %s", exc.code)

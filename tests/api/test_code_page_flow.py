@@ -1,0 +1,108 @@
+"""How a code page is paid for: the record read and the charge go out together when the index
+knows the code; a member's session is checked inside the charge; a code the catalog lacks
+after all costs nothing; a member whose session ended reads on as a guest."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from coderef.api.app import create_app
+from coderef.api.concurrency import start_beside
+from coderef.api.services import Services
+from coderef.domain.code_pages import CodePages
+from coderef.store.dynamodb_accounts import DynamoAccounts
+from coderef.store.dynamodb_catalog import DynamoCatalog
+from coderef.store.outbox_mailer import OutboxMailer
+from tests import aws
+from tests.conftest import CM_FIXTURE, new_client, register
+
+
+def test_a_member_whose_session_ended_reads_on_as_a_guest(app):
+    # Given a member signed in on two browsers, who logs out on the second
+    first = new_client(app)
+    email = register(first)
+    second = new_client(app)
+    login = {"email": email, "password": "correct horse battery staple"}
+    assert second.post("/api/auth/login", json=login).status_code == 200
+    stale_cookie = second.cookies.get("coderef_session")
+    second.post("/api/auth/logout")
+    views = first.get("/api/me").json()["meter"]["remaining"]
+    # When the logged-out session's cookie is used to open a code
+    stale = new_client(app)
+    stale.cookies.set("coderef_session", stale_cookie, domain="testserver.local")
+    response = stale.get("/api/codes/icd10cm/R00.1")
+    # Then the page is a guest's (locked sections, the guest meter), the dead session cookie
+    # is cleared, and the member's views are untouched
+    assert response.status_code == 200
+    assert response.json()["meter"]["plan"] == "guest"
+    assert response.json()["notes"] == {"locked": True, "reason": "register"}
+    assert 'coderef_session=""' in response.headers["set-cookie"]
+    assert first.get("/api/me").json()["meter"]["remaining"] == views
+
+
+def test_a_code_the_index_knows_but_the_catalog_lacks_costs_nothing(fixture_settings):
+    # Given an index that believes in every code (as one built from another release might)
+    services = Services.local(fixture_settings)
+    services.__dict__["code_pages"] = CodePages(
+        services.lookup, services.view_meter, lambda system, key: True, start_beside
+    )
+    browser = new_client(create_app(services))
+    register(browser)
+    before = browser.get("/api/me").json()["meter"]
+    # When the member opens a well-formed code the catalog does not have
+    response = browser.get("/api/codes/icd10cm/R99.99")
+    # Then it is 404 as always, and the view charged beside the read was given back
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "code_not_found"
+    me = browser.get("/api/me").json()
+    assert me["meter"] == before
+    assert me["unlocked"] == []
+
+
+@pytest.fixture
+def dynamodb_app(tmp_path):
+    """The app with both stores on DynamoDB (moto), and the index built from the codes table."""
+    from coderef.codesets.pipeline import load_release, rebuild_index
+    from coderef.settings import Settings
+
+    settings = Settings.from_env({"CODEREF_DATA_DIR": str(tmp_path), "CODEREF_ADDRESS_SECRET": "k"})
+    with aws.fake_aws():
+        client = aws.dynamodb()
+        catalog = DynamoCatalog(aws.create_table(client, "CodesTable"), client=client)
+        load_release(catalog, "icd10cm", CM_FIXTURE)
+        rebuild_index(catalog, settings.index_path)
+        services = Services(
+            settings=settings,
+            catalog=catalog,
+            accounts=DynamoAccounts(aws.create_table(client, "AccountsTable"), client=client),
+            mailer=OutboxMailer(settings.outbox_dir),
+        )
+        yield create_app(services), client
+
+
+def test_the_record_read_and_the_charge_are_in_flight_together(dynamodb_app):
+    # Given a member, on DynamoDB, whose record reads wait (up to 5 s) for a charge to be sent
+    app, client = dynamodb_app
+    member = TestClient(app, base_url="https://testserver")
+    register(member)
+    charge_sent = threading.Event()
+    overlapped = []
+
+    def on_call(model, params, **_):
+        if model.name == "UpdateItem" and "unlocked.#code" in params.get("UpdateExpression", ""):
+            charge_sent.set()
+        if model.name == "GetItem" and params["Key"]["pk"]["S"].startswith("icd10cm#"):
+            overlapped.append(charge_sent.wait(timeout=5))
+
+    client.meta.events.register("before-parameter-build.dynamodb.*", on_call)
+    try:
+        # When the member opens a code
+        response = member.get("/api/codes/icd10cm/R00.2")
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.*", on_call)
+    # Then the charge went out while the record read was still waiting: one round trip
+    assert response.status_code == 200 and response.json()["meter"]["charged"] is True
+    assert overlapped and all(overlapped)
