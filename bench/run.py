@@ -347,8 +347,12 @@ COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
   routers, CasePilot, Case2Code, guidelines, the account service were imported by every
   function), and the Argon2id hash the password hasher computes when built (~0.15 s), which
   the code page and auth functions paid on their first request although the code page
-  never checks a password (now built on the first password only). What remains is mostly
-  FastAPI and Powertools doing their own setup for the routes. SnapStart (enabled in
+  never checks a password (now built on the first password only). What remains: FastAPI
+  and Powertools doing their own setup for the routes, and for the code page and auth
+  functions the SSM reads at start (`aws_settings`: one more boto3 client and two
+  `GetParameter` calls, about 0.1 s against moto here; one `GetParameters` call would halve
+  the calls, and `after_restore` repeats them on every SnapStart restore, where keeping the
+  site URL from the snapshot would save them). SnapStart (enabled in
   template.yaml with hooks in handlers/runtime.py) takes the whole init phase measured here
   out of the cold path: a restored environment resumes after imports, app and index are
   built. Further steps if a function without SnapStart must meet the ratio: (1) check that
