@@ -151,7 +151,7 @@ def warm_section(warm: dict[str, Any]) -> str:
     target = warm["target_calls"]
     call_rows = []
     for name, c in warm["calls"].items():
-        metered = not name.startswith(("search", "summary"))
+        metered = name.startswith(("guest", "registered"))
         ok = c["calls"] <= target and (c["calls"] <= 1 or c["max_in_flight"] == c["calls"])
         call_rows.append(
             f"| {name} | {c['status']} | {c['charged'] if metered else ''} | {c['calls']} | "
@@ -308,7 +308,7 @@ def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> st
             + "."
         )
     lines.append(cold_line)
-    pages = {n: c for n, c in warm["calls"].items() if not n.startswith(("search", "summary"))}
+    pages = {n: c for n, c in warm["calls"].items() if n.startswith(("guest", "registered"))}
     if not pages:
         lines.append(
             "- **Metered page ≤ 2 DynamoDB calls, concurrent**: not measured (no "
@@ -363,22 +363,20 @@ COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
   Measured on a 2-core shared machine: a few percent either way is noise; re-run before
   judging."""
 
-CALLS_PLAN = """. What §3's operations say: the record and the session are read side by
-  side (2 in flight), then the charge; after it the page reads the code's versions in every
-  release (`Query`, codes) and, for registered viewers, the titles of children and related
-  codes (`BatchGetItem`, codes); a new guest adds an address-window `UpdateItem` and a meter
-  `PutItem` before the charge, one after another. Done in this branch: the catalog keeps
-  what a version's items held in memory (versions never change), so for a code the
-  environment has served before the codes-table calls disappear (the re-open rows). Plan:
-  (1) a new guest: create the meter, count the address window and charge in one
-  `TransactWriteItems` (each part conditional), one round trip instead of three; (2) for a
-  code not yet in memory, read the versions beside the record, not after the charge; (3)
-  the charge waits for the record only to know the code exists (unknown codes cost
-  nothing); the search index in the function's layer knows every live code, so checking
-  there (a local read) lets a returning guest's charge (its meter is named by its cookie) go
-  out beside the record read: one round trip, two calls. A registered viewer's meter is
-  named by the session, so session ‖ record, then the charge: two round trips, unless the
-  meter is keyed by the session token's hash."""
+CALLS_PLAN = """. §3's operations, in order, say what is left: on a code this
+  environment has not read before, the page's history (`Query` of the code's versions,
+  codes table) is read after the charge, one more round trip; a new guest's view writes the
+  address window (`UpdateItem`) and then its meter with the first unlock (`PutItem`), one
+  after the other. Re-opens, and any code the environment has served before, are within the
+  target: the catalog keeps what a version's items held in memory (this branch; versions
+  never change), and the charge goes out beside the record read (main: the index in the
+  layer says whether the code exists). Plan: (1) read the versions beside the record and
+  the charge instead of after them (they depend only on the code); (2) for a new guest,
+  make the address-window count and the meter's creation one `TransactWriteItems` (both
+  conditional), so a first view is one round trip of two calls. Not a metered page but on
+  every page: `/api/me` for a registered viewer reads session, user, meter and unlocked
+  codes one after another (4 round trips); after the session, the other three can go out
+  together (2 round trips)."""
 
 
 def main() -> None:

@@ -248,6 +248,7 @@ def child(iterations: int) -> dict[str, Any]:
         for event in reopen:
             handler(event, _context())
         result["cpu"]["metered page, registered re-open"] = _cpu(handler, reopen, iterations)
+        result["cpu"]["/api/me, guest"] = _cpu(handler, [me_guest], iterations)
         result["cpu"]["/api/me, registered"] = _cpu(handler, [me_user], iterations)
     else:
         result["missing"].append("metered page")
