@@ -83,6 +83,16 @@ def dynamodb_app(tmp_path):
         yield create_app(services), client
 
 
+def _reads_a_code(operation: str, params: dict) -> bool:
+    if operation == "GetItem":
+        pk = params["Key"]["pk"]["S"]
+    elif operation == "Query":
+        pk = params["ExpressionAttributeValues"][":pk"]["S"]
+    else:
+        return False
+    return pk.startswith("icd10cm#")
+
+
 def test_the_record_read_and_the_charge_are_in_flight_together(dynamodb_app):
     # Given a member, on DynamoDB, whose record reads wait (up to 5 s) for a charge to be sent
     app, client = dynamodb_app
@@ -94,7 +104,7 @@ def test_the_record_read_and_the_charge_are_in_flight_together(dynamodb_app):
     def on_call(model, params, **_):
         if model.name == "UpdateItem" and "unlocked.#code" in params.get("UpdateExpression", ""):
             charge_sent.set()
-        if model.name == "GetItem" and params["Key"]["pk"]["S"].startswith("icd10cm#"):
+        if _reads_a_code(model.name, params):
             overlapped.append(charge_sent.wait(timeout=5))
 
     client.meta.events.register("before-parameter-build.dynamodb.*", on_call)

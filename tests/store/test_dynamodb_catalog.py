@@ -169,6 +169,22 @@ def test_a_code_read_once_is_served_from_memory_afterwards(moto_client, table, c
     assert warm.get("icd10cm", "R001").title == first.title
 
 
+def test_a_code_and_its_history_come_from_one_read(moto_client, table, cm_release):
+    # Given a reader whose release pointers are already known
+    release, records = cm_release
+    DynamoCatalog(table, client=moto_client).load_release(release, records)
+    counting = CountingDynamoDB(moto_client)
+    reader = DynamoCatalog(table, client=counting, refresh_seconds=3600)
+    reader.releases(), reader.all_releases("icd10cm")
+    counting.reads.clear()
+    # When a page reads a code, then its history across releases
+    record = reader.get("icd10cm", "R001")
+    history = reader.versions("icd10cm", "R001")
+    # Then one Query brought both
+    assert counting.reads == ["query"]
+    assert history == {release.id: record}
+
+
 def test_a_new_release_is_read_afresh_not_served_from_memory(moto_client, table, cm_release):
     # Given a reader that has served R00.1 from the live release (and checks the pointer
     # on every read)

@@ -203,21 +203,14 @@ class DynamoCatalog:
         if version is None:
             return None
         cached = self._items.get(("record", system, key, version))
-        if cached is not None:
-            return _unpack(cached)
-        with storage_errors(WHAT):
-            item = self.client.get_item(
-                TableName=self.table,
-                Key={"pk": _s(_code_pk(system, key)), "sk": _s(version)},
-                ProjectionExpression="#r",
-                ExpressionAttributeNames={"#r": "record"},
-                # Consistent: a record written just before its version went live is visible.
-                ConsistentRead=True,
-            ).get("Item")
-        if not item:
+        if cached is None:
+            # One Query brings the code in every version: the page asks for its history next,
+            # and both then come from memory (one round trip instead of two).
+            cached = dict(self._code_versions(system, key)).get(version)
+        if cached is None:
             return None  # not remembered: absence is not a fact about the version's items
-        self._items.put(("record", system, key, version), item["record"]["B"])
-        return _unpack(item["record"]["B"])
+        self._items.put(("record", system, key, version), cached)
+        return _unpack(cached)
 
     def get_many(
         self, system: str, keys: Iterable[str], release: str | None = None
@@ -269,7 +262,17 @@ class DynamoCatalog:
         return sorted(found, key=lambda r: (r.system, r.effective_from, r.id))
 
     def versions(self, system: str, key: str) -> dict[str, CodeRecord]:
+        return {
+            _release_id(version): _unpack(blob)
+            for version, blob in self._code_versions(system, key)
+        }
+
+    def _code_versions(self, system: str, key: str) -> tuple[tuple[str, bytes], ...]:
+        """The code's packed record in every complete version, from one Query (remembered)."""
         loaded = frozenset(version for version, _ in self._loaded(system).values())
+        live = self._live().get(system)
+        if live:  # the two caches refresh apart: a just-switched live version counts too
+            loaded |= {live.version}
         # Keyed by the set of complete versions: loading a release changes the key, and the
         # items of complete versions never change.
         cache_key = ("versions", system, key, loaded)
@@ -280,6 +283,7 @@ class DynamoCatalog:
                     TableName=self.table,
                     KeyConditionExpression="pk = :pk",
                     ExpressionAttributeValues={":pk": _s(_code_pk(system, key))},
+                    # Consistent: a record written just before its version went live is seen.
                     ConsistentRead=True,
                 )["Items"]
             packed = tuple(
@@ -288,7 +292,7 @@ class DynamoCatalog:
                 if item["sk"]["S"] in loaded
             )
             self._items.put(cache_key, packed)
-        return {_release_id(version): _unpack(blob) for version, blob in packed}
+        return packed
 
     def _fingerprints(self, version: str) -> dict[str, str]:
         request: dict[str, Any] = {
