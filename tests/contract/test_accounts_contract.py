@@ -5,8 +5,14 @@ import time
 
 import pytest
 
-from coderef.domain.accounts import SessionCheck, User
-from coderef.domain.errors import EmailTaken, MeterClosed, NotSignedIn, ViewLimitReached
+from coderef.domain.accounts import SessionCheck, User, WindowCount
+from coderef.domain.errors import (
+    EmailTaken,
+    MeterClosed,
+    NotSignedIn,
+    ViewLimitReached,
+    WindowFull,
+)
 from coderef.store.sqlite_accounts import SqliteAccounts
 from tests import aws
 
@@ -184,3 +190,17 @@ def test_a_meter_can_start_with_its_first_code_unlocked(accounts):
     assert accounts.charge_view("g:f", "icd10cm", "R001", "t2")[1] is False
     with pytest.raises(ViewLimitReached):
         accounts.charge_view("g:f", "icd10cm", "R002", "t3")
+
+
+def test_a_meter_counted_in_a_full_window_is_not_created(accounts):
+    # Given a window that admits two new meters
+    window = WindowCount("guest-meters:addr:1", NOW + 86400, limit=2)
+    # When three are created in it
+    accounts.create_meter("g:1", 1, "guest", counted_in=window)
+    accounts.create_meter("g:2", 1, "guest", counted_in=window)
+    with pytest.raises(WindowFull):
+        accounts.create_meter("g:3", 1, "guest", counted_in=window)
+    # Then the third does not exist and the window holds two
+    assert accounts.meter("g:3") is None
+    assert accounts.meter("g:2").remaining == 1
+    assert accounts.count_window(window.key) == 2

@@ -71,6 +71,15 @@ class SessionCheck:
 
 
 @dataclass(frozen=True)
+class WindowCount:
+    """A rate-limit window an action is counted in: refused if it already holds `limit`."""
+
+    key: str
+    expires_at: int
+    limit: int
+
+
+@dataclass(frozen=True)
 class Unlocked:
     system: str
     key: str

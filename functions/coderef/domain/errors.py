@@ -63,6 +63,13 @@ class MeterClosed(CodeRefError):
     status = 402
 
 
+class WindowFull(CodeRefError):
+    """A rate-limit window already holds its limit; the domain says what that means."""
+
+    code = "window_full"
+    status = 429
+
+
 class EmailTaken(CodeRefError):
     code = "email_taken"
     status = 409

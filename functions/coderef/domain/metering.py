@@ -12,10 +12,11 @@ from coderef.domain.accounts import (
     MeterPolicy,
     SessionCheck,
     User,
+    WindowCount,
     guest_meter_id,
     user_meter_id,
 )
-from coderef.domain.errors import MeterClosed, TooManyRequests, ViewLimitReached
+from coderef.domain.errors import MeterClosed, TooManyRequests, ViewLimitReached, WindowFull
 from coderef.observability import count
 from coderef.security import new_token
 from coderef.store.ports import Accounts
@@ -81,20 +82,25 @@ class ViewMeter:
         """A fresh guest meter, within the per-address daily cap, created with this code
         already unlocked (one write, not two) when the allowance has a view for it."""
         day = int(self.clock()) // 86400
-        count = self.accounts.hit_window(f"guest-meters:{address}:{day}", (day + 2) * 86400)
-        if count > self.policy.guest_meters_per_address_per_day:
-            raise TooManyRequests(
-                "Too many new visitors from your network today. Register or log in to keep "
-                "reading code pages.",
-                (day + 1) * 86400 - int(self.clock()),
-            )
+        todays = WindowCount(
+            f"guest-meters:{address}:{day}",
+            (day + 2) * 86400,
+            self.policy.guest_meters_per_address_per_day,
+        )
         token = new_token(24)
         allowance = self.policy.guest_views
         expires = int(self.clock()) + self.policy.guest_meter_days * 86400
         first = (system, key, now) if allowance > 0 else None
-        meter = self.accounts.create_meter(
-            guest_meter_id(token), max(allowance - 1, 0), "guest", first, expires
-        )
+        try:
+            meter = self.accounts.create_meter(
+                guest_meter_id(token), max(allowance - 1, 0), "guest", first, expires, todays
+            )
+        except WindowFull:
+            raise TooManyRequests(
+                "Too many new visitors from your network today. Register or log in to keep "
+                "reading code pages.",
+                (day + 1) * 86400 - int(self.clock()),
+            ) from None
         if first is None:
             raise ViewLimitReached(
                 "You have used all your code page views.", meter=meter, new_guest_token=token

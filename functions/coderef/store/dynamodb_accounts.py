@@ -32,13 +32,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User
+from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User, WindowCount
 from coderef.domain.errors import (
     EmailTaken,
     MeterClosed,
     NotSignedIn,
     ServiceUnavailable,
     ViewLimitReached,
+    WindowFull,
 )
 from coderef.store.aws import dynamodb_client, storage_errors
 
@@ -384,6 +385,7 @@ class DynamoAccounts:
         plan: str,
         first: tuple[str, str, str] | None = None,
         expires_at: int | None = None,
+        counted_in: WindowCount | None = None,
     ) -> Meter:
         item = {
             **_meter_key(meter_id),
@@ -394,10 +396,36 @@ class DynamoAccounts:
         }
         if expires_at is not None:
             item["expires_at"] = _n(expires_at)  # the table's TTL attribute
-        with storage_errors(WHAT):
-            self.client.put_item(
-                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+        put = {
+            "TableName": self.table,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        if counted_in is None:
+            with storage_errors(WHAT):
+                self.client.put_item(**put)
+            return Meter(meter_id, remaining, plan)
+        # Counted and created in one transaction: a full window creates nothing.
+        count = {
+            "TableName": self.table,
+            "Key": _key(f"window#{counted_in.key}", "window"),
+            "UpdateExpression": "ADD #count :one SET expires_at = if_not_exists(expires_at, :e)",
+            "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {
+                ":one": _n(1),
+                ":e": _n(counted_in.expires_at),
+                ":limit": _n(counted_in.limit),
+            },
+        }
+        try:
+            self._write(
+                self.client.transact_write_items, TransactItems=[{"Update": count}, {"Put": put}]
             )
+        except _ConditionFailed as lost:
+            if lost.reasons and lost.reasons[0] == _TX_CHECK_FAILED:
+                raise WindowFull("This window is full.") from None
+            raise ServiceUnavailable("The account store is busy; try again shortly.") from None
         return Meter(meter_id, remaining, plan)
 
     def meter(self, meter_id: str) -> Meter | None:

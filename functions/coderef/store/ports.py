@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User
+from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User, WindowCount
 from coderef.domain.records import CodeRecord, Release, ReleaseDelta
 
 Progress = Callable[[int, int], None]
@@ -98,10 +98,12 @@ class Accounts(Protocol):
         plan: str,
         first: tuple[str, str, str] | None = None,
         expires_at: int | None = None,
+        counted_in: WindowCount | None = None,
     ) -> Meter:
         """A new meter; with `first` (system, key, when), one code already unlocked by it and
         its view already taken out of `remaining`. A store with expiry may drop the meter
-        after `expires_at` (a guest's)."""
+        after `expires_at` (a guest's). With `counted_in`, the creation is counted in that
+        window in the same step, and refused (WindowFull) if the window is full."""
 
     def meter(self, meter_id: str) -> Meter | None: ...
 

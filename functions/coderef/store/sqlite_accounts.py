@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User
+from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User, WindowCount
 from coderef.domain.errors import (
     EmailTaken,
     MeterClosed,
     NotSignedIn,
     ServiceUnavailable,
     ViewLimitReached,
+    WindowFull,
 )
 from coderef.store.sqlite_files import SqliteFile
 
@@ -58,6 +59,10 @@ CREATE TABLE IF NOT EXISTS windows (
 """
 
 
+_HIT_WINDOW = (
+    "INSERT INTO windows (key, count, expires_at) VALUES (?, 1, ?) "
+    "ON CONFLICT(key) DO UPDATE SET count = count + 1 RETURNING count"
+)
 _LIVE_SESSION = "SELECT 1 FROM sessions WHERE token_hash = ? AND user_id = ? AND expires_at > ?"
 
 
@@ -204,8 +209,16 @@ class SqliteAccounts:
         plan: str,
         first: tuple[str, str, str] | None = None,
         expires_at: int | None = None,  # local guest meters are kept
+        counted_in: WindowCount | None = None,
     ) -> Meter:
         with self._tx() as conn:
+            if counted_in:
+                row = conn.execute(
+                    "SELECT count FROM windows WHERE key = ?", (counted_in.key,)
+                ).fetchone()
+                if row and row[0] >= counted_in.limit:
+                    raise WindowFull("This window is full.")
+                conn.execute(_HIT_WINDOW, (counted_in.key, counted_in.expires_at))
             conn.execute(
                 "INSERT INTO meters (id, remaining, plan) VALUES (?, ?, ?)",
                 (meter_id, remaining, plan),
@@ -309,11 +322,7 @@ class SqliteAccounts:
 
     def hit_window(self, key: str, expires_at: int) -> int:
         with self._tx() as conn:
-            row = conn.execute(
-                "INSERT INTO windows (key, count, expires_at) VALUES (?, 1, ?) "
-                "ON CONFLICT(key) DO UPDATE SET count = count + 1 RETURNING count",
-                (key, expires_at),
-            ).fetchone()
+            row = conn.execute(_HIT_WINDOW, (key, expires_at)).fetchone()
         return row[0]
 
     def clear_window(self, key: str) -> None:
