@@ -116,3 +116,31 @@ def test_the_record_read_and_the_charge_are_in_flight_together(dynamodb_app):
     # Then the charge went out while the record read was still waiting: one round trip
     assert response.status_code == 200 and response.json()["meter"]["charged"] is True
     assert overlapped and all(overlapped)
+
+
+def test_a_members_account_reads_for_me_are_in_flight_together(dynamodb_app):
+    # Given a member, on DynamoDB, whose session read waits (up to 5 s) for the user's read
+    app, client = dynamodb_app
+    member = TestClient(app, base_url="https://testserver")
+    email = register(member)
+    user_read = threading.Event()
+    overlapped = []
+
+    def on_call(model, params, **_):
+        if model.name != "GetItem":
+            return
+        pk = params["Key"]["pk"]["S"]
+        if pk.startswith("user#"):
+            user_read.set()
+        elif pk.startswith("meter#u:"):  # the session read (and the meter's)
+            overlapped.append(user_read.wait(timeout=5))
+
+    client.meta.events.register("before-parameter-build.dynamodb.*", on_call)
+    try:
+        # When the member's browser asks who it is
+        response = member.get("/api/me")
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.*", on_call)
+    # Then the answer is right, and the user was read while the session read was in flight
+    assert response.json()["user"]["email"] == email
+    assert overlapped and all(overlapped)

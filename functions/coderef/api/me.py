@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from coderef.api.services import ServicesDep
-from coderef.api.session import ViewerDep
+from coderef.api.session import claimed_viewer
 from coderef.domain.codes import display_code
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
 @router.get("/me")
-def me(services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
+def me(services: ServicesDep, request: Request, response: Response) -> dict:
     response.headers["Cache-Control"] = "private, no-store"
-    meter = services.view_meter.preview(viewer)
-    unlocked = services.accounts.unlocked(meter.id) if meter.id else []
+    standing = services.view_meter.standing(claimed_viewer(request, services))
+    meter, unlocked = standing.meter, standing.unlocked
     titles: dict[tuple[str, str], str] = {}
     for system in {u.system for u in unlocked}:
         records = services.catalog.get_many(system, [u.key for u in unlocked if u.system == system])
         titles.update({(system, k): r.title for k, r in records.items()})
     return {
-        "user": viewer.user.to_public() if viewer.user else None,
+        "user": standing.user.to_public() if standing.user else None,
         "meter": meter.to_public(),
         "unlocked": [
             {

@@ -83,7 +83,7 @@ class Services:
         from coderef.domain.metering import ViewMeter
 
         assert self.accounts is not None
-        return ViewMeter(self.accounts, self.policy)
+        return ViewMeter(self.accounts, self.policy, start_beside=start_beside)
 
     @cached_property
     def code_pages(self) -> CodePages:

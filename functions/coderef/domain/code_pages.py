@@ -13,20 +13,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 
 from coderef.domain.codes import normalize_code, resolve_system
 from coderef.domain.errors import CodeRefError, NotSignedIn, ViewLimitReached
 from coderef.domain.lookup import CodeLookup
-from coderef.domain.metering import Charge, Viewer, ViewMeter
+from coderef.domain.metering import Charge, StartBeside, Viewer, ViewMeter
 from coderef.domain.records import CodeRecord
 
 log = logging.getLogger("coderef.domain")
-
-T = TypeVar("T")
-# Starts a call in the background and returns what waits for its result (or re-raises its
-# error). The API supplies a thread pool; tests may run the call on the spot.
-StartBeside = Callable[[Callable[[], T]], Callable[[], T]]
 
 
 @dataclass(frozen=True)

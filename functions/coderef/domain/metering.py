@@ -6,11 +6,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from coderef.domain.accounts import (
     Meter,
     MeterPolicy,
     SessionCheck,
+    Unlocked,
     User,
     WindowCount,
     guest_meter_id,
@@ -55,6 +57,24 @@ class Viewer:
         return guest_meter_id(self.guest_token) if self.guest_token else None
 
 
+T = TypeVar("T")
+# Starts a call in the background and returns what waits for its result (or re-raises its
+# error). The API supplies a thread pool; by default calls simply run in turn.
+StartBeside = Callable[[Callable[[], T]], Callable[[], T]]
+
+
+def in_turn(call: Callable[[], T]) -> Callable[[], T]:
+    result = call()
+    return lambda: result
+
+
+@dataclass(frozen=True)
+class Standing:
+    user: User | None
+    meter: Meter
+    unlocked: list[Unlocked]
+
+
 @dataclass(frozen=True)
 class Charge:
     meter: Meter
@@ -64,19 +84,41 @@ class Charge:
 
 class ViewMeter:
     def __init__(
-        self, accounts: Accounts, policy: MeterPolicy, clock: Callable[[], float] = time.time
+        self,
+        accounts: Accounts,
+        policy: MeterPolicy,
+        clock: Callable[[], float] = time.time,
+        start_beside: StartBeside = in_turn,
     ) -> None:
         self.accounts = accounts
         self.policy = policy
         self.clock = clock
+        self.start_beside = start_beside
+
+    def standing(self, viewer: Viewer) -> Standing:
+        """Who the viewer is, the meter that pays for it and the codes it has unlocked. A
+        member's session, user, meter and codes are read side by side (one round trip); if
+        the session turns out to be over, the browser stands as the guest it is."""
+        if viewer.user_id and viewer.session:
+            user_id, check = viewer.user_id, viewer.session
+            meter_id = user_meter_id(user_id)
+            live = self.start_beside(
+                lambda: self.accounts.session_valid(user_id, check.token_hash, check.now)
+            )
+            user = self.start_beside(lambda: self.accounts.user_by_id(user_id))
+            meter = self.start_beside(lambda: self.accounts.meter(meter_id))
+            unlocked = self.accounts.unlocked(meter_id)
+            if live() and user() is not None:
+                return Standing(user(), meter() or Meter(meter_id, 0, "free"), unlocked)
+            viewer = viewer.as_guest()
+        meter = self.current(viewer)
+        if meter is None:
+            return Standing(None, Meter("", self.policy.guest_views, "guest"), [])
+        return Standing(None, meter, self.accounts.unlocked(meter.id))
 
     def current(self, viewer: Viewer) -> Meter | None:
         """The meter that pays for this viewer, if one exists yet."""
         return self.accounts.meter(viewer.meter_id) if viewer.meter_id else None
-
-    def preview(self, viewer: Viewer) -> Meter:
-        """The meter as the viewer would see it, without creating one."""
-        return self.current(viewer) or Meter("", self.policy.guest_views, "guest")
 
     def _new_guest_charge(self, system: str, key: str, now: str, address: str) -> Charge:
         """A fresh guest meter, within the per-address daily cap, created with this code
