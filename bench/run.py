@@ -211,7 +211,7 @@ def _load_table(after: dict, before: dict | None) -> str:
 
 def load_section(after: dict, before: dict | None, baseline: str | None) -> str:
     base = (
-        f"`{baseline}` (this branch's fork point from main; its functions/ served from a "
+        f"`{baseline}` (main before the throughput work; its functions/ served from a "
         f"`git archive` through PYTHONPATH, same venv, same data)"
         if before
         else "not run (no baseline commit found)"

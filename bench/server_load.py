@@ -93,10 +93,20 @@ def baseline_source(ref: str, into: Path) -> Path:
     return into / "functions"
 
 
+# main before the throughput work of the performance issue (async search routes, routers and
+# services imported only where used): what "before" means in BENCHMARKS.md.
+BEFORE_THROUGHPUT_WORK = "6cc1dcb"
+
+
 def default_baseline() -> str | None:
-    """The commit this branch forked from main (the code before this branch's changes)."""
+    """The commit to compare with: CODEREF_BENCH_BASELINE, else main before the throughput
+    work, if this checkout has it (a shallow clone may not)."""
+    wanted = os.environ.get("CODEREF_BENCH_BASELINE") or BEFORE_THROUGHPUT_WORK
     done = subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "--verify", "--quiet", f"{wanted}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     return done.stdout.strip()[:10] or None
 
