@@ -335,7 +335,7 @@ def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> st
         )
     lines.append(
         "- **Local server throughput, frontend**: no numeric target; §4 and §6 give the "
-        "figures, §4 before and after this branch's changes."
+        "figures, §4 before and after the throughput work."
     )
     return "\n## Targets: met, or the gap and the plan\n\n" + "\n".join(lines) + "\n"
 
@@ -343,7 +343,7 @@ def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> st
 COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
   function's routes (its `response_model` check imports `pydantic.v1`, ~15-20 ms, FastAPI's
   own code), Powertools (~10 ms), and the CodeRef api/domain/store modules the routes need.
-  What this branch removed: every router and domain service a function does not serve (all
+  What the performance work removed: every router and domain service a function does not serve (all
   routers, CasePilot, Case2Code, guidelines, the account service were imported by every
   function), and the Argon2id hash the password hasher computes when built (~0.15 s), which
   the code page and auth functions paid on their first request although the code page
