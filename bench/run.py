@@ -363,20 +363,17 @@ COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
   Measured on a 2-core shared machine: a few percent either way is noise; re-run before
   judging."""
 
-CALLS_PLAN = """. §3's operations, in order, say what is left: on a code this
-  environment has not read before, the page's history (`Query` of the code's versions,
-  codes table) is read after the charge, one more round trip; a new guest's view writes the
-  address window (`UpdateItem`) and then its meter with the first unlock (`PutItem`), one
-  after the other. Re-opens, and any code the environment has served before, are within the
-  target: the catalog keeps what a version's items held in memory (this branch; versions
-  never change), and the charge goes out beside the record read (main: the index in the
-  layer says whether the code exists). Plan: (1) read the versions beside the record and
-  the charge instead of after them (they depend only on the code); (2) for a new guest,
-  make the address-window count and the meter's creation one `TransactWriteItems` (both
-  conditional), so a first view is one round trip of two calls. Not a metered page but on
-  every page: `/api/me` for a registered viewer reads session, user, meter and unlocked
-  codes one after another (4 round trips); after the session, the other three can go out
-  together (2 round trips)."""
+CALLS_PLAN = """. §3's operations, in order, show which call is extra or went out after
+  another. The flow: domain/code_pages.py (`CodePages.open`) starts the charge beside the
+  record read when the search index knows the code; the charge is one call
+  (store/dynamodb_accounts.py: `charge_view`, one `UpdateItem` that also checks a member's
+  session; for a new guest `create_meter`, one `TransactWriteItems` with the address's
+  daily window); the record is one `Query` of the code's partition, versions included
+  (store/dynamodb_catalog.py `get`), none when the environment has read the code. To check:
+  that the index still knows the measured codes (otherwise the record is read first), that
+  nothing reads the meter, session or user before the charge, and that the page's history,
+  the releases (refreshed once a minute) and a member's children and related codes come
+  from the catalog's memory rather than calls after the record."""
 
 
 def main() -> None:
