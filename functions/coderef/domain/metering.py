@@ -111,10 +111,15 @@ class ViewMeter:
             if live() and user() is not None:
                 return Standing(user(), meter() or Meter(meter_id, 0, "free"), unlocked)
             viewer = viewer.as_guest()
-        meter = self.current(viewer)
-        if meter is None:
-            return Standing(None, Meter("", self.policy.guest_views, "guest"), [])
-        return Standing(None, meter, self.accounts.unlocked(meter.id))
+        guest_meter_id = viewer.meter_id
+        no_meter_yet = Standing(None, Meter("", self.policy.guest_views, "guest"), [])
+        if guest_meter_id is None:
+            return no_meter_yet
+        meter = self.start_beside(lambda: self.accounts.meter(guest_meter_id))
+        unlocked = self.accounts.unlocked(guest_meter_id)
+        found = meter()
+        # A closed meter (its guest registered) shows nothing: its codes went to the account.
+        return Standing(None, found, unlocked) if found else no_meter_yet
 
     def current(self, viewer: Viewer) -> Meter | None:
         """The meter that pays for this viewer, if one exists yet."""
