@@ -46,8 +46,7 @@ from coderef.store.aws import dynamodb_client, storage_errors
 WHAT = "account store"
 _CHECK_FAILED = "ConditionalCheckFailedException"
 _TX_CHECK_FAILED = "ConditionalCheckFailed"  # the same, as a cancelled transaction says it
-_DELETE_BATCH = 25  # BatchWriteItem's limit
-_CARRY_ATTEMPTS = 5
+_RACE_ATTEMPTS = 5  # read-then-conditional-write steps retried when another writer won
 MAX_SESSIONS = 20  # live sessions a user keeps (devices); the oldest goes first
 
 
@@ -154,25 +153,13 @@ class DynamoAccounts:
         except _ConditionFailed:
             return None
 
-    def _delete_keys(self, keys: list[dict[str, dict]]) -> None:
-        for start in range(0, len(keys), _DELETE_BATCH):
-            pending = {
-                self.table: [
-                    {"DeleteRequest": {"Key": key}} for key in keys[start : start + _DELETE_BATCH]
-                ]
-            }
-            while pending:
-                with storage_errors(WHAT):
-                    response = self.client.batch_write_item(RequestItems=pending)
-                pending = response.get("UnprocessedItems") or {}
-
     # -- users ---------------------------------------------------------------------------
     def create_user(
         self, user: User, password_hash: str, meter_remaining: int, carry_from: str | None
     ) -> None:
         # A guest may open a code while registering, so its meter is read and then closed on
         # the condition that it has not changed since; on a clash the whole step is retried.
-        for _ in range(_CARRY_ATTEMPTS):
+        for _ in range(_RACE_ATTEMPTS):
             guest = self._get(_meter_key(carry_from)) if carry_from else None
             carried = guest.get("unlocked", {"M": {}}) if _is_open(guest) else {"M": {}}
             items = self._new_user_items(user, password_hash, meter_remaining, carried)
@@ -308,7 +295,7 @@ class DynamoAccounts:
     def grant_views(self, meter_id: str, views: int) -> Meter:
         # remaining never goes below zero, which an ADD cannot promise for a negative grant:
         # read, then write on the condition that nobody charged in between.
-        for _ in range(_CARRY_ATTEMPTS):
+        for _ in range(_RACE_ATTEMPTS):
             item = self._get(_meter_key(meter_id))
             if item is None:
                 raise MeterClosed("This meter no longer exists.")
@@ -577,4 +564,5 @@ class DynamoAccounts:
         return int(response["Attributes"]["count"]["N"])
 
     def clear_window(self, key: str) -> None:
-        self._delete_keys([_key(f"window#{key}", "window")])
+        with storage_errors(WHAT):
+            self.client.delete_item(TableName=self.table, Key=_key(f"window#{key}", "window"))
