@@ -203,6 +203,30 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
     assert ses["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "MailSender"}
 
 
+def _dynamodb_actions_called_by(module: str, leave_out: set[str]) -> set[str]:
+    """The DynamoDB operations an adapter's source calls (`self.client.put_item` ->
+    dynamodb:PutItem), less those only the operator's CLI makes."""
+    source = (aws.ROOT / "functions" / "coderef" / "store" / f"{module}.py").read_text()
+    # IAM authorizes a TransactWriteItems by the Put/Update/ConditionCheck actions inside it.
+    calls = set(re.findall(r"self\.client\.([a-z_]+)\b", source)) - leave_out
+    calls.discard("transact_write_items")
+    return {"dynamodb:" + "".join(part.title() for part in name.split("_")) for name in calls}
+
+
+def test_every_dynamodb_call_a_function_makes_is_allowed_by_its_role(transformed):
+    # Given what the stores call (the accounts' Scan lists users for `coderef user`, on an
+    # operator's own credentials; the catalog's writes are the loader's)
+    accounts = _dynamodb_actions_called_by("dynamodb_accounts", leave_out={"scan"})
+    catalog_reads = _dynamodb_actions_called_by(
+        "dynamodb_catalog", leave_out={"batch_write_item", "put_item", "update_item", "scan"}
+    )
+    # Then the functions that use them may make every one of those calls
+    for role in ("CodePageFunctionRole", "AuthFunctionRole"):
+        assert accounts <= _grants(transformed, role)["AccountsTable"], role
+    for role in ("SearchFunctionRole", "CodePageFunctionRole"):
+        assert catalog_reads <= _grants(transformed, role)["CodesTable"], role
+
+
 def test_functions_read_only_their_own_two_parameters(transformed):
     expected = {
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/coderef/"
