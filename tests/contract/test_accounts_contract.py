@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from coderef.domain.accounts import SessionCheck, User, WindowCount
+from coderef.domain.accounts import Meter, SessionCheck, User, WindowCount
 from coderef.domain.errors import (
     EmailTaken,
     MeterClosed,
@@ -97,14 +97,14 @@ def test_sessions_expire_belong_to_their_user_and_can_be_revoked(accounts):
     accounts.create_user(_user(2), "h", 6, None)
     accounts.create_session("s1", "user1", expires_at=NOW + 100)
     accounts.create_session("s2", "user1", expires_at=NOW + 100)
-    assert accounts.session_valid("user1", "s1", now=NOW + 50)
-    assert not accounts.session_valid("user1", "s1", now=NOW + 100)
-    assert not accounts.session_valid("user2", "s1", now=NOW + 50)
+    assert accounts.session_meter("user1", "s1", now=NOW + 50) == Meter("u:user1", 6, "free")
+    assert accounts.session_meter("user1", "s1", now=NOW + 100) is None
+    assert accounts.session_meter("user2", "s1", now=NOW + 50) is None
     accounts.delete_session("user1", "s1")
-    assert not accounts.session_valid("user1", "s1", now=NOW + 50)
-    assert accounts.session_valid("user1", "s2", now=NOW + 50)
+    assert accounts.session_meter("user1", "s1", now=NOW + 50) is None
+    assert accounts.session_meter("user1", "s2", now=NOW + 50) is not None
     accounts.delete_user_sessions("user1")
-    assert not accounts.session_valid("user1", "s2", now=NOW + 50)
+    assert accounts.session_meter("user1", "s2", now=NOW + 50) is None
 
 
 def test_a_charge_with_a_session_needs_that_session_live(accounts):

@@ -169,7 +169,7 @@ class AccountService:
             return None
         user_id, check = claim
         return (
-            user_id if self.accounts.session_valid(user_id, check.token_hash, check.now) else None
+            user_id if self.accounts.session_meter(user_id, check.token_hash, check.now) else None
         )
 
     def user_for_session(self, session_token: str | None) -> User | None:

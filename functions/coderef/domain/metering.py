@@ -97,19 +97,18 @@ class ViewMeter:
 
     def standing(self, viewer: Viewer) -> Standing:
         """Who the viewer is, the meter that pays for it and the codes it has unlocked. A
-        member's session, user, meter and codes are read side by side (one round trip); if
-        the session turns out to be over, the browser stands as the guest it is."""
+        member's session (with the meter), user and codes are read side by side (one round
+        trip); if the session turns out to be over, the browser stands as the guest it is."""
         if viewer.user_id and viewer.session:
             user_id, check = viewer.user_id, viewer.session
-            meter_id = user_meter_id(user_id)
-            live = self.start_beside(
-                lambda: self.accounts.session_valid(user_id, check.token_hash, check.now)
+            meter = self.start_beside(
+                lambda: self.accounts.session_meter(user_id, check.token_hash, check.now)
             )
             user = self.start_beside(lambda: self.accounts.user_by_id(user_id))
-            meter = self.start_beside(lambda: self.accounts.meter(meter_id))
-            unlocked = self.accounts.unlocked(meter_id)
-            if live() and user() is not None:
-                return Standing(user(), meter() or Meter(meter_id, 0, "free"), unlocked)
+            unlocked = self.accounts.unlocked(user_meter_id(user_id))
+            member_meter, member = meter(), user()
+            if member_meter is not None and member is not None:
+                return Standing(member, member_meter, unlocked)
             viewer = viewer.as_guest()
         guest_meter_id = viewer.meter_id
         no_meter_yet = Standing(None, Meter("", self.policy.guest_views, "guest"), [])

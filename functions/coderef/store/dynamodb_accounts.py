@@ -338,13 +338,16 @@ class DynamoAccounts:
             ExpressionAttributeValues={":expires": _n(expires_at)},
         )
 
-    def session_valid(self, user_id: str, token_hash: str, now: int) -> bool:
+    def session_meter(self, user_id: str, token_hash: str, now: int) -> Meter | None:
         # Strongly consistent (see _get), so a session is refused the moment logout removes
         # it; expiry is checked here because nothing deletes an expired entry but the next
         # login.
-        item = self._get(_meter_key(f"u:{user_id}"))
-        expires = (item or {}).get("sessions", {}).get("M", {}).get(token_hash)
-        return expires is not None and int(expires["N"]) > now
+        meter_id = f"u:{user_id}"
+        item = self._get(_meter_key(meter_id))
+        if item is None or not _is_open(item):
+            return None
+        expires = item.get("sessions", {}).get("M", {}).get(token_hash)
+        return _meter(meter_id, item) if expires and int(expires["N"]) > now else None
 
     def delete_session(self, user_id: str, token_hash: str) -> None:
         self._conditional(

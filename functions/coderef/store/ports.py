@@ -84,7 +84,9 @@ class Accounts(Protocol):
     # sessions (stored by token hash only; the token names its user, so no read finds it)
     def create_session(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
 
-    def session_valid(self, user_id: str, token_hash: str, now: int) -> bool: ...
+    def session_meter(self, user_id: str, token_hash: str, now: int) -> Meter | None:
+        """The user's meter, if that session of the user is live (None otherwise): one read
+        proves the session and gives the meter."""
 
     def delete_session(self, user_id: str, token_hash: str) -> None: ...
 

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from coderef.domain.accounts import Meter, SessionCheck, Unlocked, User, WindowCount
+from coderef.domain.accounts import (
+    Meter,
+    SessionCheck,
+    Unlocked,
+    User,
+    WindowCount,
+    user_meter_id,
+)
 from coderef.domain.errors import (
     EmailTaken,
     MeterClosed,
@@ -205,8 +212,13 @@ class SqliteAccounts:
             (token_hash, user_id, expires_at),
         )
 
-    def session_valid(self, user_id: str, token_hash: str, now: int) -> bool:
-        return bool(self._read(_LIVE_SESSION, (token_hash, user_id, now)))
+    def session_meter(self, user_id: str, token_hash: str, now: int) -> Meter | None:
+        rows = self._read(
+            "SELECT m.id, m.remaining, m.plan FROM sessions s JOIN meters m ON m.id = ? "
+            "WHERE s.token_hash = ? AND s.user_id = ? AND s.expires_at > ? AND m.closed = 0",
+            (user_meter_id(user_id), token_hash, user_id, now),
+        )
+        return Meter(*rows[0]) if rows else None
 
     def delete_session(self, user_id: str, token_hash: str) -> None:
         self._write(
