@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from coderef.domain.codes import normalize_code, resolve_system
@@ -80,17 +80,19 @@ class CodePages:
 
     def _pay(self, viewer: Viewer, system: str, key: str, address: Callable[[], str]) -> PageCharge:
         try:
+            return self._charge(viewer, system, key, address)
+        except NotSignedIn:
+            # Logged out elsewhere or expired: this browser reads on as the guest it is.
+            paid = self._charge(viewer.as_guest(), system, key, address)
+            return replace(paid, session_ended=True)
+
+    def _charge(
+        self, viewer: Viewer, system: str, key: str, address: Callable[[], str]
+    ) -> PageCharge:
+        try:
             return PageCharge(charge=self.meter.charge(viewer, system, key, address()))
         except ViewLimitReached as wall:
             return PageCharge(wall=wall)
-        except NotSignedIn:
-            # Logged out elsewhere or expired: this browser reads on as the guest it is.
-            guest = viewer.as_guest()
-            try:
-                charge = self.meter.charge(guest, system, key, address())
-                return PageCharge(charge=charge, session_ended=True)
-            except ViewLimitReached as wall:
-                return PageCharge(wall=wall, session_ended=True)
 
     def _give_back(self, wait_for_payment: Callable[[], PageCharge], system: str, key: str) -> None:
         """The record read failed after the charge started: undo the charge, if it took a view.
