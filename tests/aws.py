@@ -84,22 +84,27 @@ AWS_TEST_ENV = {
 
 
 @contextmanager
-def fake_aws(extra_env: dict[str, str] | None = None) -> Iterator[None]:
-    """moto for every AWS call inside the block, with made-up credentials and a region."""
-    from moto import mock_aws
-
-    env = {**AWS_TEST_ENV, **(extra_env or {})}
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """These environment variables inside the block, as they were after it."""
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
-        with mock_aws():
-            yield
+        yield
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def fake_aws(extra_env: dict[str, str] | None = None) -> Iterator[None]:
+    """moto for every AWS call inside the block, with made-up credentials and a region."""
+    from moto import mock_aws
+
+    with _environment({**AWS_TEST_ENV, **(extra_env or {})}), mock_aws():
+        yield
 
 
 def dynamodb() -> Any:
@@ -144,19 +149,13 @@ def moto_server() -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    saved = {name: os.environ.get(name) for name in AWS_TEST_ENV}
-    os.environ.update(AWS_TEST_ENV)
-    server.start()
-    try:
-        with _dynamodb_applies_one_request_at_a_time():
-            yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with _environment(AWS_TEST_ENV):
+        server.start()
+        try:
+            with _dynamodb_applies_one_request_at_a_time():
+                yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
 
 
 def dynamodb_at(endpoint_url: str) -> Any:
