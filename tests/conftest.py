@@ -19,6 +19,7 @@ from coderef.codesets.pipeline import load_release, rebuild_index
 from coderef.local import create_local_app
 from coderef.settings import Settings
 from coderef.store.sqlite_catalog import SqliteCatalog
+from tests import aws
 from tests.fixtures.pcs import write_pcs_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -93,3 +94,10 @@ def member(app: FastAPI) -> TestClient:
     client = new_client(app)
     register(client)
     return client
+
+
+@pytest.fixture(scope="module")
+def moto_dynamodb():
+    """A DynamoDB client on moto, one per test module (tests make their own tables)."""
+    with aws.fake_aws():
+        yield aws.dynamodb()

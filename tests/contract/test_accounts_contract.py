@@ -21,12 +21,6 @@ from tests import aws
 NOW = int(time.time()) + 365 * 86400
 
 
-@pytest.fixture(scope="module")
-def moto_dynamodb():
-    with aws.fake_aws():
-        yield aws.dynamodb()
-
-
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def accounts(request, tmp_path):
     if request.param == "sqlite":

@@ -15,12 +15,6 @@ from tests.conftest import CM_FIXTURE, CM_ORDER_2025, CM_ORDER_2026
 from tests.fixtures.legacy_store import OLD_SCHEMA
 
 
-@pytest.fixture(scope="module")
-def moto_dynamodb():
-    with aws.fake_aws():
-        yield aws.dynamodb()
-
-
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def catalog(request, tmp_path):
     if request.param == "sqlite":

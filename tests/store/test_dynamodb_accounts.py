@@ -12,12 +12,6 @@ from coderef.store.dynamodb_accounts import DynamoAccounts
 from tests import aws
 
 
-@pytest.fixture(scope="module")
-def moto_dynamodb():
-    with aws.fake_aws():
-        yield aws.dynamodb()
-
-
 @pytest.fixture
 def accounts(moto_dynamodb):
     return DynamoAccounts(aws.create_table(moto_dynamodb, "AccountsTable"), client=moto_dynamodb)

@@ -45,15 +45,9 @@ class FlakyDynamoDB:
         return self._client.batch_write_item(RequestItems=RequestItems)
 
 
-@pytest.fixture(scope="module")
-def moto_client():
-    with aws.fake_aws():
-        yield aws.dynamodb()
-
-
 @pytest.fixture
-def table(moto_client):
-    return aws.create_table(moto_client, "CodesTable")
+def table(moto_dynamodb):
+    return aws.create_table(moto_dynamodb, "CodesTable")
 
 
 @pytest.fixture(scope="module")
@@ -62,33 +56,33 @@ def cm_release():
 
 
 def test_rerunning_a_finished_load_writes_nothing_and_serves_the_same(
-    moto_client, table, cm_release
+    moto_dynamodb, table, cm_release
 ):
     release, records = cm_release
-    first = FlakyDynamoDB(moto_client)
+    first = FlakyDynamoDB(moto_dynamodb)
     DynamoCatalog(table, client=first).load_release(release, records)
     # When the same release is loaded again
-    again = FlakyDynamoDB(moto_client)
+    again = FlakyDynamoDB(moto_dynamodb)
     seen = []
     DynamoCatalog(table, client=again).load_release(release, records, lambda d, t: seen.append(d))
     # Then no record is rewritten, progress still reaches the end, and the codes still answer
     # (25 items per BatchWriteItem call)
     assert first.batch_writes == -(-len(records) // 25) and again.batch_writes == 0
     assert seen == [len(records)]
-    assert DynamoCatalog(table, client=moto_client).get("icd10cm", "R001").code == "R00.1"
+    assert DynamoCatalog(table, client=moto_dynamodb).get("icd10cm", "R001").code == "R00.1"
 
 
 def test_an_interrupted_load_leaves_the_old_release_live_and_a_rerun_finishes_it(
-    moto_client, table, cm_release
+    moto_dynamodb, table, cm_release
 ):
     # Given a live release
     release, records = cm_release
-    reader = DynamoCatalog(table, client=moto_client, refresh_seconds=0)
+    reader = DynamoCatalog(table, client=moto_dynamodb, refresh_seconds=0)
     reader.load_release(release, records)
     # When loading the next release loses the network after its first batch
     newer = replace(release, id="icd10cm-2026-10", name="October")
     newer_records = [replace(r, release=newer.id) for r in records]
-    broken = DynamoCatalog(table, client=FlakyDynamoDB(moto_client, fail_after=1))
+    broken = DynamoCatalog(table, client=FlakyDynamoDB(moto_dynamodb, fail_after=1))
     with pytest.raises(ServiceUnavailable) as failure:
         broken.load_release(newer, newer_records)
     # Then the failure names its cause, and readers still get the old release, whole
@@ -96,36 +90,36 @@ def test_an_interrupted_load_leaves_the_old_release_live_and_a_rerun_finishes_it
     assert [r.id for r in reader.releases()] == [release.id]
     assert {r.release for r in reader.iter_live()} == {release.id}
     # And running the load again completes it and switches every record
-    DynamoCatalog(table, client=moto_client).load_release(newer, newer_records)
+    DynamoCatalog(table, client=moto_dynamodb).load_release(newer, newer_records)
     assert [r.id for r in reader.releases()] == [newer.id]
     assert reader.get("icd10cm", "R001").release == newer.id
 
 
-def test_batches_dynamodb_leaves_unprocessed_are_sent_again(moto_client, table, cm_release):
+def test_batches_dynamodb_leaves_unprocessed_are_sent_again(moto_dynamodb, table, cm_release):
     release, records = cm_release
-    throttled = FlakyDynamoDB(moto_client, unprocessed_first=3)
+    throttled = FlakyDynamoDB(moto_dynamodb, unprocessed_first=3)
     DynamoCatalog(table, client=throttled).load_release(release, records)
-    catalog = DynamoCatalog(table, client=moto_client)
+    catalog = DynamoCatalog(table, client=moto_dynamodb)
     assert sum(1 for _ in catalog.iter_live()) == len(records)
     assert throttled.batch_writes > 2  # the leftovers went out again
 
 
-def test_a_reader_keeps_its_release_until_it_refreshes(moto_client, table, cm_release):
+def test_a_reader_keeps_its_release_until_it_refreshes(moto_dynamodb, table, cm_release):
     # Given a warm reader that checks the live release at most once an hour
     release, records = cm_release
-    DynamoCatalog(table, client=moto_client).load_release(release, records)
-    warm = DynamoCatalog(table, client=moto_client, refresh_seconds=3600)
+    DynamoCatalog(table, client=moto_dynamodb).load_release(release, records)
+    warm = DynamoCatalog(table, client=moto_dynamodb, refresh_seconds=3600)
     assert warm.get("icd10cm", "R001").release == release.id
     # When another process switches to a new release
     newer = replace(release, id="icd10cm-2026-10", name="October")
-    DynamoCatalog(table, client=moto_client).load_release(
+    DynamoCatalog(table, client=moto_dynamodb).load_release(
         newer, [replace(r, release=newer.id) for r in records]
     )
     # Then the warm reader still answers, consistently, from the release it knows
     assert warm.get("icd10cm", "R001").release == release.id
     assert warm.get_many("icd10cm", ["R000", "R001"])["R000"].release == release.id
     # And a reader that refreshes sees the new one
-    assert DynamoCatalog(table, client=moto_client).get("icd10cm", "R001").release == newer.id
+    assert DynamoCatalog(table, client=moto_dynamodb).get("icd10cm", "R001").release == newer.id
 
 
 class CountingDynamoDB:
@@ -147,11 +141,11 @@ class CountingDynamoDB:
         return method
 
 
-def test_a_code_read_once_is_served_from_memory_afterwards(moto_client, table, cm_release):
+def test_a_code_read_once_is_served_from_memory_afterwards(moto_dynamodb, table, cm_release):
     # Given a warm reader over a loaded release
     release, records = cm_release
-    DynamoCatalog(table, client=moto_client).load_release(release, records)
-    counting = CountingDynamoDB(moto_client)
+    DynamoCatalog(table, client=moto_dynamodb).load_release(release, records)
+    counting = CountingDynamoDB(moto_dynamodb)
     warm = DynamoCatalog(table, client=counting, refresh_seconds=3600)
     first = warm.get("icd10cm", "R001")
     first_many = warm.get_many("icd10cm", ["R000", "R001"])
@@ -169,11 +163,11 @@ def test_a_code_read_once_is_served_from_memory_afterwards(moto_client, table, c
     assert warm.get("icd10cm", "R001").title == first.title
 
 
-def test_a_code_and_its_history_come_from_one_read(moto_client, table, cm_release):
+def test_a_code_and_its_history_come_from_one_read(moto_dynamodb, table, cm_release):
     # Given a reader whose release pointers are already known
     release, records = cm_release
-    DynamoCatalog(table, client=moto_client).load_release(release, records)
-    counting = CountingDynamoDB(moto_client)
+    DynamoCatalog(table, client=moto_dynamodb).load_release(release, records)
+    counting = CountingDynamoDB(moto_dynamodb)
     reader = DynamoCatalog(table, client=counting, refresh_seconds=3600)
     reader.releases(), reader.all_releases("icd10cm")
     counting.reads.clear()
@@ -185,17 +179,17 @@ def test_a_code_and_its_history_come_from_one_read(moto_client, table, cm_releas
     assert history == {release.id: record}
 
 
-def test_a_new_release_is_read_afresh_not_served_from_memory(moto_client, table, cm_release):
+def test_a_new_release_is_read_afresh_not_served_from_memory(moto_dynamodb, table, cm_release):
     # Given a reader that has served R00.1 from the live release (and checks the pointer
     # on every read)
     release, records = cm_release
-    DynamoCatalog(table, client=moto_client).load_release(release, records)
-    reader = DynamoCatalog(table, client=moto_client, refresh_seconds=0)
+    DynamoCatalog(table, client=moto_dynamodb).load_release(release, records)
+    reader = DynamoCatalog(table, client=moto_dynamodb, refresh_seconds=0)
     assert reader.get("icd10cm", "R001").release == release.id
     assert list(reader.versions("icd10cm", "R001")) == [release.id]
     # When a newer release goes live
     newer = replace(release, id="icd10cm-2026-10", name="October")
-    DynamoCatalog(table, client=moto_client).load_release(
+    DynamoCatalog(table, client=moto_dynamodb).load_release(
         newer, [replace(r, release=newer.id) for r in records]
     )
     # Then the reader answers from it, and the code's history lists both
@@ -204,9 +198,9 @@ def test_a_new_release_is_read_afresh_not_served_from_memory(moto_client, table,
     assert sorted(reader.versions("icd10cm", "R001")) == sorted([release.id, newer.id])
 
 
-def test_get_many_reads_past_one_batch(moto_client, table, cm_release):
+def test_get_many_reads_past_one_batch(moto_dynamodb, table, cm_release):
     release, records = cm_release
-    catalog = DynamoCatalog(table, client=moto_client)
+    catalog = DynamoCatalog(table, client=moto_dynamodb)
     catalog.load_release(release, records)
     keys = [r.key for r in records] + [f"Z{n:03}" for n in range(150)]  # more than 100 keys
     assert sorted(catalog.get_many("icd10cm", keys)) == sorted(r.key for r in records)
@@ -214,19 +208,19 @@ def test_get_many_reads_past_one_batch(moto_client, table, cm_release):
 
 
 def test_a_record_over_the_item_limit_is_refused_before_anything_is_written(
-    moto_client, table, cm_release
+    moto_dynamodb, table, cm_release
 ):
     release, records = cm_release
     huge = replace(records[0], description="".join(f"{n:x}" for n in range(200_000)))
-    catalog = DynamoCatalog(table, client=moto_client)
+    catalog = DynamoCatalog(table, client=moto_dynamodb)
     with pytest.raises(InvalidInput, match="item size limit"):
         catalog.load_release(release, [*records[1:], huge])
     assert catalog.releases() == []
-    assert moto_client.scan(TableName=table)["Count"] == 0  # a fresh table for each test
+    assert moto_dynamodb.scan(TableName=table)["Count"] == 0  # a fresh table for each test
 
 
-def test_a_missing_table_is_service_unavailable_never_a_botocore_error(moto_client):
-    catalog = DynamoCatalog("no-such-table", client=moto_client)
+def test_a_missing_table_is_service_unavailable_never_a_botocore_error(moto_dynamodb):
+    catalog = DynamoCatalog("no-such-table", client=moto_dynamodb)
     reads = {
         "releases": catalog.releases,
         "get": lambda: catalog.get("icd10cm", "R001"),
@@ -240,10 +234,12 @@ def test_a_missing_table_is_service_unavailable_never_a_botocore_error(moto_clie
 
 
 def test_the_api_answers_503_in_the_error_shape_when_the_table_is_unreachable(
-    moto_client, tmp_path
+    moto_dynamodb, tmp_path
 ):
     settings = Settings.from_env({"CODEREF_DATA_DIR": str(tmp_path)})
-    app = create_app(Services(settings=settings, catalog=DynamoCatalog("gone", client=moto_client)))
+    app = create_app(
+        Services(settings=settings, catalog=DynamoCatalog("gone", client=moto_dynamodb))
+    )
     response = TestClient(app).get("/api/codes/icd10cm/R00.1/summary")
     assert response.status_code == 503
     assert response.headers["retry-after"]
