@@ -6,10 +6,10 @@ Run: .venv/bin/python -m bench.assistant_latency  (after `make run` or `coderef 
 from __future__ import annotations
 
 from bench.search_latency import measure
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.api.services import Services
-from coderef.domain.case_notes import MAX_NOTE_CHARS
+from coderef.assistant.case_notes import MAX_NOTE_CHARS
 from coderef.settings import Settings
-from coderef.store.sqlite_catalog import SqliteCatalog
 
 ROUNDS = 5
 QUESTIONS = [

@@ -22,8 +22,8 @@ from tests import aws
 from tests.conftest import CM_FIXTURE
 from tests.fixtures.pcs import write_pcs_db
 
+from coderef.adapters.dynamodb_catalog import DynamoCatalog
 from coderef.codesets.pipeline import load_release, rebuild_index
-from coderef.store.dynamodb_catalog import DynamoCatalog
 
 ROOT = Path(__file__).resolve().parents[1]
 # The three Lambda entry points (template.yaml Handler: module.handler).

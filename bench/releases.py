@@ -22,11 +22,11 @@ from pathlib import Path
 
 from tests.fixtures.legacy_store import OLD_SCHEMA
 
+from coderef.adapters.sqlite_catalog import SqliteCatalog
+from coderef.catalog.lookup import CodeLookup
 from coderef.codesets import bundled
 from coderef.codesets.pipeline import ensure_bundled, load_release
-from coderef.domain.lookup import CodeLookup
 from coderef.settings import Settings
-from coderef.store.sqlite_catalog import SqliteCatalog
 
 
 def _ms(samples: list[float]) -> str:

@@ -22,10 +22,10 @@ from bench import (
     server_load,
     warm_requests,
 )
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.codesets.pipeline import ensure_bundled
 from coderef.progress import ProgressBar
 from coderef.settings import Settings
-from coderef.store.sqlite_catalog import SqliteCatalog
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = ".venv/bin/python"
@@ -364,12 +364,12 @@ COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
   judging."""
 
 CALLS_PLAN = """. §3's operations, in order, show which call is extra or went out after
-  another. The flow: domain/code_pages.py (`CodePages.open`) starts the charge beside the
+  another. The flow: accounts/code_pages.py (`CodePages.open`) starts the charge beside the
   record read when the search index knows the code; the charge is one call
-  (store/dynamodb_accounts.py: `charge_view`, one `UpdateItem` that also checks a member's
+  (adapters/dynamodb_accounts.py: `charge_view`, one `UpdateItem` that also checks a member's
   session; for a new guest `create_meter`, one `TransactWriteItems` with the address's
   daily window); the record is one `Query` of the code's partition, versions included
-  (store/dynamodb_catalog.py `get`), none when the environment has read the code. To check:
+  (adapters/dynamodb_catalog.py `get`), none when the environment has read the code. To check:
   that the index still knows the measured codes (otherwise the record is read first), that
   nothing reads the meter, session or user before the charge, and that the page's history,
   the releases (refreshed once a minute) and a member's children and related codes come

@@ -149,9 +149,9 @@ def _calls_for(log: _CallLog, handler: Any, event: dict) -> tuple[dict, dict[str
 def _register(module: Any) -> str:
     """A registered account with views to spare, made through the function's own accounts
     store; returns its session token."""
-    from coderef.domain.account_service import AccountService
+    from coderef.accounts.service import AccountService
+    from coderef.adapters.outbox_mailer import OutboxMailer
     from coderef.security import PasswordHasher
-    from coderef.store.outbox_mailer import OutboxMailer
 
     services = module.app.state.services
     service = AccountService(

@@ -15,10 +15,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.codesets.pipeline import load_release, rebuild_index
 from coderef.local import create_local_app
 from coderef.settings import Settings
-from coderef.store.sqlite_catalog import SqliteCatalog
 from tests import aws
 from tests.fixtures.pcs import write_pcs_db
 

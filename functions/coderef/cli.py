@@ -8,20 +8,20 @@ import sys
 from pathlib import Path
 
 from coderef import cli_releases
-from coderef.domain.errors import CodeRefError, InvalidInput
+from coderef.errors import CodeRefError, InvalidInput
 from coderef.settings import Settings
 
 
 def _catalog(settings: Settings):
-    from coderef.store.sqlite_catalog import SqliteCatalog
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
 
     return SqliteCatalog(settings.catalog_path)
 
 
 def _dynamodb_catalog(table: str | None, settings: Settings):
     """The codes table named on the command line (or by CODEREF_CODES_TABLE), for bulk work."""
-    from coderef.store.aws import dynamodb_client
-    from coderef.store.dynamodb_catalog import DynamoCatalog
+    from coderef.adapters.aws import dynamodb_client
+    from coderef.adapters.dynamodb_catalog import DynamoCatalog
 
     table = table or settings.codes_table
     if not table:
@@ -101,7 +101,7 @@ def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from coderef.domain.codes import resolve_system
+    from coderef.catalog.codes import resolve_system
     from coderef.search.engine import SearchIndex
 
     system = resolve_system(args.system).id if args.system else None
@@ -119,7 +119,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
-    from coderef.domain.lookup import CodeLookup
+    from coderef.catalog.lookup import CodeLookup
 
     lookup = CodeLookup(_catalog(settings), cpt_notice=settings.cpt_licence_notice)
     page = lookup.page(args.system, args.code, on_date=args.date)
@@ -160,7 +160,7 @@ def _account_service(settings: Settings):
 
 
 def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
-    from coderef.domain.accounts import user_meter_id
+    from coderef.accounts.model import user_meter_id
 
     services_accounts = _account_service(settings).accounts
     users = services_accounts.list_users()

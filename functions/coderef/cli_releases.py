@@ -19,14 +19,14 @@ def iso_date(text: str) -> date:
 
 
 def _history(settings: Settings):
-    from coderef.domain.releases import ReleaseHistory
-    from coderef.store.sqlite_catalog import SqliteCatalog
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
+    from coderef.catalog.releases import ReleaseHistory
 
     return ReleaseHistory(SqliteCatalog(settings.catalog_path))
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from coderef.domain.codes import resolve_system
+    from coderef.catalog.codes import resolve_system
 
     systems = _history(settings).systems()
     if args.system:
@@ -76,8 +76,8 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_use(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
     from coderef.codesets.pipeline import rebuild_index
-    from coderef.store.sqlite_catalog import SqliteCatalog
 
     catalog = SqliteCatalog(settings.catalog_path)
     release = catalog.set_live(args.release)

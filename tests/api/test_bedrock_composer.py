@@ -8,11 +8,11 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from coderef.adapters.bedrock_composer import BedrockComposer
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.api.services import Services
-from coderef.domain.casepilot import CasePilot
+from coderef.assistant.casepilot import CasePilot
 from coderef.settings import Settings
-from coderef.store.bedrock_composer import BedrockComposer
-from coderef.store.sqlite_catalog import SqliteCatalog
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from coderef.domain.case_notes import MAX_NOTE_CHARS
+from coderef.assistant.case_notes import MAX_NOTE_CHARS
 from coderef.local import create_local_app
 from tests.conftest import new_client, register
 

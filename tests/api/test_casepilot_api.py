@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from coderef.domain.grounding import code_tokens
+from coderef.assistant.grounding import code_tokens
 from coderef.local import create_local_app
 from tests.conftest import new_client, register
 

@@ -9,13 +9,13 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
+from coderef.accounts.code_pages import CodePages
+from coderef.adapters.dynamodb_accounts import DynamoAccounts
+from coderef.adapters.dynamodb_catalog import DynamoCatalog
+from coderef.adapters.outbox_mailer import OutboxMailer
 from coderef.api.app import create_app
 from coderef.api.concurrency import start_beside
 from coderef.api.services import Services
-from coderef.domain.code_pages import CodePages
-from coderef.store.dynamodb_accounts import DynamoAccounts
-from coderef.store.dynamodb_catalog import DynamoCatalog
-from coderef.store.outbox_mailer import OutboxMailer
 from tests import aws
 from tests.conftest import CM_FIXTURE, new_client, register
 

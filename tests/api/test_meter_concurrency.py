@@ -12,11 +12,11 @@ import httpx
 import pytest
 import uvicorn
 
+from coderef.adapters.outbox_mailer import OutboxMailer
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.api.app import create_app
 from coderef.api.services import Services
 from coderef.local import create_local_app
-from coderef.store.outbox_mailer import OutboxMailer
-from coderef.store.sqlite_catalog import SqliteCatalog
 from tests import aws
 
 PASSWORD = "correct horse battery staple"
@@ -28,7 +28,7 @@ def server(request, fixture_settings):
     if request.param == "sqlite":
         yield from _serve(create_local_app(settings))
         return
-    from coderef.store.dynamodb_accounts import DynamoAccounts
+    from coderef.adapters.dynamodb_accounts import DynamoAccounts
 
     with aws.moto_server() as endpoint:
         client = aws.dynamodb_at(endpoint)

@@ -7,7 +7,7 @@ R00.8, retitles I10 and makes E11.4 a heading (no longer billable).
 
 import pytest
 
-from coderef.domain.notices import ADA_CDT_NOTICE
+from coderef.catalog.notices import ADA_CDT_NOTICE
 from tests.conftest import CPT_NOTICE, new_client, register
 
 
@@ -202,10 +202,10 @@ def test_search_covers_every_loaded_system(client, query, system, first):
 def test_a_system_with_nothing_loaded_says_so(tmp_path):
     from fastapi.testclient import TestClient
 
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
     from coderef.codesets.pipeline import load_release, rebuild_index
     from coderef.local import create_local_app
     from coderef.settings import Settings
-    from coderef.store.sqlite_catalog import SqliteCatalog
     from tests.conftest import HCPCS_FIXTURE
 
     settings = Settings.from_env({"CODEREF_DATA_DIR": str(tmp_path)})

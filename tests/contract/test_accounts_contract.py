@@ -5,15 +5,15 @@ import time
 
 import pytest
 
-from coderef.domain.accounts import Meter, SessionCheck, User, WindowCount
-from coderef.domain.errors import (
+from coderef.accounts.model import Meter, SessionCheck, User, WindowCount
+from coderef.adapters.sqlite_accounts import SqliteAccounts
+from coderef.errors import (
     EmailTaken,
     MeterClosed,
     NotSignedIn,
     ViewLimitReached,
     WindowFull,
 )
-from coderef.store.sqlite_accounts import SqliteAccounts
 from tests import aws
 
 # Logins drop sessions already expired by the real clock, so the moments these tests pass
@@ -25,7 +25,7 @@ NOW = int(time.time()) + 365 * 86400
 def accounts(request, tmp_path):
     if request.param == "sqlite":
         return SqliteAccounts(tmp_path / "accounts.db")
-    from coderef.store.dynamodb_accounts import DynamoAccounts
+    from coderef.adapters.dynamodb_accounts import DynamoAccounts
 
     client = request.getfixturevalue("moto_dynamodb")  # a new table for every test
     return DynamoAccounts(aws.create_table(client, "AccountsTable"), client=client)

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.codesets.cms_order import read_icd10cm_order
 from coderef.codesets.icd10cm_xml import read_tabular
-from coderef.domain.errors import ReleaseNotFound
-from coderef.store.sqlite_catalog import SqliteCatalog
+from coderef.errors import ReleaseNotFound
 from tests import aws
 from tests.conftest import CM_FIXTURE, CM_ORDER_2025, CM_ORDER_2026
 from tests.fixtures.legacy_store import OLD_SCHEMA
@@ -19,7 +19,7 @@ from tests.fixtures.legacy_store import OLD_SCHEMA
 def catalog(request, tmp_path):
     if request.param == "sqlite":
         return SqliteCatalog(tmp_path / "catalog.db")
-    from coderef.store.dynamodb_catalog import DynamoCatalog
+    from coderef.adapters.dynamodb_catalog import DynamoCatalog
 
     client = request.getfixturevalue("moto_dynamodb")  # a new table for every test
     return DynamoCatalog(aws.create_table(client, "CodesTable"), client=client)

@@ -14,8 +14,8 @@ from types import ModuleType
 
 import pytest
 
+from coderef.adapters.dynamodb_catalog import DynamoCatalog
 from coderef.codesets.pipeline import load_release, rebuild_index
-from coderef.store.dynamodb_catalog import DynamoCatalog
 from tests import aws
 from tests.conftest import CM_FIXTURE
 from tests.handlers.events import LambdaContext, http_api_event, response_json

@@ -10,10 +10,10 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from coderef.domain.errors import ServiceUnavailable
+from coderef.adapters.aws import dynamodb_client
+from coderef.adapters.ses_mailer import SesMailer
+from coderef.errors import ServiceUnavailable
 from coderef.handlers import runtime
-from coderef.store.aws import dynamodb_client
-from coderef.store.ses_mailer import SesMailer
 from tests import aws
 from tests.handlers.conftest import SECRET_PARAMETER, SITE_URL, SITE_URL_PARAMETER, fresh_import
 

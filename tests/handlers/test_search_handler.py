@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
+from coderef.adapters.dynamodb_catalog import DynamoCatalog
 from coderef.codesets.pipeline import load_release, rebuild_index
-from coderef.store.dynamodb_catalog import DynamoCatalog
 from tests import aws
 from tests.conftest import CM_FIXTURE
 from tests.fixtures.pcs import write_pcs_db

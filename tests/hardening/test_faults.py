@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from coderef.adapters.outbox_mailer import OutboxMailer
+from coderef.adapters.sqlite_accounts import SqliteAccounts
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.api.app import create_app
 from coderef.api.services import Services
-from coderef.store.outbox_mailer import OutboxMailer
-from coderef.store.sqlite_accounts import SqliteAccounts
-from coderef.store.sqlite_catalog import SqliteCatalog
 from tests import aws
 from tests.conftest import CM_FIXTURE, register
 
@@ -103,8 +103,8 @@ def test_a_read_only_account_store_answers_503_and_charges_nothing(fixture_setti
 WRITER = textwrap.dedent(
     """
     import sys
-    from coderef.domain.accounts import User
-    from coderef.store.sqlite_accounts import SqliteAccounts
+    from coderef.accounts.model import User
+    from coderef.adapters.sqlite_accounts import SqliteAccounts
 
     accounts = SqliteAccounts(sys.argv[1])
     n = 0
@@ -241,7 +241,7 @@ def test_a_failing_dynamodb_account_store_answers_503_and_charges_nothing(
     fixture_settings, moto_dynamodb, operation, path, code, status
 ):
     # Given a member with views, on the DynamoDB account store
-    from coderef.store.dynamodb_accounts import DynamoAccounts
+    from coderef.adapters.dynamodb_accounts import DynamoAccounts
 
     accounts = DynamoAccounts(aws.create_table(moto_dynamodb, "AccountsTable"), moto_dynamodb)
     browser = _browser(_app_with_accounts(fixture_settings, accounts))

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.codesets import bundled
 from coderef.codesets.pipeline import ensure_bundled
 from coderef.search.engine import SearchIndex
 from coderef.settings import Settings
-from coderef.store.sqlite_catalog import SqliteCatalog
 
 pytestmark = pytest.mark.fullrelease
 

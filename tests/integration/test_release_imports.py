@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from coderef import cli
+from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.codesets.pipeline import import_release
-from coderef.domain.errors import SourceError
+from coderef.errors import SourceError
 from coderef.search.engine import SearchIndex
 from coderef.settings import Settings
-from coderef.store.sqlite_catalog import SqliteCatalog
 from tests.conftest import (
     CM_FIXTURE,
     CM_ORDER_2025,

@@ -1,7 +1,7 @@
 import pytest
 
-from coderef.domain.accounts import check_password, common_passwords, normalize_email
-from coderef.domain.errors import InvalidInput, WeakPassword
+from coderef.accounts.model import check_password, common_passwords, normalize_email
+from coderef.errors import InvalidInput, WeakPassword
 
 
 def test_emails_are_trimmed_and_lower_cased():

@@ -1,6 +1,6 @@
 """Reading case notes: shorthand, places, denial and other cues, encounters."""
 
-from coderef.domain.case_notes import read_note
+from coderef.assistant.case_notes import read_note
 
 
 def statuses(text):

@@ -2,13 +2,13 @@
 
 import pytest
 
+from coderef.catalog.plain_language import compose
+from coderef.catalog.releases import GROUPING_KINDS
 from coderef.codesets.cms_order import read_icd10cm_order, read_icd10pcs_order
 from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.codesets.icd10pcs_coder_db import read_database
 from coderef.codesets.icd10pcs_tables import read_tables
-from coderef.domain.errors import SourceError
-from coderef.domain.plain_language import compose
-from coderef.domain.releases import GROUPING_KINDS
+from coderef.errors import SourceError
 from tests.conftest import CM_FIXTURE, CM_ORDER_2026, PCS_ORDER_2026, PCS_TABLES_2026
 from tests.fixtures.edit import edited_copy, replace_at
 from tests.fixtures.pcs import write_pcs_db

@@ -1,7 +1,7 @@
 import pytest
 
-from coderef.domain.codes import display_code, looks_like_code, normalize_code, resolve_system
-from coderef.domain.errors import InvalidInput, UnknownSystem
+from coderef.catalog.codes import display_code, looks_like_code, normalize_code, resolve_system
+from coderef.errors import InvalidInput, UnknownSystem
 
 
 @pytest.mark.parametrize("typed", ["R00.1", "r001", "R001", " r00.1 ", "R00 .1"])

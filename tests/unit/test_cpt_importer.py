@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from coderef.catalog.notices import DEFAULT_CPT_NOTICE, licence_notice
 from coderef.codesets.cpt_files import CONSUMER_SOURCE, read_cpt, release_for
 from coderef.codesets.textfile import read_lines
-from coderef.domain.errors import SourceError
-from coderef.domain.notices import DEFAULT_CPT_NOTICE, licence_notice
+from coderef.errors import SourceError
 from tests.conftest import CPT_FIXTURE
 from tests.fixtures.edit import edited_folder
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from coderef.domain.grounding import code_key, code_tokens, ungrounded_codes
-from coderef.domain.references import referenced_spans, span_covers
+from coderef.assistant.grounding import code_key, code_tokens, ungrounded_codes
+from coderef.catalog.references import referenced_spans, span_covers
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from coderef.catalog.notices import ADA_CDT_NOTICE, licence_notice
+from coderef.catalog.plain_language import compose
 from coderef.codesets.hcpcs_fixed_width import read_hcpcs, release_for
-from coderef.domain.errors import SourceError
-from coderef.domain.notices import ADA_CDT_NOTICE, licence_notice
-from coderef.domain.plain_language import compose
+from coderef.errors import SourceError
 from tests.conftest import HCPCS_FIXTURE
 from tests.fixtures.edit import edited_copy, replace_at
 

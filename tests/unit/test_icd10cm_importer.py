@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from coderef.codesets.icd10cm_xml import read_tabular
-from coderef.domain.errors import SourceError
+from coderef.errors import SourceError
 from tests.conftest import CM_FIXTURE
 
 

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from coderef.codesets.icd10pcs_coder_db import read_database
-from coderef.domain.errors import SourceError
+from coderef.errors import SourceError
 from tests.fixtures.pcs import write_pcs_db
 
 

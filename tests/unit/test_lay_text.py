@@ -3,7 +3,7 @@ import pytest
 from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.codesets.lay_text import read_lay_text
 from coderef.codesets.pipeline import add_plain_language
-from coderef.domain.errors import SourceError
+from coderef.errors import SourceError
 from tests.conftest import CM_FIXTURE
 
 

@@ -1,6 +1,6 @@
+from coderef.catalog.plain_language import compose
 from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.codesets.icd10pcs_coder_db import read_database
-from coderef.domain.plain_language import compose
 from tests.conftest import CM_FIXTURE
 from tests.fixtures.pcs import write_pcs_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coderef.domain.questions import kind_of, read_question
+from coderef.assistant.questions import kind_of, read_question
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from coderef.domain.references import referenced_keys
+from coderef.catalog.references import referenced_keys
 
 
 def test_codes_named_in_notes_are_found_in_every_written_form():

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from coderef.catalog.records import CodeRecord, Release
+from coderef.catalog.releases import history_of, in_force, revised_fields
 from coderef.codesets.release_naming import fiscal_year, icd_effective_date
-from coderef.domain.records import CodeRecord, Release
-from coderef.domain.releases import history_of, in_force, revised_fields
 
 FY2025 = Release("cm-2024-10", "icd10cm", "FY2025", "", "2024-10-01", "2025-09-30")
 FY2026 = Release("cm-2025-10", "icd10cm", "FY2026", "", "2025-10-01", "2026-09-30")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from coderef.accounts.service import SignedIn
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
@@ -16,7 +17,6 @@ from coderef.api.session import (
     client_address,
     set_cookie,
 )
-from coderef.domain.account_service import SignedIn
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], dependencies=[SameOrigin])
 

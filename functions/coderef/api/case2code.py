@@ -12,8 +12,8 @@ from coderef.api.members import admit_member
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
-from coderef.domain.case_notes import MAX_NOTE_CHARS
-from coderef.domain.errors import CodeRefError
+from coderef.assistant.case_notes import MAX_NOTE_CHARS
+from coderef.errors import CodeRefError
 
 router = APIRouter(prefix="/api", tags=["case2code"], dependencies=[SameOrigin])
 

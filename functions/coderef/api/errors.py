@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from coderef.domain.errors import CodeRefError, TooManyRequests
+from coderef.errors import CodeRefError, TooManyRequests
 
 log = logging.getLogger("coderef.api")
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
-from coderef.domain.errors import CodeRefError
+from coderef.errors import CodeRefError
 
 router = APIRouter(prefix="/api/guidelines", tags=["guidelines"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from coderef.api.services import ServicesDep
 from coderef.api.session import claimed_viewer
-from coderef.domain.codes import display_code
+from coderef.catalog.codes import display_code
 
 router = APIRouter(prefix="/api", tags=["auth"])
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from coderef.accounts.metering import Viewer
 from coderef.api.services import Services
-from coderef.domain.errors import NotSignedIn
-from coderef.domain.metering import Viewer
+from coderef.errors import NotSignedIn
 
 
 def admit_member(services: Services, viewer: Viewer, feature: str, label: str) -> None:

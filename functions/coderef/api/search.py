@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Response
 
 from coderef.api.schemas import ERRORS, SearchResponse
 from coderef.api.services import ServicesDep
-from coderef.domain.codes import resolve_system
-from coderef.domain.errors import InvalidInput
+from coderef.catalog.codes import resolve_system
+from coderef.errors import InvalidInput
 from coderef.observability import count
 from coderef.search.text import MAX_QUERY_LENGTH, clean_query
 

@@ -8,23 +8,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
+from coderef.accounts.model import MeterPolicy
+from coderef.accounts.ports import Accounts, Mailer
 from coderef.api.concurrency import start_beside
-from coderef.domain.accounts import MeterPolicy
-from coderef.domain.lookup import CodeLookup
+from coderef.catalog.lookup import CodeLookup
+from coderef.catalog.ports import CodeCatalog
 from coderef.search.engine import SearchIndex
 from coderef.settings import Settings
-from coderef.store.ports import Accounts, CodeCatalog, Mailer
 
 # The services a process may never use are imported when first built, not here: a Lambda
 # function pays at cold start only for what its routes need.
 if TYPE_CHECKING:
-    from coderef.domain.account_service import AccountService
-    from coderef.domain.answers import Composer
-    from coderef.domain.case2code import Case2Code
-    from coderef.domain.casepilot import CasePilot
-    from coderef.domain.code_pages import CodePages
-    from coderef.domain.metering import ViewMeter
-    from coderef.domain.releases import ReleaseHistory
+    from coderef.accounts.code_pages import CodePages
+    from coderef.accounts.metering import ViewMeter
+    from coderef.accounts.service import AccountService
+    from coderef.assistant.answers import Composer
+    from coderef.assistant.case2code import Case2Code
+    from coderef.assistant.casepilot import CasePilot
+    from coderef.catalog.releases import ReleaseHistory
     from coderef.search.candidates import CandidateFinder
     from coderef.search.guidelines import GuidelineLibrary
     from coderef.security import AddressHasher, PasswordHasher
@@ -47,7 +48,7 @@ class Services:
 
     @cached_property
     def releases(self) -> ReleaseHistory:
-        from coderef.domain.releases import ReleaseHistory
+        from coderef.catalog.releases import ReleaseHistory
 
         return ReleaseHistory(self.catalog)
 
@@ -67,7 +68,7 @@ class Services:
 
     @cached_property
     def account_service(self) -> AccountService:
-        from coderef.domain.account_service import AccountService
+        from coderef.accounts.service import AccountService
 
         assert self.accounts is not None and self.mailer is not None
         return AccountService(
@@ -80,14 +81,14 @@ class Services:
 
     @cached_property
     def view_meter(self) -> ViewMeter:
-        from coderef.domain.metering import ViewMeter
+        from coderef.accounts.metering import ViewMeter
 
         assert self.accounts is not None
         return ViewMeter(self.accounts, self.policy, start_beside=start_beside)
 
     @cached_property
     def code_pages(self) -> CodePages:
-        from coderef.domain.code_pages import CodePages
+        from coderef.accounts.code_pages import CodePages
 
         return CodePages(self.lookup, self.view_meter, self.index_has_code, start_beside)
 
@@ -125,13 +126,13 @@ class Services:
     def composer(self) -> Composer | None:
         if self.settings.assistant_composer != "bedrock":
             return None  # CasePilot's own deterministic composer
-        from coderef.store.bedrock_composer import BedrockComposer
+        from coderef.adapters.bedrock_composer import BedrockComposer
 
         return BedrockComposer.from_settings(self.settings)
 
     @cached_property
     def casepilot(self) -> CasePilot:
-        from coderef.domain.casepilot import CasePilot
+        from coderef.assistant.casepilot import CasePilot
 
         return CasePilot(
             self.catalog, self.candidates, self.guidelines, self.code_suggestions, self.composer
@@ -139,7 +140,7 @@ class Services:
 
     @cached_property
     def case2code(self) -> Case2Code:
-        from coderef.domain.case2code import Case2Code
+        from coderef.assistant.case2code import Case2Code
 
         return Case2Code(self.catalog, self.candidates)
 
@@ -152,9 +153,9 @@ class Services:
 
     @classmethod
     def local(cls, settings: Settings) -> Services:
-        from coderef.store.outbox_mailer import OutboxMailer
-        from coderef.store.sqlite_accounts import SqliteAccounts
-        from coderef.store.sqlite_catalog import SqliteCatalog
+        from coderef.adapters.outbox_mailer import OutboxMailer
+        from coderef.adapters.sqlite_accounts import SqliteAccounts
+        from coderef.adapters.sqlite_catalog import SqliteCatalog
 
         return cls(
             settings=settings,

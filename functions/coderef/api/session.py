@@ -8,9 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from coderef.accounts.metering import Viewer
 from coderef.api.services import Services, ServicesDep
-from coderef.domain.errors import ForbiddenOrigin
-from coderef.domain.metering import Viewer
+from coderef.errors import ForbiddenOrigin
 
 SESSION_COOKIE = "coderef_session"
 GUEST_COOKIE = "coderef_guest"

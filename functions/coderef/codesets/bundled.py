@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from coderef.domain.errors import SourceError
+from coderef.errors import SourceError
 
 
 def _package_dir(name: str) -> Path:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from coderef.catalog.codes import display_code
+from coderef.catalog.records import Ancestor, Attribute, CodeRecord, Release
 from coderef.codesets.icd10pcs_tables import PcsTable, read_tables
 from coderef.codesets.release_naming import icd_effective_date, icd_release, undated
 from coderef.codesets.textfile import column, read_lines
-from coderef.domain.codes import display_code
-from coderef.domain.errors import SourceError
-from coderef.domain.records import Ancestor, Attribute, CodeRecord, Release
+from coderef.errors import SourceError
 
 _LONG_STARTS = 78
 _CM_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from coderef.catalog.records import Attribute, CodeRecord, Release
 from coderef.codesets.release_naming import MONTHS, release_id, undated
 from coderef.codesets.textfile import column, read_lines
-from coderef.domain.errors import SourceError
-from coderef.domain.records import Attribute, CodeRecord, Release
+from coderef.errors import SourceError
 
 SYSTEM = "hcpcs"
 RECORD_LENGTH = 320

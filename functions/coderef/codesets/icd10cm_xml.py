@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from coderef.catalog.codes import display_code
+from coderef.catalog.records import NOTE_KINDS, Ancestor, CodeRecord, Release, SeventhCharacter
 from coderef.codesets.release_naming import icd_effective_date, icd_release, undated
 from coderef.codesets.xmltree import Node, parse_xml
-from coderef.domain.codes import display_code
-from coderef.domain.errors import SourceError
-from coderef.domain.records import NOTE_KINDS, Ancestor, CodeRecord, Release, SeventhCharacter
+from coderef.errors import SourceError
 
 SYSTEM = "icd10cm"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from coderef.domain.errors import SourceError
-from coderef.domain.records import SURGICAL_AXIS_NAMES, Ancestor, Axis, CodeRecord, Release
+from coderef.catalog.records import SURGICAL_AXIS_NAMES, Ancestor, Axis, CodeRecord, Release
+from coderef.errors import SourceError
 
 SYSTEM = "icd10pcs"
 

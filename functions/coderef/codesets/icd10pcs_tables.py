@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coderef.catalog.records import SURGICAL_AXIS_NAMES, Axis
 from coderef.codesets.xmltree import Node, parse_xml
-from coderef.domain.errors import SourceError
-from coderef.domain.records import SURGICAL_AXIS_NAMES, Axis
+from coderef.errors import SourceError
 
 # Where the XML gives an axis no <title>, the Medical and Surgical names stand in.
 _TITLE_ALIASES = {"Operation": "Root Operation"}

@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from coderef.domain.codes import SYSTEMS, normalize_code
-from coderef.domain.errors import CodeRefError, SourceError
+from coderef.catalog.codes import SYSTEMS, normalize_code
+from coderef.errors import CodeRefError, SourceError
 
 LayText = dict[tuple[str, str], str]
 

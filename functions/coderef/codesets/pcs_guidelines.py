@@ -7,8 +7,8 @@ import re
 import sqlite3
 from pathlib import Path
 
-from coderef.domain.errors import SourceError
-from coderef.domain.guidelines import GuidelinePassage, GuidelineSource
+from coderef.assistant.guidelines import GuidelinePassage, GuidelineSource
+from coderef.errors import SourceError
 
 PCS_GUIDELINES = GuidelineSource(
     id="icd10pcs",

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from coderef.adapters.sqlite_catalog import SqliteCatalog
+from coderef.catalog.codes import SYSTEMS
+from coderef.catalog.plain_language import OFFICIAL_SOURCE, compose
+from coderef.catalog.ports import CatalogLoader, CodeCatalog
+from coderef.catalog.records import CodeRecord, Release
 from coderef.codesets import (
     bundled,
     cms_order,
@@ -17,13 +22,8 @@ from coderef.codesets import (
     icd10pcs_coder_db,
 )
 from coderef.codesets.lay_text import read_lay_text, source_label
-from coderef.domain.codes import SYSTEMS
-from coderef.domain.errors import InvalidInput, SourceError
-from coderef.domain.plain_language import OFFICIAL_SOURCE, compose
-from coderef.domain.records import CodeRecord, Release
+from coderef.errors import InvalidInput, SourceError
 from coderef.search.index_build import build_index, index_built_from
-from coderef.store.ports import CatalogLoader, CodeCatalog
-from coderef.store.sqlite_catalog import SqliteCatalog
 
 Reporter = Callable[[str, int, int], None]
 

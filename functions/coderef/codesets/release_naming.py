@@ -10,8 +10,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from coderef.domain.errors import SourceError
-from coderef.domain.records import Release
+from coderef.catalog.records import Release
+from coderef.errors import SourceError
 
 MONTHS = (
     "January February March April May June July August September October November December"

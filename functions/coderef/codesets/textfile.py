@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coderef.domain.errors import SourceError
+from coderef.errors import SourceError
 
 
 def read_lines(path: Path) -> list[str]:

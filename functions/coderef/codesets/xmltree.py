@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from coderef.domain.errors import SourceError
+from coderef.errors import SourceError
 
 
 @dataclass

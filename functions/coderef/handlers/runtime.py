@@ -19,17 +19,17 @@ from fastapi import APIRouter, FastAPI
 from mangum import Mangum
 
 from coderef import observability
+from coderef.adapters.aws import renew_clients, service_client
+from coderef.adapters.dynamodb_catalog import DynamoCatalog
 from coderef.api.app import create_app
 from coderef.api.services import Services
 from coderef.settings import Settings
-from coderef.store.aws import renew_clients, service_client
-from coderef.store.dynamodb_catalog import DynamoCatalog
 
 # Where the SearchIndexLayer puts the index (template.yaml); CODEREF_INDEX_PATH overrides it.
 LAYER_INDEX_PATH = "/opt/search/search.db"
 
 # Named after the package: the package's own standard-library loggers (coderef.api,
-# coderef.store) are its children, so their records come out as the same JSON lines, with the
+# coderef.adapters) are its children, so their records come out as the same JSON lines, with the
 # correlation id, and Powertools keeps them from being printed twice by the root logger.
 logger = Logger(service="coderef")
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CodeRef"))
@@ -98,7 +98,7 @@ def codes_catalog(settings: Settings) -> DynamoCatalog:
 def accounts_store(settings: Settings) -> Any:
     if not settings.accounts_table:
         raise ConfigurationError("CODEREF_ACCOUNTS_TABLE is not set (template.yaml sets it)")
-    from coderef.store.dynamodb_accounts import DynamoAccounts
+    from coderef.adapters.dynamodb_accounts import DynamoAccounts
 
     return DynamoAccounts(settings.accounts_table)
 
@@ -106,7 +106,7 @@ def accounts_store(settings: Settings) -> Any:
 def ses_mailer(settings: Settings) -> Any:
     if not settings.mail_from:
         raise ConfigurationError("CODEREF_MAIL_FROM is not set (template.yaml sets it)")
-    from coderef.store.ses_mailer import SesMailer
+    from coderef.adapters.ses_mailer import SesMailer
 
     return SesMailer(settings.mail_from)
 

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from coderef.domain.records import CodeRecord
+from coderef.catalog.ports import CodeCatalog
+from coderef.catalog.records import CodeRecord
 from coderef.search.engine import STOPWORDS, SearchIndex, hit_fields
 from coderef.search.text import synonyms, words
-from coderef.store.ports import CodeCatalog
 
 # Words that qualify a title without naming anything more specific: they never count against
 # a candidate. "Unspecified" is what a coder picks when the documentation says no more.

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coderef.domain.codes import looks_like_code
-from coderef.domain.errors import ServiceUnavailable
+from coderef.catalog.codes import looks_like_code
+from coderef.errors import ServiceUnavailable
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import clean_query, deletes, edit_distance, synonyms, words
 

@@ -11,7 +11,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 
-from coderef.domain.guidelines import GuidelinePassage
+from coderef.assistant.guidelines import GuidelinePassage
 from coderef.search.engine import STOPWORDS
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import clean_query, words

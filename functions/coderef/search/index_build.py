@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from coderef.domain.records import CodeRecord
+from coderef.catalog.records import CodeRecord
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import deletes, words
 

@@ -1,0 +1,124 @@
+"""Account rules: who may register with what, plans, meters, and the limits on abuse.
+
+Pure: no storage, no clock of its own, no hashing library. Services pass those in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from coderef.errors import InvalidInput, WeakPassword
+
+PLANS = ("free", "unlimited")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128  # NIST SP 800-63B: allow at least 64; we allow 128
+MAX_EMAIL = 254
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+@dataclass(frozen=True)
+class MeterPolicy:
+    """Allowances are settings, not constants."""
+
+    guest_views: int = 1
+    signup_bonus_views: int = 5
+    guest_meters_per_address_per_day: int = 20
+    failed_logins_per_account: int = 5
+    failed_logins_per_address: int = 20
+    failed_login_window_seconds: int = 15 * 60
+    registrations_per_address_per_hour: int = 10
+    reset_requests_per_address_per_hour: int = 10
+    session_days: int = 30
+    # How long DynamoDB keeps an untouched guest meter (TTL): past the cookie's 365 days.
+    guest_meter_days: int = 400
+    reset_token_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    plan: str
+    created_at: str
+
+    def to_public(self) -> dict:
+        return {"email": self.email, "plan": self.plan, "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
+class Meter:
+    id: str
+    remaining: int
+    plan: str  # guest | free | unlimited
+
+    def to_public(self, charged: bool = False) -> dict:
+        return {
+            "remaining": None if self.plan == "unlimited" else self.remaining,
+            "plan": self.plan,
+            "charged": charged,
+        }
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """A session a charge must find live: the hash of its token, at this moment."""
+
+    token_hash: str
+    now: int
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    """A rate-limit window an action is counted in: refused if it already holds `limit`."""
+
+    key: str
+    expires_at: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    system: str
+    key: str
+    unlocked_at: str
+
+
+def user_meter_id(user_id: str) -> str:
+    return f"u:{user_id}"
+
+
+def guest_meter_id(token: str) -> str:
+    return f"g:{token}"
+
+
+def normalize_email(raw: str) -> str:
+    """Emails compare case-insensitively: the stored form is lower case, trimmed."""
+    email = (raw or "").strip().lower()
+    if len(email) > MAX_EMAIL or not _EMAIL.match(email):
+        raise InvalidInput("Enter a valid email address, like name@example.com.", field="email")
+    return email
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    text = resources.files("coderef.accounts").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def check_password(password: str, email: str = "") -> None:
+    """NIST SP 800-63B: length limits and a blocklist; no composition rules."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise WeakPassword(f"Use at least {MIN_PASSWORD} characters.", field="password")
+    if len(password) > MAX_PASSWORD:
+        raise WeakPassword(f"Use at most {MAX_PASSWORD} characters.", field="password")
+    lowered = password.lower()
+    if lowered in common_passwords() or (email and lowered == email.split("@")[0].lower()):
+        raise WeakPassword(
+            "That password is too common and easy to guess. Try a longer phrase.",
+            field="password",
+        )

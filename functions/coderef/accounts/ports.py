@@ -1,0 +1,118 @@
+"""The ports accounts need: adapters implement them; nothing else touches storage.
+
+Every method that decides something (a charge, a unique email, a single-use token) does it
+with one conditional write, so concurrent callers can never both win.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from coderef.accounts.model import Meter, SessionCheck, Unlocked, User, WindowCount
+
+
+class Users(Protocol):
+    """Users, their email lookup and password hashes, and plan changes."""
+
+    def create_user(
+        self, user: User, password_hash: str, meter_remaining: int, carry_from: str | None
+    ) -> None:
+        """Create the user, its email lookup and its meter in one step; copy the unlocked codes
+        of the meter `carry_from` (a guest) and close it. EmailTaken if the email exists."""
+
+    def user_by_id(self, user_id: str) -> User | None: ...
+
+    def user_by_email(self, email: str) -> tuple[User, str] | None:
+        """The user and its password hash."""
+
+    def list_users(self) -> list[User]: ...
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+
+    def set_plan(self, user_id: str, plan: str) -> None: ...
+
+    def grant_views(self, meter_id: str, views: int) -> Meter: ...
+
+
+class Sessions(Protocol):
+    """Sessions, stored by token hash only; the token names its user, so no read finds it."""
+
+    def create_session(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
+
+    def session_meter(self, user_id: str, token_hash: str, now: int) -> Meter | None:
+        """The user's meter, if that session of the user is live (None otherwise): one read
+        proves the session and gives the meter."""
+
+    def delete_session(self, user_id: str, token_hash: str) -> None: ...
+
+    def delete_user_sessions(self, user_id: str) -> None: ...
+
+
+class Meters(Protocol):
+    """View meters and the codes each has unlocked."""
+
+    def create_meter(
+        self,
+        meter_id: str,
+        remaining: int,
+        plan: str,
+        first: tuple[str, str, str] | None = None,
+        expires_at: int | None = None,
+        counted_in: WindowCount | None = None,
+    ) -> Meter:
+        """A new meter; with `first` (system, key, when), one code already unlocked by it and
+        its view already taken out of `remaining`. A store with expiry may drop the meter
+        after `expires_at` (a guest's). With `counted_in`, the creation is counted in that
+        window in the same step, and refused (WindowFull) if the window is full."""
+
+    def meter(self, meter_id: str) -> Meter | None: ...
+
+    def charge_view(
+        self,
+        meter_id: str,
+        system: str,
+        key: str,
+        now: str,
+        session: SessionCheck | None = None,
+    ) -> tuple[Meter, bool]:
+        """Unlock a code for a meter: free if already unlocked, else one view if any is left.
+        Returns the meter after, and whether a view was charged. Raises ViewLimitReached (its
+        details carry the `meter`) if none is left, MeterClosed if the meter does not exist or
+        was closed. With `session`, nothing happens unless that session of the meter's user is
+        live (NotSignedIn), checked in the same step, so a member's page needs no session read
+        before it."""
+
+    def refund_view(self, meter_id: str, system: str, key: str) -> None:
+        """Undo a charge for a code that turned out not to exist (the index knew it, the
+        catalog did not): lock it again and give the view back. Does nothing if it is not
+        unlocked."""
+
+    def unlocked(self, meter_id: str) -> list[Unlocked]: ...
+
+
+class ResetTokens(Protocol):
+    """Single-use password reset tokens, stored by hash only."""
+
+    def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
+
+    def consume_reset_token(self, token_hash: str, now: int) -> str | None:
+        """Mark a token used and return its user, only if it is unused and unexpired."""
+
+
+class RateWindows(Protocol):
+    """Fixed-window counters for rate limits."""
+
+    def count_window(self, key: str) -> int: ...
+
+    def hit_window(self, key: str, expires_at: int) -> int:
+        """Add one to a window's counter and return the new count."""
+
+    def clear_window(self, key: str) -> None: ...
+
+
+class Accounts(Users, Sessions, Meters, ResetTokens, RateWindows, Protocol):
+    """The whole accounts store: what the services and adapters provide together."""
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None: ...

@@ -1,0 +1,116 @@
+"""What every DynamoDB adapter shares: one client per process, and storage errors turned into
+domain errors so nothing from botocore travels past an adapter."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from coderef.errors import ServiceUnavailable
+
+log = logging.getLogger("coderef.adapters")
+
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError as exc:  # pragma: no cover - only without the aws extra
+    raise ImportError(
+        "the DynamoDB store needs boto3: install CodeRef with `pip install -e '.[aws]'`"
+    ) from exc
+
+# A request handler answers within the function's timeout, so it fails fast and retries a
+# little; a bulk load is patient and lets the client pace itself when DynamoDB throttles.
+_CLIENT_CONFIGS = {
+    "request": Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=3
+    ),
+    "bulk": Config(
+        retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=5, read_timeout=30
+    ),
+}
+
+
+@functools.cache
+def dynamodb_client(purpose: str = "request") -> Any:
+    """The process's DynamoDB client for `purpose` ("request" or "bulk"), created on first use
+    and reused after (clients are thread-safe, and creating one costs tens of milliseconds)."""
+    return boto3.client("dynamodb", config=_CLIENT_CONFIGS[purpose])
+
+
+@functools.cache
+def service_client(service: str) -> Any:
+    """The process's client for another AWS service a function calls per request or at start
+    ("sesv2", "ssm"), with the request settings (fail fast, retry a little)."""
+    return boto3.client(service, config=_CLIENT_CONFIGS["request"])
+
+
+def renew_clients() -> None:
+    """Forget every client made so far, so the next use makes a new one with new connections
+    (after a Lambda SnapStart restore, pooled sockets from the snapshot are dead)."""
+    dynamodb_client.cache_clear()
+    service_client.cache_clear()
+
+
+@contextmanager
+def storage_errors(what: str, service: str = "DynamoDB") -> Iterator[None]:
+    """Translate any AWS or network failure inside the block into ServiceUnavailable."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "unknown")
+        log.warning("%s call failed (%s): %s", service, what, code)
+        raise ServiceUnavailable(
+            f"The {what} is unavailable; try again shortly.", cause=code
+        ) from exc
+    except BotoCoreError as exc:
+        cause = type(exc).__name__
+        log.warning("%s unreachable (%s): %s", service, what, cause)
+        raise ServiceUnavailable(
+            f"The {what} is unavailable; try again shortly.", cause=cause
+        ) from exc
+
+
+Sleep = Callable[[float], None]
+
+
+def backoff_delays(attempts: int, base: float = 0.05, cap: float = 5.0) -> Iterator[float]:
+    """Full-jitter exponential backoff: how long to wait before each retry."""
+    for attempt in range(attempts):
+        yield random.uniform(0, min(cap, base * 2**attempt))
+
+
+def retry_unprocessed(
+    send: Callable[[dict], dict],
+    request: dict,
+    leftover_key: str,
+    what: str,
+    attempts: int = 12,
+    sleep: Sleep = time.sleep,
+) -> list[dict]:
+    """Send a batch request until DynamoDB has processed all of it.
+
+    `send` takes the request items and returns the response; whatever the response lists under
+    `leftover_key` (UnprocessedItems or UnprocessedKeys) is sent again after a backoff. Returns
+    every response, so readers can collect what each one carried.
+    """
+    responses = []
+    pending = request
+    delays = backoff_delays(attempts)
+    while True:
+        response = send(pending)
+        responses.append(response)
+        pending = response.get(leftover_key) or {}
+        if not pending:
+            return responses
+        delay = next(delays, None)
+        if delay is None:
+            raise ServiceUnavailable(
+                f"DynamoDB kept throttling the {what}; try again shortly (it is safe to re-run)."
+            )
+        sleep(delay)

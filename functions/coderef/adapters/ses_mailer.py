@@ -1,0 +1,30 @@
+"""Mail on AWS: each message is one plain-text SES (v2 API) SendEmail from the one sender the
+stack declares (MailSender); the function's role may send from that address only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coderef.adapters.aws import service_client, storage_errors
+
+
+class SesMailer:
+    def __init__(self, sender: str, client: Any = None) -> None:
+        if not sender:
+            raise ValueError("SesMailer needs a sender address (CODEREF_MAIL_FROM)")
+        self.sender = sender
+        self.client = client if client is not None else service_client("sesv2")
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        """Send one message; ServiceUnavailable if SES refuses it or cannot be reached."""
+        with storage_errors("mail service", service="SES"):
+            self.client.send_email(
+                FromEmailAddress=self.sender,
+                Destination={"ToAddresses": [to]},
+                Content={
+                    "Simple": {
+                        "Subject": {"Data": subject, "Charset": "UTF-8"},
+                        "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+                    }
+                },
+            )

@@ -1,0 +1,327 @@
+"""What CasePilot found for a question (Evidence), and the port that turns it into prose.
+
+The evidence is gathered by domain rules from the loaded catalog and guidelines; a Composer
+only writes the prose. Structured details and sources are built from the evidence itself, so
+whichever composer writes, the links and codes shown beside the prose are the catalog's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
+
+from coderef.assistant.grounding import code_tokens
+from coderef.assistant.guidelines import GuidelinePassage
+from coderef.catalog.codes import SYSTEMS
+from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release, SeventhCharacter
+
+if TYPE_CHECKING:
+    from coderef.search.candidates import Candidate
+
+# Notes that say what a code covers or how it combines with others, in reading order.
+SCOPE_NOTES = tuple(kind for kind in NOTE_KINDS if kind != "seventh_character_note")
+EXCLUDES_MEANING = {
+    "excludes1": "Excludes1 means the two are never coded together.",
+    "excludes2": (
+        "Excludes2 means the excluded condition is not part of this code: both codes may be "
+        "reported together when the patient has both."
+    ),
+}
+
+
+def code_url(system: str, code: str) -> str:
+    return f"/code/{system}/{code}"
+
+
+def search_url(text: str) -> str:
+    return f"/search?q={quote(text)}"
+
+
+@dataclass(frozen=True)
+class Note:
+    kind: str
+    item: str
+    on: str  # where the note is written: the code, its category, "block I10-I1A", "chapter 9"
+    level: str = "code"  # code | chapter | block
+
+
+def scope_notes(record: CodeRecord, ancestors: Sequence[CodeRecord] = ()) -> list[Note]:
+    """A code's own notes, the notes it inherits from its category, and its block's and
+    chapter's notes, each tagged with the code that carries it."""
+    notes = [
+        Note(kind, item, record.code) for kind in SCOPE_NOTES for item in record.notes.get(kind, [])
+    ]
+    notes += [
+        Note(group["kind"], item, group["from"])
+        for group in record.inherited_notes
+        if group["kind"] in SCOPE_NOTES
+        for item in group["items"]
+    ]
+    for ancestor in ancestors:
+        label = (
+            f"{ancestor.kind} {ancestor.code}"
+            if ancestor.kind in ("chapter", "block")
+            else ancestor.code
+        )
+        notes += [
+            Note(kind, item, label, level=ancestor.kind)
+            for kind in SCOPE_NOTES
+            for item in ancestor.notes.get(kind, [])
+        ]
+    return notes
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A note of one code that names the other."""
+
+    note: Note
+    subject: str  # the code whose note it is
+    other: str  # the code the note covers
+
+
+@dataclass(frozen=True)
+class Missing:
+    written: str
+    systems: tuple[str, ...]
+    near: tuple[dict, ...] = ()
+
+
+@dataclass
+class Evidence:
+    question: str
+    kind: str
+    codes: list[CodeRecord] = field(default_factory=list)
+    notes: dict[str, list[Note]] = field(default_factory=dict)  # by code
+    missing: list[Missing] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    verdict: str | None = None  # for "together"
+    encounter: list[str] = field(default_factory=list)
+    seventh: list[SeventhCharacter] = field(default_factory=list)  # the whole table
+    seventh_matches: list[SeventhCharacter] = field(default_factory=list)
+    seventh_of: str | None = None  # a full code asked about, whose stem's table is shown
+    candidates: list[Candidate] = field(default_factory=list)
+    passages: list[GuidelinePassage] = field(default_factory=list)
+    topic: str = ""
+    shared_ancestor: dict | None = None
+    releases: dict[str, Release] = field(default_factory=dict)
+    typed_keys: set[str] = field(default_factory=set)
+
+    @property
+    def answered(self) -> bool:
+        if self.missing:
+            return False
+        if self.kind in ("define", "compare", "together", "seventh_character", "code_not_found"):
+            return bool(self.codes)
+        if self.kind == "codes_for":
+            return bool(self.candidates)
+        if self.kind == "guideline":
+            return bool(self.passages)
+        return False
+
+    def quoted_keys(self) -> set[str]:
+        """Codes that appear inside the catalog text this evidence quotes (titles, hierarchy,
+        plain-language text and notes of the codes in it): an answer may repeat them without
+        naming anything new."""
+        records = list(self.codes) + [c.record for c in self.candidates]
+        texts = [
+            text
+            for r in records
+            for text in (r.title, r.description, r.plain_language, *r.search_terms)
+        ]
+        texts += [f"{a.code} {a.title}" for r in records for a in r.ancestors]
+        texts += [f"{n['code']} {n['title']}" for m in self.missing for n in m.near]
+        texts += [n.item for notes in self.notes.values() for n in notes]
+        texts += [r.note.item for r in self.relations]
+        texts += [p.text for p in self.passages]
+        keys = {key for text in texts for _, key, _, _ in code_tokens(text)}
+        # Guideline numbers such as A11 are shaped like codes; they are cited, not invented.
+        keys |= {key for p in self.passages for _, key, _, _ in code_tokens(p.section)}
+        return keys
+
+    def allowed_keys(self) -> set[str]:
+        return self.typed_keys | self.quoted_keys()
+
+    def as_context(self) -> str:
+        """The evidence as plain text, for a composer that writes from text (a model)."""
+        lines = [f"Question kind: {self.kind}"]
+        for record in self.codes:
+            lines.append(
+                f"Code {record.code} ({SYSTEMS[record.system].name}): {record.title}. "
+                f"Billable: {'yes' if record.billable else 'no'}. "
+                f"Hierarchy: {' > '.join(f'{a.code} {a.title}' for a in record.ancestors)}."
+            )
+            if record.plain_language:
+                lines.append(f"Plain language for {record.code}: {record.plain_language}")
+            for note in self.notes.get(record.code, []):
+                lines.append(f"Note on {note.on} ({NOTE_LABELS[note.kind]}): {note.item}")
+        for relation in self.relations:
+            lines.append(
+                f"{NOTE_LABELS[relation.note.kind]} note on {relation.note.on} "
+                f"covers {relation.other}: {relation.note.item}"
+            )
+        if self.verdict:
+            lines.append(f"Verdict from the excludes rules: {self.verdict}")
+        for item in self.seventh:
+            matched = " (matches the question)" if item in self.seventh_matches else ""
+            lines.append(f"7th character {item.char}: {item.meaning} -> {item.code}{matched}")
+        for cand in self.candidates:
+            lines.append(f"Candidate {cand.code} ({cand.system}): {cand.title}. {cand.reason}")
+        for passage in self.passages:
+            lines.append(f"Guideline {passage.section} {passage.title}: {passage.text}")
+        for miss in self.missing:
+            near = ", ".join(f"{n['code']} {n['title']}" for n in miss.near)
+            lines.append(f"Not in the loaded catalog: {miss.written}. Nearby codes: {near}")
+        if not self.answered and not self.missing:
+            lines.append("Nothing relevant was found in the loaded code sets or guidelines.")
+        return "\n".join(lines)
+
+
+class Composer(Protocol):
+    """Writes the prose of an answer from the evidence. It may say only what the evidence
+    holds; every code it names is checked against the catalog afterwards."""
+
+    name: str
+
+    def compose(self, evidence: Evidence) -> str: ...
+
+
+class ComposerUnavailable(Exception):
+    """The composer could not write this answer (a model timed out, was refused...)."""
+
+
+def details(evidence: Evidence, card: Any) -> dict[str, Any]:
+    """The structured part of an answer, by kind; `card` renders one code record."""
+    kind = evidence.kind
+    out: dict[str, Any] = {}
+    if evidence.codes:
+        out["codes"] = [card(record) for record in evidence.codes]
+    if kind in ("compare", "together"):
+        out["notes"] = {
+            code: [
+                {
+                    "kind": n.kind,
+                    "label": NOTE_LABELS[n.kind],
+                    "text": n.item,
+                    "on": n.on,
+                    "level": n.level,
+                    "names_other": any(r.note == n for r in evidence.relations),
+                }
+                for n in notes
+            ]
+            for code, notes in evidence.notes.items()
+        }
+        out["relations"] = [
+            {
+                "kind": r.note.kind,
+                "label": NOTE_LABELS[r.note.kind],
+                "text": r.note.item,
+                "on": r.note.on,
+                "code": r.subject,
+                "covers": r.other,
+            }
+            for r in evidence.relations
+        ]
+        out["shared_ancestor"] = evidence.shared_ancestor
+    if kind == "together":
+        out["verdict"] = evidence.verdict
+        out["ncci_edits"] = {
+            "loaded": False,
+            "message": "No NCCI edits are loaded; they pair HCPCS and CPT codes, not ICD-10.",
+        }
+    if kind == "seventh_character":
+        out["asked"] = evidence.encounter
+        out["full_code_of"] = evidence.seventh_of
+        out["characters"] = [
+            {
+                "char": s.char,
+                "meaning": s.meaning,
+                "code": s.code,
+                "url": code_url(evidence.codes[0].system, s.code) if s.code else None,
+                "matches": s in evidence.seventh_matches,
+            }
+            for s in evidence.seventh
+        ]
+    if kind == "codes_for" or evidence.candidates:
+        out["topic"] = evidence.topic
+        out["candidates"] = [c.to_dict() for c in evidence.candidates]
+    if evidence.passages:
+        out["passages"] = [p.to_dict() for p in evidence.passages]
+    if evidence.missing:
+        out["missing"] = [
+            {
+                "written": m.written,
+                "systems": list(m.systems),
+                "message": missing_message(m, evidence.releases),
+                "near": [{**n, "url": code_url(n["system"], n["code"])} for n in m.near],
+            }
+            for m in evidence.missing
+        ]
+    return out
+
+
+def missing_message(missing: Missing, releases: dict[str, Release]) -> str:
+    names = " or ".join(
+        releases[s].name if s in releases else SYSTEMS[s].name for s in missing.systems
+    )
+    return f"{missing.written} is not a code in the loaded {names}."
+
+
+def sources(evidence: Evidence) -> list[dict[str, Any]]:
+    """Every source an answer rests on, as links: codes, releases, guideline sections."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+
+    def add(key: tuple, item: dict[str, Any]) -> None:
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+
+    systems: list[str] = []
+    records = list(evidence.codes) + [c.record for c in evidence.candidates]
+    for record in records:
+        add(
+            ("code", record.system, record.code),
+            {
+                "kind": "code",
+                "system": record.system,
+                "code": record.code,
+                "title": record.title,
+                "release": record.release,
+                "url": code_url(record.system, record.code),
+            },
+        )
+        systems.append(record.system)
+    for missing in evidence.missing:
+        for near in missing.near:
+            systems.append(near["system"])
+        systems.extend(missing.systems)
+    for passage in evidence.passages:
+        add(
+            ("guideline", passage.source.id, passage.section),
+            {
+                "kind": "guideline",
+                "source": passage.source.id,
+                "section": passage.section,
+                "title": passage.title,
+                "label": passage.label,
+                "url": passage.url,
+            },
+        )
+    for system in dict.fromkeys(systems):
+        release = evidence.releases.get(system)
+        if release:
+            add(
+                ("release", release.id),
+                {
+                    "kind": "release",
+                    "system": system,
+                    "id": release.id,
+                    "name": release.name,
+                    "source": release.source,
+                    "url": f"/systems/{system}",
+                },
+            )
+    return out

@@ -1,0 +1,218 @@
+"""The default composer: plain sentences assembled from the evidence. No model, no network,
+the same answer every time."""
+
+from __future__ import annotations
+
+from coderef.assistant.answers import EXCLUDES_MEANING, Evidence, missing_message
+from coderef.catalog.codes import SYSTEMS
+from coderef.catalog.records import NOTE_LABELS, CodeRecord
+
+MAX_NOTE_ITEMS = 4
+PASSAGE_CHARS = 420
+
+
+def _q(text: str) -> str:
+    return f"“{text}”"
+
+
+def _named(record: CodeRecord) -> str:
+    return f"{record.code} ({record.title})"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + " …"
+
+
+class DeterministicComposer:
+    name = "deterministic"
+
+    def compose(self, evidence: Evidence) -> str:
+        if evidence.missing:
+            return self._missing(evidence)
+        if not evidence.answered:
+            return self._nothing(evidence)
+        write = getattr(self, "_" + evidence.kind)
+        return write(evidence)
+
+    # -- one writer per kind ------------------------------------------------------------
+    def _define(self, ev: Evidence) -> str:
+        record = ev.codes[0]
+        parts = [f"{record.code}: {record.title}."]
+        if record.description and record.description != record.title:
+            parts.append(f"Official descriptor: {record.description}.")
+        if record.plain_language:
+            parts.append(record.plain_language)
+        else:
+            path = " › ".join(f"{a.code} {a.title}" for a in record.ancestors)
+            if path:
+                parts.append(f"It sits under {path}.")
+        return "\n\n".join(parts)
+
+    def _compare(self, ev: Evidence) -> str:
+        first, second = ev.codes[:2]
+        lines = [f"{first.code} is {_q(first.title)}; {second.code} is {_q(second.title)}."]
+        if first.system != second.system:
+            lines.append(
+                f"They belong to different code sets ({SYSTEMS[first.system].name} and "
+                f"{SYSTEMS[second.system].name}), so no note connects them."
+            )
+        elif ev.shared_ancestor:
+            shared = ev.shared_ancestor
+            lines.append(f"Both sit under {shared['code']} ({shared['title']}).")
+        if ev.relations:
+            lines.append("Notes that name the other code:")
+            lines += [
+                f"- {r.subject}: {NOTE_LABELS[r.note.kind]} (on {r.note.on}) {_q(r.note.item)}"
+                for r in ev.relations
+            ]
+        for record in (first, second):
+            # Block and chapter notes are long and shared; they show only when they name the
+            # other code (above) or in the structured details.
+            notes = [n for n in ev.notes.get(record.code, []) if n.level == "code"]
+            if not notes:
+                lines.append(f"{record.code} carries no inclusion or exclusion notes.")
+                continue
+            lines.append(f"What {record.code} covers and leaves out:")
+            by_kind: dict[str, list] = {}
+            for note in notes:
+                by_kind.setdefault(note.kind, []).append(note)
+            for kind, items in by_kind.items():
+                shown = "; ".join(_q(n.item) for n in items[:MAX_NOTE_ITEMS])
+                more = (
+                    f" and {len(items) - MAX_NOTE_ITEMS} more"
+                    if len(items) > MAX_NOTE_ITEMS
+                    else ""
+                )
+                lines.append(f"- {NOTE_LABELS[kind]}: {shown}{more}")
+        return "\n".join(lines)
+
+    def _together(self, ev: Evidence) -> str:
+        first, second = ev.codes[:2]
+        verdict = ev.verdict
+        lines: list[str] = []
+        if verdict == "same_family":
+            broad, narrow = sorted((first, second), key=lambda r: len(r.key))
+            lines.append(
+                f"{narrow.code} is a code within {broad.code}: report only the most specific "
+                f"code, {narrow.code}, not both."
+            )
+        elif verdict == "excludes1":
+            lines.append(f"No: {first.code} and {second.code} are not coded together.")
+        elif verdict == "excludes2":
+            lines.append(
+                f"Yes, when the patient has both: {first.code} and {second.code} may be "
+                "coded together."
+            )
+        elif verdict == "no_excludes_note":
+            lines.append(
+                f"No Excludes1 or Excludes2 note in the loaded "
+                f"{ev.releases[first.system].name if first.system in ev.releases else ''} "
+                f"connects {_named(first)} and {_named(second)}, so the excludes notes do not "
+                "stop coding both when both are documented."
+            )
+        elif verdict == "procedures":
+            lines.append(
+                "ICD-10-PCS has no excludes notes: procedures are coded separately when each "
+                "is a distinct procedure. The guideline passages below say when."
+            )
+        else:
+            lines.append(
+                f"{first.code} and {second.code} are in different code sets "
+                f"({SYSTEMS[first.system].name}, {SYSTEMS[second.system].name}); excludes "
+                "notes only connect codes of one set."
+            )
+        for relation in ev.relations:
+            lines.append(
+                f"- The {NOTE_LABELS[relation.note.kind]} note on {relation.note.on}, "
+                f"{_q(relation.note.item)}, covers {relation.other}."
+            )
+        kinds = {r.note.kind for r in ev.relations}
+        lines += [EXCLUDES_MEANING[k] for k in ("excludes1", "excludes2") if k in kinds]
+        for passage in ev.passages:
+            lines.append(
+                f"Guideline {passage.section} ({passage.title}): {_clip(passage.text, 300)}"
+            )
+        return "\n".join(lines)
+
+    def _seventh_character(self, ev: Evidence) -> str:
+        record = ev.codes[0]
+        lines: list[str] = []
+        if ev.seventh_of:
+            lines.append(f"{ev.seventh_of} is {record.code} with a 7th character already added.")
+        if not ev.seventh:
+            lines.append(
+                f"{record.code} ({record.title}) takes no 7th character in the loaded release."
+            )
+            return "\n".join(lines)
+        asked = _encounter_phrase(ev.encounter)
+        if ev.encounter and ev.seventh_matches:
+            lines.append(f"For {asked}, {record.code} takes:")
+            lines += [f"- {s.char}: {s.meaning}{_full(s)}" for s in ev.seventh_matches]
+        elif ev.encounter:
+            lines.append(f"{record.code} has no 7th character for {asked} in the loaded release.")
+        lines.append(f"The 7th characters of {record.code} ({record.title}):")
+        lines += [f"- {s.char}: {s.meaning}{_full(s)}" for s in ev.seventh]
+        if not any(s.code for s in ev.seventh):
+            lines.append(
+                f"They are added to the codes below {record.code}, filled to six characters "
+                "with the placeholder X where needed."
+            )
+        return "\n".join(lines)
+
+    def _codes_for(self, ev: Evidence) -> str:
+        lines = [f"Candidates for {_q(ev.topic)} in the loaded code sets, closest first:"]
+        lines += [
+            f"{n}. {c.code} {c.title}{'' if c.billable else ' (not billable alone)'}: {c.reason}"
+            for n, c in enumerate(ev.candidates, start=1)
+        ]
+        lines.append("Read each code's page and notes before you choose.")
+        return "\n".join(lines)
+
+    def _guideline(self, ev: Evidence) -> str:
+        lines = []
+        for passage in ev.passages:
+            lines.append(
+                f"{passage.source.name}, {passage.section} {passage.title}:\n"
+                f"{_clip(passage.text, PASSAGE_CHARS)}"
+            )
+        return "\n\n".join(lines)
+
+    def _missing(self, ev: Evidence) -> str:
+        lines = []
+        for miss in ev.missing:
+            line = missing_message(miss, ev.releases) + " CodeRef will not guess a code."
+            if miss.near:
+                near = "; ".join(f"{n['code']} ({n['title']})" for n in miss.near)
+                line += f" Codes near it that do exist: {near}."
+            lines.append(line)
+        return "\n".join(lines)
+
+    def _nothing(self, ev: Evidence) -> str:
+        about = f" about {_q(ev.topic)}" if ev.topic else ""
+        return (
+            f"I found nothing in the loaded code sets or guidelines{about} that answers this "
+            "question. Try searching for the condition or procedure in your own words, or ask "
+            "about a specific code."
+        )
+
+
+def _full(item) -> str:
+    return f" → {item.code}" if item.code else ""
+
+
+_ENCOUNTER_PHRASES = {
+    "initial": "an initial encounter",
+    "subsequent": "a subsequent encounter",
+    "sequela": "a sequela",
+}
+
+
+def _encounter_phrase(asked: list[str]) -> str:
+    main = [_ENCOUNTER_PHRASES[w] for w in asked if w in _ENCOUNTER_PHRASES]
+    more = [w for w in asked if w not in _ENCOUNTER_PHRASES]
+    phrase = " or ".join(main) or "this encounter"
+    return phrase + (f" ({', '.join(more)})" if more else "")

@@ -1,0 +1,159 @@
+"""Reading a CasePilot question: what kind of question it is, which codes it names, what it
+is about. Pure text rules; whether a named code exists is the catalog's to say."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from coderef.assistant.grounding import code_tokens
+
+MAX_QUESTION_LENGTH = 500
+
+# Kinds of question, in the order they are tried.
+DEFINE = "define"
+COMPARE = "compare"
+TOGETHER = "together"
+SEVENTH = "seventh_character"
+CODES_FOR = "codes_for"
+GUIDELINE = "guideline"
+OPEN = "open"  # no code, no telling words: search the codes and the guidelines
+
+_SEVENTH = re.compile(
+    r"\b(7th|seventh)\b|\bextension\b|\b(initial|subsequent)\s+(encounter|visit)|\bsequela",
+    re.I,
+)
+_TOGETHER = re.compile(
+    r"\btogether\b|\bboth\b|\balong\s*side\b|\balong with\b|\bsame (time|claim|encounter|record)"
+    r"|\b(code[ds]?|coding|report(ed)?|bill(ed)?|use[ds]?|assign(ed)?)\b[^?]*\b(with|and)\b"
+    r"|\bexclud",
+    re.I,
+)
+_COMPARE = re.compile(
+    r"\bdiffer|\bvs\b|\bversus\b|\bcompar|\bdistinguish|\bbetween\b|\bsame as\b", re.I
+)
+_CODES_FOR = re.compile(
+    r"\b(codes?|coding|icd[- ]?10(?:[- ]?(?:cm|pcs))?)\b[^?]*?\b(for|of)\b\s*"
+    r"|\bhow (do|should|would|can|to) (i |you |we )?(code|report|bill)\b\s*",
+    re.I,
+)
+_GUIDELINE = re.compile(
+    r"\bguideline|\bconvention|\bofficial (rule|guidance)|\bprincipal procedure"
+    r"|\bcoded separately\b|\broot operation|\bmultiple procedures\b|\bdiscontinued\b"
+    r"|\bcoded to the\b|\bbody part value|\bapproach value|\bdevice value",
+    re.I,
+)
+_SYSTEM_HINTS = (
+    (re.compile(r"\bicd[- ]?10[- ]?pcs\b|\bpcs\b|\bprocedure code", re.I), "icd10pcs"),
+    (re.compile(r"\bicd[- ]?10[- ]?cm\b|\bdiagnosis code", re.I), "icd10cm"),
+)
+_ENCOUNTER_WORDS = {
+    "initial": "initial",
+    "first": "initial",
+    "subsequent": "subsequent",
+    "follow": "subsequent",
+    "followup": "subsequent",
+    "sequela": "sequela",
+    "sequelae": "sequela",
+    "routine": "routine",
+    "delayed": "delayed",
+    "nonunion": "nonunion",
+    "malunion": "malunion",
+    "open": "open",
+    "closed": "closed",
+}
+_FILLER = re.compile(
+    r"^\s*(what|which|whats|what's|tell me|show me|list|give me|find|are|is|the|a|an|any|"
+    r"me|please|all|there|available|possible|icd[- ]?10(?:[- ]?(?:cm|pcs))?|cm|pcs)\b\s*",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class NamedCode:
+    written: str  # as the user typed it
+    key: str  # catalog key it would have (R001)
+    start: int
+    end: int
+
+    @property
+    def strongly_written(self) -> bool:
+        """Written the way people write codes (a dot, or capitals): a miss is worth reporting.
+        A lower-case word such as 'b12' is read as a word when no such code exists."""
+        return "." in self.written or self.written.upper() == self.written
+
+
+@dataclass
+class Question:
+    text: str
+    codes: list[NamedCode]
+    system_hint: str | None
+    encounter: list[str] = field(default_factory=list)
+    asks_seventh: bool = False
+    asks_together: bool = False
+    asks_compare: bool = False
+    asks_guideline: bool = False
+    codes_for_topic: str | None = None  # what follows "codes for", when the question says so
+
+    def topic(self, without: list[NamedCode] | None = None) -> str:
+        """The question's subject words: codes (or those given) and question phrasing out."""
+        text = self.text
+        for code in sorted(without if without is not None else self.codes, key=lambda c: -c.start):
+            text = text[: code.start] + " " + text[code.end :]
+        text = re.sub(r"[?!]+", " ", text)
+        previous = None
+        while previous != text:
+            previous = text
+            text = _FILLER.sub("", text)
+        return " ".join(text.split())
+
+
+def clean_question(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw)
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    return " ".join(text.split())
+
+
+def read_question(raw: str) -> Question:
+    text = clean_question(raw)
+    codes = [NamedCode(w, k, s, e) for w, k, s, e in code_tokens(text)]
+    hint = next((system for pattern, system in _SYSTEM_HINTS if pattern.search(text)), None)
+    lowered = re.findall(r"[a-z]+", text.lower())
+    encounter = list(dict.fromkeys(_ENCOUNTER_WORDS[w] for w in lowered if w in _ENCOUNTER_WORDS))
+    codes_for = _CODES_FOR.search(text)
+    topic = None
+    if codes_for:
+        after = text[codes_for.end() :]
+        topic = " ".join(re.sub(r"[?!]+", " ", after).split()) or None
+    return Question(
+        text=text,
+        codes=codes,
+        system_hint=hint,
+        encounter=encounter,
+        asks_seventh=bool(_SEVENTH.search(text)),
+        asks_together=bool(_TOGETHER.search(text)),
+        asks_compare=bool(_COMPARE.search(text)),
+        asks_guideline=bool(_GUIDELINE.search(text)),
+        codes_for_topic=topic,
+    )
+
+
+def kind_of(question: Question, subjects: int) -> str:
+    """The kind of question, given how many codes it is about (named codes that exist, plus
+    the code of the page it was asked on when the question leans on it)."""
+    if subjects and question.asks_seventh:
+        return SEVENTH
+    if subjects >= 2:
+        if question.asks_together and not question.asks_compare:
+            return TOGETHER
+        if question.asks_compare:
+            return COMPARE
+        return TOGETHER if question.asks_together else COMPARE
+    if question.asks_guideline:
+        return GUIDELINE
+    if subjects == 1:
+        return DEFINE
+    if question.codes_for_topic:
+        return CODES_FOR
+    return OPEN

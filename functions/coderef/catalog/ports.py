@@ -1,0 +1,53 @@
+"""The ports the catalog needs: adapters implement them; nothing else touches storage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from coderef.catalog.records import CodeRecord, Release, ReleaseDelta
+
+Progress = Callable[[int, int], None]
+
+
+class CodeCatalog(Protocol):
+    """Every loaded release of every system; one release per system is live (answers when no
+    release is named, and feeds the search index)."""
+
+    def get(self, system: str, key: str, release: str | None = None) -> CodeRecord | None:
+        """The record for a code key in the live release (or the named one), or None."""
+
+    def get_many(
+        self, system: str, keys: Iterable[str], release: str | None = None
+    ) -> dict[str, CodeRecord]:
+        """Records for several keys in the live release (or the named one); missing keys are
+        left out."""
+
+    def releases(self) -> list[Release]:
+        """The live release of every loaded system."""
+
+    def all_releases(self, system: str | None = None) -> list[Release]:
+        """Every loaded release (of one system, or of all), with `live` and `record_count`."""
+
+    def versions(self, system: str, key: str) -> dict[str, CodeRecord]:
+        """The record for a code key in each loaded release that has it, by release id."""
+
+    def compare_releases(self, before: str, after: str) -> ReleaseDelta:
+        """Keys added, deleted and changed (different revision fingerprint) between two
+        releases."""
+
+    def iter_live(self) -> Iterable[CodeRecord]:
+        """Every live record of every system (to build the search index)."""
+
+
+class CatalogLoader(Protocol):
+    def load_release(
+        self, release: Release, records: list[CodeRecord], progress: Progress | None = None
+    ) -> None:
+        """Write a whole release in one step; on any failure nothing of it is visible.
+
+        The release becomes live unless the system's live release took effect later (loading
+        last year's release adds history without changing what is served)."""
+
+    def set_live(self, release_id: str) -> Release:
+        """Make a loaded release the live one of its system."""

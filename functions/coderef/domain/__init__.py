@@ -1,1 +1,0 @@
-"""Pure rules and types: code identity, records, meters and accounts. No I/O here."""

@@ -1,1 +1,0 @@
-"""Ports (Protocols) and their adapters: SQLite locally, DynamoDB on AWS."""
