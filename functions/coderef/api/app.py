@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from coderef.api.errors import install_error_handlers
 from coderef.api.middleware import BodySizeLimit, SecurityHeaders
 from coderef.api.services import Services
+from coderef.api.session import check_address_trust
 
 
 def all_routers() -> tuple[APIRouter, ...]:
@@ -50,13 +51,16 @@ def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
+    check_address_trust(services.settings)  # refuse to start rather than count forged addresses
     app.state.services = services
     install_error_handlers(app)
     for router in all_routers() if routers is None else routers:
         app.include_router(router)
     app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(SecurityHeaders)
+    # Outermost, around Starlette's own error middleware too: a 500 carries the headers.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
     return app
 
 
