@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
 
+from coderef.api.docs import install_docs
 from coderef.api.errors import install_error_handlers
 from coderef.api.middleware import BodySizeLimit, SecurityHeaders
 from coderef.api.services import Services
@@ -47,10 +48,11 @@ def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -
         title="CodeRef API",
         version="0.1.0",
         description="Medical code lookup: search, code summaries and code pages.",
-        docs_url="/api/docs",
+        docs_url=None,  # our own page: pinned Swagger UI with Subresource Integrity
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
+    install_docs(app, "/api/openapi.json")
     check_address_trust(services.settings)  # refuse to start rather than count forged addresses
     app.state.services = services
     install_error_handlers(app)
