@@ -261,3 +261,17 @@ def test_completing_one_reset_ends_every_other_reset_link(app):
         post(new_client(app), "login", {"email": email, "password": "first new phrase"}).status_code
         == 200
     )
+
+
+def test_new_passwords_from_reset_links_are_limited_per_address(client, frozen_clock):
+    # Given someone trying made-up reset links from one address (each costs a hash)
+    statuses = [
+        post(
+            client,
+            "password-reset/confirm",
+            {"token": f"guess{i}", "password": "fresh phrase here"},
+        ).status_code
+        for i in range(11)
+    ]
+    # Then ten are checked and refused, and the eleventh waits
+    assert statuses == [400] * 10 + [429]

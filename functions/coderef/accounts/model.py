@@ -39,6 +39,7 @@ class MeterPolicy:
     # The link that confirms a new account's email (and grants the sign-up bonus).
     confirm_token_hours: int = 48
     confirm_mails_per_account_per_hour: int = 5
+    reset_confirms_per_address_per_hour: int = 10
 
 
 @dataclass(frozen=True)

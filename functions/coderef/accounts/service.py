@@ -268,10 +268,18 @@ class AccountService:
             "If it was not you, ignore this message; your password stays as it is.\n",
         )
 
-    def confirm_password_reset(self, token: str, password: str) -> None:
+    def confirm_password_reset(self, token: str, password: str, address: str) -> None:
         """Set the new password; the same step ends every other reset link of the account
-        and every session it has."""
+        and every session it has. The new password is hashed before the link is checked (one
+        step in the store), so attempts are limited per address first."""
         check_password(password)
+        self._limit(
+            "reset-confirm",
+            address,
+            3600,
+            self.policy.reset_confirms_per_address_per_hour,
+            "too_many_requests",
+        )
         user_id = self.accounts.reset_password(
             hash_token(token or ""), self._now(), self.hasher.hash(password)
         )

@@ -127,9 +127,11 @@ def password_reset(body: ResetRequest, request: Request, services: ServicesDep) 
     return {"status": "accepted"}
 
 
-@router.post("/password-reset/confirm", response_model=StatusOut, responses=_errors(400, 403))
-def password_reset_confirm(body: ResetConfirm, services: ServicesDep) -> dict:
-    services.account_service.confirm_password_reset(body.token, body.password)
+@router.post("/password-reset/confirm", response_model=StatusOut, responses=_errors(400, 403, 429))
+def password_reset_confirm(body: ResetConfirm, request: Request, services: ServicesDep) -> dict:
+    services.account_service.confirm_password_reset(
+        body.token, body.password, client_address(request, services)
+    )
     return {"status": "password_changed"}
 
 
