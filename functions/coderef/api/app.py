@@ -44,6 +44,7 @@ def all_routers() -> tuple[APIRouter, ...]:
 
 
 def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -> FastAPI:
+    check_address_trust(services.settings)  # refuse to start rather than count forged addresses
     app = FastAPI(
         title="CodeRef API",
         version="0.1.0",
@@ -53,7 +54,6 @@ def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -
         redoc_url=None,
     )
     install_docs(app, "/api/openapi.json")
-    check_address_trust(services.settings)  # refuse to start rather than count forged addresses
     app.state.services = services
     install_error_handlers(app)
     for router in all_routers() if routers is None else routers:
