@@ -185,32 +185,33 @@ def test_forged_forwarding_entries_choose_no_address(serve_on):
     assert signups.count(201) <= 10
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/%00",
-        "/js/%00",
-        "/index.html%00.css",
-        "/..%00/x",
-        "/code/%00",
-        "/%00/%00/%00",
-        "/" + "a" * 251,
-        "/js/" + "b" * 300 + ".js",
-        "/" + "c" * 5000,
-        "/%ff%fe",
-        "/api/codes/icd10cm/%00",
-        "/api/codes/%00/R00.1/summary",
-        "/api/%00",
-    ],
-)
-def test_nul_and_over_long_paths_are_not_found_never_a_500(serve_on, path):
+ODD_PATHS = [
+    "/%00",
+    "/js/%00",
+    "/index.html%00.css",
+    "/..%00/x",
+    "/code/%00",
+    "/%00/%00/%00",
+    "/" + "a" * 251,
+    "/js/" + "b" * 300 + ".js",
+    "/" + "c" * 5000,
+    "/%ff%fe",
+    "/api/codes/icd10cm/%00",
+    "/api/codes/%00/R00.1/summary",
+    "/api/%00",
+]
+
+
+def test_nul_and_over_long_paths_are_not_found_never_a_500(serve_on):
     target = serve_on()
     with target.client() as c:
-        response = c.get(path)
-    target.report(f"GET {path[:40]}", response.status_code)
-    assert response.status_code in (400, 404)
-    for name, value in SECURITY_HEADERS.items():
-        assert response.headers[name] == value
+        responses = {path: c.get(path) for path in ODD_PATHS}
+    seen = Counter(r.status_code for r in responses.values())
+    target.report(f"{len(ODD_PATHS)} NUL and over-long paths", seen)
+    for path, response in responses.items():
+        assert response.status_code in (400, 404), path
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value, (path, name)
 
 
 def test_a_flood_of_password_checks_is_told_to_wait_not_queued_without_bound(serve_on):
