@@ -28,6 +28,7 @@ PAGES = [
     "/login",
     "/forgot-password",
     "/reset-password?token=abc",
+    "/confirm-email?token=abc",
     "/account",
 ]
 # A code page's first load: HTML, CSS and scripts, compressed; API answers not counted.
