@@ -42,6 +42,35 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     return yaml.load(path.read_text(), Loader=_TemplateLoader)
 
 
+def sam_transform(
+    template: dict[str, Any],
+    parameters: dict[str, str] | None = None,
+    layer_uri: str = "s3://artifacts/l.zip",
+) -> dict[str, Any]:
+    """The template after the SAM transform, run offline as `sam deploy` would have it run
+    (code locations already packaged to S3, as `sam package` leaves them)."""
+    import json
+    import os
+
+    from samtranslator.translator.transform import transform
+
+    class NoIam:
+        def load(self) -> Any:
+            raise AssertionError("the transform wanted IAM (managed policy names)")
+
+    packaged = json.loads(json.dumps(template))
+    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
+    packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = layer_uri
+    saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    try:
+        return transform(
+            packaged, {"MailSender": "no-reply@example.org", **(parameters or {})}, NoIam()
+        )
+    finally:
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+
+
 def table_definition(logical_id: str, template: dict[str, Any] | None = None) -> dict[str, Any]:
     """The CreateTable arguments a template table declares (keys, attributes, billing, indexes)."""
     props = (template or load_template())["Resources"][logical_id]["Properties"]

@@ -33,25 +33,7 @@ def template() -> dict:
 
 @pytest.fixture(scope="module")
 def transformed(template) -> dict:
-    """The template after the SAM transform, run offline as `sam deploy` would have it run
-    (code locations already packaged to S3, as `sam package` leaves them)."""
-    import os
-
-    from samtranslator.translator.transform import transform
-
-    class NoIam:
-        def load(self):
-            raise AssertionError("the transform wanted IAM (managed policy names)")
-
-    packaged = json.loads(json.dumps(template))
-    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
-    packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = "s3://artifacts/l.zip"
-    saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
-    os.environ.setdefault("AWS_DEFAULT_REGION", aws.REGION)
-    try:
-        return transform(packaged, {"MailSender": "no-reply@example.org"}, NoIam())
-    finally:
-        os.environ.update({k: v for k, v in saved.items() if v is not None})
+    return aws.sam_transform(template)
 
 
 def _resources(doc: dict, kind: str) -> dict[str, dict]:
@@ -206,7 +188,7 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
 def _dynamodb_actions_called_by(module: str, leave_out: set[str]) -> set[str]:
     """The DynamoDB operations an adapter's source calls (`self.client.put_item` ->
     dynamodb:PutItem), less those only the operator's CLI makes."""
-    source = (aws.ROOT / "functions" / "coderef" / "store" / f"{module}.py").read_text()
+    source = (aws.ROOT / "functions" / "coderef" / "adapters" / f"{module}.py").read_text()
     # IAM authorizes a TransactWriteItems by the Put/Update/ConditionCheck actions inside it.
     calls = set(re.findall(r"self\.client\.([a-z_]+)\b", source)) - leave_out
     calls.discard("transact_write_items")
