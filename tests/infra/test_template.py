@@ -331,7 +331,7 @@ def test_public_api_answers_are_cached_and_metered_ones_never(template):
     config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
     public = {"Ref": "PublicApiCachePolicy"}
-    for pattern in ("/api/search*", "/api/suggest*", "/api/codes/*/*/summary"):
+    for pattern in ("/api/search*", "/api/suggest*", "/api/codes/*/*/summary", "/api/systems*"):
         assert behaviours[pattern]["CachePolicyId"] == public
         assert behaviours[pattern]["AllowedMethods"] == ["GET", "HEAD"]
     # Everything else under /api/ (code pages, auth, me) goes through uncached, with cookies
