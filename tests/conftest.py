@@ -81,11 +81,30 @@ def client(app: FastAPI) -> TestClient:
 _emails = itertools.count(1)
 
 
-def register(client: TestClient, password: str = "correct horse battery staple") -> str:
+def register(
+    client: TestClient, password: str = "correct horse battery staple", confirm: bool = True
+) -> str:
+    """A new account, signed in on `client`; with `confirm`, its email confirmed through the
+    link in the local outbox (so it has its sign-up bonus, as a member normally does)."""
     email = f"coder{next(_emails)}@example.org"
     response = client.post("/api/auth/register", json={"email": email, "password": password})
     assert response.status_code == 201, response.text
+    if confirm:
+        confirmed = client.post(
+            "/api/auth/confirm-email", json={"token": mailed_token(client.app, email)}
+        )
+        assert confirmed.status_code == 200, confirmed.text
     return email
+
+
+def mailed_token(app: FastAPI, email: str, link: str = "confirm-email") -> str:
+    """The token in the newest `link` (confirm-email, reset-password) mailed to `email`."""
+    outbox = app.state.services.settings.outbox_dir
+    for path in sorted(outbox.glob("*.txt"), key=lambda p: p.stat().st_mtime_ns, reverse=True):
+        text = path.read_text(encoding="utf-8")
+        if text.startswith(f"To: {email}\n") and f"/{link}?token=" in text:
+            return text.split(f"/{link}?token=")[1].split()[0]
+    raise AssertionError(f"no {link} mail to {email} in {outbox}")
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-// Register, log in, forgot password and reset password: one module, chosen by data-page.
+// Register, log in, forgot password, reset password and confirm email: one module, chosen by
+// data-page.
 import { api, waitWords } from './api.js';
 import { initChrome } from './chrome.js';
 import { $, fill, h, safeNext, settle } from './dom.js';
@@ -105,7 +106,31 @@ const pages = {
   },
 };
 
+pages['confirm-email'] = async () => {
+  const token = params.get('token') || '';
+  const done = $('#done');
+  const show = (ok, ...content) => {
+    done.classList.toggle('error', !ok);
+    done.classList.toggle('ok', ok);
+    fill(done, h('p', {}, ...content));
+    done.hidden = false;
+  };
+  if (!token) {
+    show(false, 'This page needs the link from the confirmation email. Open that link again.');
+    return;
+  }
+  try {
+    await api('/api/auth/confirm-email', { method: 'POST', json: { token } });
+    show(true, 'Your email address is confirmed, and your extra code page views are on your account. ',
+      h('a', { href: '/account' }, 'Go to your account'), ' or ', h('a', { href: '/' }, 'search for a code'), '.');
+  } catch (error) {
+    if (error.code === 'invalid_token') {
+      show(false, 'This confirmation link no longer works: it was used already or has expired. ',
+        h('a', { href: '/account' }, 'Ask for a new one from your account page'), '.');
+    } else show(false, `Your email address is not confirmed yet. ${error.message}`);
+  }
+};
+
 const page = $('[data-page]').dataset.page;
 keepNext();
-pages[page]();
-initChrome().finally(() => settle());
+Promise.resolve(pages[page]()).finally(() => initChrome().finally(() => settle()));

@@ -82,12 +82,36 @@ export function loadMe() {
   return meRequest;
 }
 
+// A new account's sign-up bonus waits for its email address to be confirmed: every page says
+// so, with a way to have the link sent again.
+function renderConfirmNotice(user) {
+  const main = $('main');
+  if (!main || !user || user.email_confirmed !== false || $('#confirm-notice')) return;
+  if (document.querySelector('[data-page="confirm-email"]')) return;
+  const status = h('span', { role: 'status' });
+  const again = h('button', { type: 'button', class: 'secondary' }, 'Send the link again');
+  again.addEventListener('click', async () => {
+    again.disabled = true;
+    try {
+      await api('/api/auth/confirm-email/resend', { method: 'POST' });
+      fill(status, ` A new link is on its way to ${user.email}.`);
+    } catch (error) {
+      again.disabled = false;
+      fill(status, ` The link was not sent. ${error.message}`);
+    }
+  });
+  main.prepend(h('div', { class: 'notice', id: 'confirm-notice' },
+    h('p', {}, h('strong', {}, 'Confirm your email address'), ` to get more code page views: open the link we sent to ${user.email}. `,
+      again, status)));
+}
+
 export async function initChrome() {
   for (const form of document.querySelectorAll('form[role="search"]')) attachAutocomplete(form);
   try {
     const me = await loadMe();
     renderNav(me.user);
     showMeter(me.meter);
+    renderConfirmNotice(me.user);
     return me;
   } catch {
     return null;

@@ -58,6 +58,11 @@ class Settings:
         }
 
     cpt_licence_notice: str | None = None  # the notice the operator's AMA licence asks for
+    # With trust_forwarded_for: how many proxies in front append to X-Forwarded-For; the
+    # client is the address the outermost of them added (counted from the right).
+    trusted_proxies: int = 1
+    # Argon2id hashes (64 MiB each) one process runs at once; more wait briefly, then 503.
+    password_hashes_in_flight: int = 2
 
     @property
     def catalog_path(self) -> Path:
@@ -122,6 +127,8 @@ class Settings:
             case2code_notes_per_hour=_int(env, "CODEREF_CASE2CODE_NOTES_PER_HOUR", 20),
             **_assistant_composer(env),
             cpt_licence_notice=env.get("CODEREF_CPT_LICENCE_NOTICE", "").strip() or None,
+            trusted_proxies=_int(env, "CODEREF_TRUSTED_PROXIES", 1),
+            password_hashes_in_flight=_int(env, "CODEREF_PASSWORD_HASHES_IN_FLIGHT", 2),
         )
 
 

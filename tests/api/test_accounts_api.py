@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import new_client, register
+from tests.conftest import mailed_token, new_client, register
 
 PASSWORD = "correct horse battery staple"
 
@@ -203,3 +203,61 @@ def test_me_for_a_new_guest_shows_the_guest_allowance(client):
         "meter": {"remaining": 1, "plan": "guest", "charged": False},
         "unlocked": [],
     }
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "nul\x00@example.org",
+        "tab\t@example.org",
+        "bell\x07@example.org",
+        "zero\u200bwidth@example.org",
+        "joiner\u200d@example.org",
+        "bidi\u202eoverride@example.org",
+        "isolate\u2066x@example.org",
+        "bom\ufeff@example.org",
+    ],
+)
+def test_emails_with_control_or_invisible_characters_are_refused_clearly(client, email):
+    response = post(client, "register", {"email": email, "password": PASSWORD})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input" and error["field"] == "email"
+    assert "invisible" in error["message"]
+    # And nothing was created under the address with the character removed either
+    cleaned = "".join(ch for ch in email if ch.isprintable())
+    assert post(client, "login", {"email": cleaned, "password": PASSWORD}).status_code == 401
+
+
+@pytest.mark.parametrize("password", [" " * 8, " " * 64, "\u3000" * 10, "nul\x00 in the middle"])
+def test_passwords_of_only_spaces_or_with_control_characters_are_refused(client, password):
+    response = post(client, "register", {"email": "spaces@example.org", "password": password})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "weak_password"
+    assert response.json()["error"]["message"]
+
+
+def test_completing_one_reset_ends_every_other_reset_link(app):
+    # Given an account that asked for two reset links, A then B
+    email = register(new_client(app))
+    post(new_client(app), "password-reset", {"email": email})
+    link_a = mailed_token(app, email, "reset-password")
+    post(new_client(app), "password-reset", {"email": email})
+    link_b = mailed_token(app, email, "reset-password")
+    assert link_a != link_b
+    # When A is used
+    done = post(
+        new_client(app), "password-reset/confirm", {"token": link_a, "password": "first new phrase"}
+    )
+    assert done.status_code == 200
+    # Then B no longer works, and A's password stands
+    late = post(
+        new_client(app),
+        "password-reset/confirm",
+        {"token": link_b, "password": "second new phrase"},
+    )
+    assert late.status_code == 400 and late.json()["error"]["code"] == "invalid_token"
+    assert (
+        post(new_client(app), "login", {"email": email, "password": "first new phrase"}).status_code
+        == 200
+    )

@@ -89,9 +89,13 @@ class LiveServer:
         return urlsplit(self.url).netloc
 
 
+_LIVE_DATA_DIRS: list[Path] = []  # where the live server keeps its outbox
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("browser-data")
+    _LIVE_DATA_DIRS.append(data_dir)
     import_fixture_catalog(data_dir)
     settings = Settings.from_env(
         {
@@ -266,11 +270,32 @@ def unique_email(label: str = "user") -> str:
     return f"{label}-{uuid.uuid4().hex[:12]}@example.test"
 
 
-def register_through_api(context: BrowserContext, email: str, password: str) -> None:
+def register_through_api(
+    context: BrowserContext, email: str, password: str, confirm: bool = True
+) -> None:
+    """A new account signed in on `context`; with `confirm`, its email confirmed through the
+    mailed link (so it has the sign-up bonus, as a member normally does)."""
     response = context.request.post(
         "/api/auth/register", data={"email": email, "password": password}
     )
     assert response.status == 201, response.text()
+    if confirm:
+        token = mailed_link(email, "confirm-email").split("token=", 1)[1]
+        confirmed = context.request.post("/api/auth/confirm-email", data={"token": token})
+        assert confirmed.status == 200, confirmed.text()
+
+
+def mailed_link(address: str, page: str) -> str:
+    """The newest /{page}?token=... link mailed to `address` in the live server's outbox."""
+    outbox = _LIVE_DATA_DIRS[-1] / "outbox"
+    mails = sorted(outbox.glob("*.txt"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for path in mails:
+        text = path.read_text(encoding="utf-8")
+        if text.startswith(f"To: {address}\n"):
+            match = re.search(rf"/{page}\?token=[\w\-.~%]+", text)
+            if match:
+                return match.group(0)
+    raise AssertionError(f"no {page} link mailed to {address} in {outbox}")
 
 
 PASSWORD = "correct horse battery staple 42"

@@ -1,7 +1,9 @@
 """The journeys that need the accounts and meter API (written to /work/accounts-contract.md):
-the wall, registering, the meter, logging out and in, the account page, password reset.
+the wall, registering, confirming the email, the meter, logging out and in, the account page,
+password reset.
 
-Settings are the defaults: a guest gets 1 code page view, registering adds 5.
+Settings are the defaults: a guest gets 1 code page view; confirming the email a new account
+was registered with adds 5.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tests.browser.conftest import (
     PASSWORD,
     Browsing,
     LiveServer,
+    mailed_link,
     open_settled,
     register_through_api,
     settled,
@@ -75,7 +78,8 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     expect(wall).to_contain_text("the coding notes")
     expect(page.get_by_role("heading", name="Official Description")).to_have_count(0)
 
-    # Registering from the wall comes back to the code, now open in full
+    # Registering from the wall comes back to the code, signed in, and asks to confirm the
+    # email: the bonus views wait for that
     wall.get_by_role("link", name="Register free").click()
     page.wait_for_url("**/register?next=*")
     settled(page)
@@ -84,9 +88,25 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     page.get_by_role("button", name="Register", exact=True).click()
     page.wait_for_url("**/code/icd10cm/R00.0")
     settled(page)
+    expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
+    notice = page.locator("#confirm-notice")
+    expect(notice).to_contain_text("Confirm your email address")
+    expect(notice).to_contain_text(address)
+    expect(page.locator(".wall")).to_be_visible()
+    expect(page.locator("#notes")).to_have_count(0)
+
+    # Asking for the link again sends a new one; the link in the mail confirms the address
+    notice.get_by_role("button", name="Send the link again").click()
+    expect(notice).to_contain_text("A new link is on its way")
+    open_settled(page, mailed_link(address, "confirm-email"))
+    expect(page.locator("#done")).to_contain_text("Your email address is confirmed")
+    expect(page.locator("#confirm-notice")).to_have_count(0)
+
+    # And the code opens in full, on the bonus
+    open_settled(page, "/code/icd10cm/R00.0")
     expect(page.locator("#notes")).to_contain_text("Rapid heart beat")
     expect(banner(page)).to_contain_text("4 code page views remaining")
-    expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
+    expect(page.locator("#confirm-notice")).to_have_count(0)
 
     # More views: a new code costs one; the code opened as a guest came along for free
     open_result(page, "palpitations", "R00.2")

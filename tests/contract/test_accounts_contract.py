@@ -2,6 +2,7 @@
 and DynamoDB on moto with the table made from template.yaml's own definition."""
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -130,20 +131,85 @@ def test_a_refund_locks_the_code_again_and_gives_the_view_back_once(accounts):
     assert accounts.unlocked("g:r") == []
 
 
-def test_reset_tokens_work_once_and_not_after_expiry(accounts):
-    accounts.create_reset_token("t1", "user1", expires_at=100)
-    assert accounts.consume_reset_token("t1", now=50) == "user1"
-    assert accounts.consume_reset_token("t1", now=50) is None
-    accounts.create_reset_token("t2", "user1", expires_at=100)
-    assert accounts.consume_reset_token("t2", now=100) is None
+def test_a_reset_token_works_once_and_not_after_expiry(accounts):
+    accounts.create_user(_user(), "old", 6, None)
+    accounts.create_reset_token("t1", "user1", expires_at=NOW + 100)
+    assert accounts.reset_password("t1", now=NOW, password_hash="new") == "user1"
+    assert accounts.user_by_email("u1@example.org")[1] == "new"
+    assert accounts.reset_password("t1", now=NOW, password_hash="newer") is None
+    accounts.create_reset_token("t2", "user1", expires_at=NOW + 100)
+    assert accounts.reset_password("t2", now=NOW + 100, password_hash="late") is None
+    assert accounts.user_by_email("u1@example.org")[1] == "new"
 
 
-def test_rate_windows_count_and_clear(accounts):
-    assert accounts.count_window("w") == 0
-    assert [accounts.hit_window("w", 10**10) for _ in range(3)] == [1, 2, 3]
+def test_a_completed_reset_ends_every_other_link_and_every_session(accounts):
+    # Given two reset links asked for, and a signed-in session
+    accounts.create_user(_user(), "old", 6, None)
+    accounts.create_reset_token("a", "user1", expires_at=NOW + 100)
+    accounts.create_reset_token("b", "user1", expires_at=NOW + 100)
+    accounts.create_session("s1", "user1", NOW + 1000)
+    # When link A is used
+    assert accounts.reset_password("a", now=NOW, password_hash="from-a") == "user1"
+    # Then link B no longer works, the session is over, and A's password stands
+    assert accounts.reset_password("b", now=NOW, password_hash="from-b") is None
+    assert accounts.session_meter("user1", "s1", NOW) is None
+    assert accounts.user_by_email("u1@example.org")[1] == "from-a"
+    # And a link asked for after the reset works
+    accounts.create_reset_token("c", "user1", expires_at=NOW + 100)
+    assert accounts.reset_password("c", now=NOW, password_hash="from-c") == "user1"
+
+
+def test_confirming_an_email_grants_the_bonus_once_whatever_the_links(accounts):
+    # Given an unconfirmed account with one view, and two confirmation links
+    accounts.create_user(replace(_user(), email_confirmed=False), "h", 1, None)
+    accounts.create_confirm_token("c1", "user1", expires_at=NOW + 100)
+    accounts.create_confirm_token("c2", "user1", expires_at=NOW + 100)
+    assert accounts.user_by_id("user1").email_confirmed is False
+    # When both are opened, and the first twice
+    assert accounts.confirm_email("c1", now=NOW, bonus_views=5) == "user1"
+    assert accounts.confirm_email("c1", now=NOW, bonus_views=5) is None
+    assert accounts.confirm_email("c2", now=NOW, bonus_views=5) == "user1"
+    # Then the email is confirmed and the bonus was added once
+    assert accounts.user_by_id("user1").email_confirmed is True
+    assert accounts.meter("u:user1").remaining == 6
+
+
+def test_an_expired_or_unknown_confirmation_link_changes_nothing(accounts):
+    accounts.create_user(replace(_user(), email_confirmed=False), "h", 1, None)
+    accounts.create_confirm_token("old", "user1", expires_at=NOW)
+    assert accounts.confirm_email("old", now=NOW, bonus_views=5) is None
+    assert accounts.confirm_email("never", now=NOW, bonus_views=5) is None
+    assert accounts.user_by_id("user1").email_confirmed is False
+    assert accounts.meter("u:user1").remaining == 1
+
+
+def test_reserving_counts_up_to_the_limit_and_no_further(accounts):
+    window = WindowCount("w", NOW + 100, limit=3)
+    for _ in range(3):
+        accounts.reserve(window)
+    with pytest.raises(WindowFull):
+        accounts.reserve(window)
     assert accounts.count_window("w") == 3
+    accounts.release("w")
+    assert accounts.count_window("w") == 2
     accounts.clear_window("w")
     assert accounts.count_window("w") == 0
+    accounts.release("w")  # never below zero
+    assert accounts.count_window("w") == 0
+
+
+def test_reserving_in_two_windows_counts_in_both_or_neither(accounts):
+    # Given a window that is full and one that is not
+    full, roomy = WindowCount("full", NOW + 100, 1), WindowCount("roomy", NOW + 100, 10)
+    accounts.reserve(full)
+    # When an attempt is counted in both
+    with pytest.raises(WindowFull) as refused:
+        accounts.reserve(roomy, full)
+    # Then it is counted in neither, and the refusal names the full one
+    assert refused.value.details["window"] == 1
+    assert accounts.count_window("roomy") == 0
+    accounts.reserve(roomy, WindowCount("other", NOW + 100, 1))
+    assert accounts.count_window("roomy") == accounts.count_window("other") == 1
 
 
 def test_granting_views_adds_to_the_meter(accounts):

@@ -81,7 +81,8 @@ _visitors = itertools.count(1)
 def new_visitor_address(ipv6: bool = False) -> str:
     """A CloudFront-Viewer-Address for a visitor no test has used yet."""
     n = next(_visitors)
-    return f"2001:db8::{n:x}:50412" if ipv6 else f"203.0.113.{n % 250}:{40000 + n}"
+    # IPv6 visitors each in a /64 of their own: the limits count an IPv6 client by its /64.
+    return f"2001:db8:{n:x}::7:50412" if ipv6 else f"203.0.113.{n % 250}:{40000 + n}"
 
 
 @dataclass

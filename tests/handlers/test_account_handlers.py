@@ -47,11 +47,18 @@ def test_register_log_in_read_and_log_out(functions):
     registered = browser.post(
         "/api/auth/register", {"email": "Ann@Example.org", "password": PASSWORD}
     )
-    # Then they are signed in, the guest cookie is gone and the bonus views are theirs
+    # Then they are signed in and the guest cookie is gone; the bonus waits for confirmation
     assert registered.status == 201
     assert registered.body["user"]["email"] == "ann@example.org"
-    assert registered.body["meter"]["remaining"] == 5
+    assert registered.body["user"]["email_confirmed"] is False
+    assert registered.body["meter"]["remaining"] == 0
     assert "coderef_session" in browser.cookies and "coderef_guest" not in browser.cookies
+    # When they open the link SES mailed them, the bonus views are theirs
+    link = re.search(re.escape(SITE_URL) + r"/confirm-email\?token=(\S+)", _sent_mail()[-1].body)
+    assert link and _sent_mail()[-1].destinations["ToAddresses"] == ["ann@example.org"]
+    confirmed = Browser(functions).post("/api/auth/confirm-email", {"token": link.group(1)})
+    assert confirmed.status == 200
+    assert browser.me().body["meter"]["remaining"] == 5
     # When they log out and log in again
     assert browser.post("/api/auth/logout").status == 204
     assert "coderef_session" not in browser.cookies

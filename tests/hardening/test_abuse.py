@@ -7,6 +7,7 @@ from urllib.parse import unquote
 import pytest
 from fastapi.testclient import TestClient
 
+from coderef.api.middleware import SECURITY_HEADERS
 from coderef.security import hash_token
 from tests.conftest import new_client, register
 
@@ -154,7 +155,8 @@ def test_an_expired_session_signs_no_one_in(app):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/search?q=heart", "/", "/api/nothing", "/code/icd10cm/R00.1"]
+    "path",
+    ["/api/search?q=heart", "/", "/api/nothing", "/code/icd10cm/R00.1", "/js/%00", "/x%00"],
 )
 def test_security_headers_on_every_response(client, path):
     headers = client.get(path).headers
@@ -177,3 +179,6 @@ def test_no_stack_trace_ever_reaches_a_user(app, monkeypatch):
     assert response.json()["error"]["code"] == "internal_error"
     assert "secret internal detail" not in response.text
     assert "Traceback" not in response.text
+    # And even this answer carries every security header
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value

@@ -6,6 +6,7 @@ Pure: no storage, no clock of its own, no hashing library. Services pass those i
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -35,6 +36,9 @@ class MeterPolicy:
     # How long DynamoDB keeps an untouched guest meter (TTL): past the cookie's 365 days.
     guest_meter_days: int = 400
     reset_token_minutes: int = 60
+    # The link that confirms a new account's email (and grants the sign-up bonus).
+    confirm_token_hours: int = 48
+    confirm_mails_per_account_per_hour: int = 5
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,17 @@ class User:
     email: str
     plan: str
     created_at: str
+    # False until the owner opens the link mailed at registration; accounts made before
+    # confirmation existed count as confirmed (they had their bonus at registration).
+    email_confirmed: bool = True
 
     def to_public(self) -> dict:
-        return {"email": self.email, "plan": self.plan, "created_at": self.created_at}
+        return {
+            "email": self.email,
+            "plan": self.plan,
+            "created_at": self.created_at,
+            "email_confirmed": self.email_confirmed,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,9 +106,25 @@ def guest_meter_id(token: str) -> str:
     return f"g:{token}"
 
 
+# Unicode categories no address needs and that hide what an address really is: controls
+# (NUL, tab...), format characters (zero-width spaces and joiners, bidirectional overrides),
+# surrogates, private use and unassigned code points.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def has_invisible(text: str) -> bool:
+    return any(unicodedata.category(ch) in _INVISIBLE for ch in text)
+
+
 def normalize_email(raw: str) -> str:
     """Emails compare case-insensitively: the stored form is lower case, trimmed."""
     email = (raw or "").strip().lower()
+    if has_invisible(email):
+        raise InvalidInput(
+            "An email address cannot contain control or invisible characters (such as "
+            "zero-width or text-direction marks). Type it in again.",
+            field="email",
+        )
     if len(email) > MAX_EMAIL or not _EMAIL.match(email):
         raise InvalidInput("Enter a valid email address, like name@example.com.", field="email")
     return email
@@ -116,6 +144,11 @@ def check_password(password: str, email: str = "") -> None:
         raise WeakPassword(f"Use at least {MIN_PASSWORD} characters.", field="password")
     if len(password) > MAX_PASSWORD:
         raise WeakPassword(f"Use at most {MAX_PASSWORD} characters.", field="password")
+    if not password.strip():
+        raise WeakPassword("A password of only spaces is too easy to guess.", field="password")
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        # Control characters cannot be typed back reliably (and NUL cuts strings elsewhere).
+        raise WeakPassword("A password cannot contain control characters.", field="password")
     lowered = password.lower()
     if lowered in common_passwords() or (email and lowered == email.split("@")[0].lower()):
         raise WeakPassword(

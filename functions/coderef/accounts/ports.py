@@ -18,7 +18,8 @@ class Users(Protocol):
         self, user: User, password_hash: str, meter_remaining: int, carry_from: str | None
     ) -> None:
         """Create the user, its email lookup and its meter in one step; copy the unlocked codes
-        of the meter `carry_from` (a guest) and close it. EmailTaken if the email exists."""
+        of the meter `carry_from` (a guest) and close it. EmailTaken if the email exists. The
+        user's `email_confirmed` is stored as given."""
 
     def user_by_id(self, user_id: str) -> User | None: ...
 
@@ -95,8 +96,22 @@ class ResetTokens(Protocol):
 
     def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
 
-    def consume_reset_token(self, token_hash: str, now: int) -> str | None:
-        """Mark a token used and return its user, only if it is unused and unexpired."""
+    def reset_password(self, token_hash: str, now: int, password_hash: str) -> str | None:
+        """In one step, only if the token is unused and unexpired and no reset of its user was
+        completed since it was made: mark it used, set the password hash, end every other
+        outstanding reset token of the user and every session. Returns the user, else None."""
+
+
+class EmailTokens(Protocol):
+    """Single-use email confirmation tokens, stored by hash only."""
+
+    def create_confirm_token(self, token_hash: str, user_id: str, expires_at: int) -> None: ...
+
+    def confirm_email(self, token_hash: str, now: int, bonus_views: int) -> str | None:
+        """In one step, only if the token is unused and unexpired: mark it used and, if the
+        user's email was not confirmed yet, mark it confirmed and add `bonus_views` to the
+        user's meter (so the bonus is granted once, whatever the number of links). Returns the
+        user, else None."""
 
 
 class RateWindows(Protocol):
@@ -104,13 +119,18 @@ class RateWindows(Protocol):
 
     def count_window(self, key: str) -> int: ...
 
-    def hit_window(self, key: str, expires_at: int) -> int:
-        """Add one to a window's counter and return the new count."""
+    def reserve(self, *windows: WindowCount) -> None:
+        """Count one attempt in every window, or in none: WindowFull (its `window` detail the
+        index of a full one) if any already holds its limit. Atomic, so of many concurrent
+        callers at most `limit` get through, before any of them does the slow part."""
+
+    def release(self, key: str) -> None:
+        """Take back one counted attempt (never below zero): it did not happen after all."""
 
     def clear_window(self, key: str) -> None: ...
 
 
-class Accounts(Users, Sessions, Meters, ResetTokens, RateWindows, Protocol):
+class Accounts(Users, Sessions, Meters, ResetTokens, EmailTokens, RateWindows, Protocol):
     """The whole accounts store: what the services and adapters provide together."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 import uuid
@@ -16,15 +17,24 @@ from coderef.accounts.model import (
     MeterPolicy,
     SessionCheck,
     User,
+    WindowCount,
     check_password,
     normalize_email,
     user_meter_id,
 )
 from coderef.accounts.ports import Accounts, Mailer
-from coderef.errors import InvalidCredentials, InvalidInput, InvalidToken, TooManyRequests
+from coderef.errors import (
+    InvalidCredentials,
+    InvalidInput,
+    InvalidToken,
+    NotSignedIn,
+    TooManyRequests,
+    WindowFull,
+)
 from coderef.observability import count
 from coderef.security import PasswordHasher, hash_token, new_token
 
+log = logging.getLogger(__name__)
 _USER_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as register makes them
 
 
@@ -56,9 +66,9 @@ class AccountService:
     def _now(self) -> int:
         return int(self.clock())
 
-    def _window(self, name: str, subject: str, seconds: int) -> tuple[str, int]:
+    def _window(self, name: str, subject: str, seconds: int, limit: int) -> WindowCount:
         start = self._now() // seconds * seconds
-        return f"{name}:{subject}:{start}", start + seconds
+        return WindowCount(f"{name}:{subject}:{start}", start + seconds, limit)
 
     def _limit(
         self,
@@ -69,10 +79,12 @@ class AccountService:
         code: str,
         message: str = "Too many attempts. Please wait and try again.",
     ) -> None:
-        """Count this attempt; refuse it if the window already holds `limit`."""
-        key, ends = self._window(name, subject, seconds)
-        if self.accounts.hit_window(key, ends) > limit:
-            raise TooManyRequests(message, ends - self._now(), code)
+        """Count this attempt before doing it; refuse it if the window already holds `limit`."""
+        window = self._window(name, subject, seconds, limit)
+        try:
+            self.accounts.reserve(window)
+        except WindowFull:
+            raise TooManyRequests(message, window.expires_at - self._now(), code) from None
 
     def limit_usage(self, feature: str, user: User, per_hour: int, message: str) -> None:
         """Count one use of a metered feature (CasePilot, Case2Code) by an account; 429 with
@@ -105,16 +117,63 @@ class AccountService:
             email=email,
             plan="free",
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            email_confirmed=False,
         )
+        # The guest's views and unlocks carry over now; the sign-up bonus waits for the
+        # confirmation link, so an address nobody reads earns nothing.
         left = guest_meter.remaining if guest_meter else self.policy.guest_views
         self.accounts.create_user(
-            user,
-            self.hasher.hash(password),
-            left + self.policy.signup_bonus_views,
-            guest_meter.id if guest_meter else None,
+            user, self.hasher.hash(password), left, guest_meter.id if guest_meter else None
         )
         count("Registrations")
-        return self._start_session(user)
+        signed_in = self._start_session(user)
+        try:
+            self._send_confirmation(user)
+        except Exception:  # the account exists; the link can be sent again from the account
+            log.exception("could not send the confirmation mail")
+        return signed_in
+
+    def _send_confirmation(self, user: User) -> None:
+        token = new_token()
+        hours = self.policy.confirm_token_hours
+        self.accounts.create_confirm_token(hash_token(token), user.id, self._now() + hours * 3600)
+        link = f"{self.public_url}/confirm-email?token={token}"
+        bonus = self.policy.signup_bonus_views
+        self.mailer.send(
+            user.email,
+            "Confirm your CodeRef email address",
+            "Someone registered a CodeRef account with this email address.\n\n"
+            f"To confirm it and get {bonus} more code page views, open this link within "
+            f"{hours} hours:\n\n{link}\n\n"
+            "If it was not you, ignore this message.\n",
+        )
+
+    def resend_confirmation(self, user: User | None) -> None:
+        """Mail a new confirmation link to a signed-in, unconfirmed account (a few an hour)."""
+        if user is None:
+            raise NotSignedIn("Log in to confirm your email address.")
+        if user.email_confirmed:
+            return
+        self._limit(
+            "confirm-mail",
+            user.id,
+            3600,
+            self.policy.confirm_mails_per_account_per_hour,
+            "too_many_requests",
+        )
+        self._send_confirmation(user)
+
+    def confirm_email(self, token: str) -> None:
+        """Confirm the address a link was mailed to; the first confirmation adds the bonus."""
+        user_id = self.accounts.confirm_email(
+            hash_token(token or ""), self._now(), self.policy.signup_bonus_views
+        )
+        if not user_id:
+            raise InvalidToken(
+                "This confirmation link is invalid, used or expired. "
+                "Log in and ask for a new one from your account page."
+            )
+        count("EmailsConfirmed")
 
     def login(self, email: str, password: str, address: str) -> SignedIn:
         try:
@@ -123,26 +182,30 @@ class AccountService:
             email = (email or "")[:254].strip().lower()
         account = hashlib.sha256(email.encode()).hexdigest()[:32]
         seconds = self.policy.failed_login_window_seconds
-        checks = [
-            ("login-account", account, self.policy.failed_logins_per_account),
-            ("login-address", address, self.policy.failed_logins_per_address),
-        ]
-        for name, subject, limit in checks:
-            key, ends = self._window(name, subject, seconds)
-            if self.accounts.count_window(key) >= limit:
-                raise TooManyRequests(
-                    "Too many failed log-in attempts. Please wait and try again.",
-                    ends - self._now(),
-                    "too_many_attempts",
-                )
+        by_account = self._window(
+            "login-account", account, seconds, self.policy.failed_logins_per_account
+        )
+        by_address = self._window(
+            "login-address", address, seconds, self.policy.failed_logins_per_address
+        )
+        # Reserve, then verify: the attempt is counted atomically before the slow hash, so
+        # however many guesses arrive at once, at most the limit are ever checked.
+        try:
+            self.accounts.reserve(by_account, by_address)
+        except WindowFull:
+            raise TooManyRequests(
+                "Too many failed log-in attempts. Please wait and try again.",
+                by_account.expires_at - self._now(),
+                "too_many_attempts",
+            ) from None
         found = self.accounts.user_by_email(email)
         ok = self.hasher.verify(found[1] if found else None, password or "")
         if not found or not ok:
-            for name, subject, _ in checks:
-                self.accounts.hit_window(*self._window(name, subject, seconds))
             count("FailedLogins")
             raise InvalidCredentials("That email and password do not match an account.")
-        self.accounts.clear_window(self._window("login-account", account, seconds)[0])
+        # The attempt succeeded: it was not a failure after all.
+        self.accounts.clear_window(by_account.key)
+        self.accounts.release(by_address.key)
         return self._start_session(found[0])
 
     def logout(self, session_token: str | None) -> None:
@@ -206,12 +269,14 @@ class AccountService:
         )
 
     def confirm_password_reset(self, token: str, password: str) -> None:
+        """Set the new password; the same step ends every other reset link of the account
+        and every session it has."""
         check_password(password)
-        user_id = self.accounts.consume_reset_token(hash_token(token or ""), self._now())
+        user_id = self.accounts.reset_password(
+            hash_token(token or ""), self._now(), self.hasher.hash(password)
+        )
         if not user_id:
             raise InvalidToken("This reset link is invalid, used or expired. Ask for a new one.")
-        self.accounts.set_password_hash(user_id, self.hasher.hash(password))
-        self.accounts.delete_user_sessions(user_id)
 
     # -- admin ---------------------------------------------------------------------------
     def _user(self, email: str) -> User:

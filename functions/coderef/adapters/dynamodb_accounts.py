@@ -3,13 +3,16 @@ expires_at).
 
 Items:
 
-    user            pk = "user#{id}"        sk = "user"             email, password_hash, plan
+    user            pk = "user#{id}"        sk = "user"             email, password_hash, plan,
+                                                                    email_confirmed, resets
     email lookup    pk = "email#{email}"    sk = "email"            user_id
     meter           pk = "meter#{id}"       sk = "meter"            remaining, plan, closed,
                                                                     unlocked: {"sys|key": when},
                                                                     sessions: {hash: expires_at}
     unlimited code  pk = "meter#{id}"       sk = "code#{sys}|{key}" unlocked_at
-    reset token     pk = "reset#{hash}"     sk = "reset"            user_id, expires_at, used
+    reset token     pk = "reset#{hash}"     sk = "reset"            user_id, expires_at, used,
+                                                                    epoch
+    confirm token   pk = "confirm#{hash}"   sk = "confirm"          user_id, expires_at, used
     rate window     pk = "window#{key}"     sk = "window"           count, expires_at
 
 The charge is one UpdateItem on the meter: it takes a view and records the code in the
@@ -22,6 +25,10 @@ growing one item toward DynamoDB's 400 KB limit.
 A member's sessions live in the member's meter item (a session token names its user), so the
 same UpdateItem also requires the session to be live: a member's page is one write and no
 read. At most MAX_SESSIONS are kept; expired ones are dropped at the next login.
+
+A reset token carries the user's `resets` count when it was made (its epoch); completing a
+reset requires the user's count to be that epoch still and adds one, in the same transaction,
+so every other outstanding link of the user stops working without finding them.
 """
 
 from __future__ import annotations
@@ -76,6 +83,8 @@ def _user(item: dict[str, dict]) -> User:
         email=item["email"]["S"],
         plan=item["plan"]["S"],
         created_at=item["created_at"]["S"],
+        # Users from before confirmation existed have no flag: they count as confirmed.
+        email_confirmed=item.get("email_confirmed", {"BOOL": True})["BOOL"],
     )
 
 
@@ -215,6 +224,8 @@ class DynamoAccounts:
                         "password_hash": _s(password_hash),
                         "plan": _s(user.plan),
                         "created_at": _s(user.created_at),
+                        "email_confirmed": {"BOOL": user.email_confirmed},
+                        "resets": _n(0),
                     },
                     "ConditionExpression": absent,
                 }
@@ -396,18 +407,7 @@ class DynamoAccounts:
                 self.client.put_item(**put)
             return Meter(meter_id, remaining, plan)
         # Counted and created in one transaction: a full window creates nothing.
-        count = {
-            "TableName": self.table,
-            "Key": _key(f"window#{counted_in.key}", "window"),
-            "UpdateExpression": "ADD #count :one SET expires_at = if_not_exists(expires_at, :e)",
-            "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": {
-                ":one": _n(1),
-                ":e": _n(counted_in.expires_at),
-                ":limit": _n(counted_in.limit),
-            },
-        }
+        count = self._count_in(counted_in)
         try:
             self._write(
                 self.client.transact_write_items, TransactItems=[{"Update": count}, {"Put": put}]
@@ -523,6 +523,7 @@ class DynamoAccounts:
 
     # -- reset tokens --------------------------------------------------------------------
     def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None:
+        user = self._get(_key(f"user#{user_id}", "user")) or {}
         with storage_errors(WHAT):
             self.client.put_item(
                 TableName=self.table,
@@ -531,40 +532,164 @@ class DynamoAccounts:
                     "user_id": _s(user_id),
                     "expires_at": _n(expires_at),
                     "used": {"BOOL": False},
+                    "epoch": _n(int(user.get("resets", {"N": "0"})["N"])),
                 },
             )
 
-    def consume_reset_token(self, token_hash: str, now: int) -> str | None:
-        response = self._conditional(
-            self.client.update_item,
-            Key=_key(f"reset#{token_hash}", "reset"),
-            UpdateExpression="SET used = :yes",
-            ConditionExpression="used = :no AND expires_at > :now",
-            ExpressionAttributeValues={
+    def reset_password(self, token_hash: str, now: int, password_hash: str) -> str | None:
+        token_key = _key(f"reset#{token_hash}", "reset")
+        token = self._get(token_key)
+        if not token or token["used"]["BOOL"] or int(token["expires_at"]["N"]) <= now:
+            return None
+        user_id, epoch = token["user_id"]["S"], int(token.get("epoch", {"N": "0"})["N"])
+        # Users made before `resets` existed have none: that is epoch 0.
+        same_epoch = "resets = :epoch" + (" OR attribute_not_exists(resets)" if epoch == 0 else "")
+        items = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": token_key,
+                    "UpdateExpression": "SET used = :yes",
+                    "ConditionExpression": "used = :no AND expires_at > :now",
+                    "ExpressionAttributeValues": {
+                        ":yes": {"BOOL": True},
+                        ":no": {"BOOL": False},
+                        ":now": _n(now),
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _key(f"user#{user_id}", "user"),
+                    "UpdateExpression": "SET password_hash = :h, resets = :next",
+                    "ConditionExpression": f"attribute_exists(pk) AND ({same_epoch})",
+                    "ExpressionAttributeValues": {
+                        ":h": _s(password_hash),
+                        ":epoch": _n(epoch),
+                        ":next": _n(epoch + 1),
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _meter_key(f"u:{user_id}"),
+                    "UpdateExpression": "SET sessions = :none",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":none": {"M": {}}},
+                }
+            },
+        ]
+        try:
+            self._write(self.client.transact_write_items, TransactItems=items)
+        except _ConditionFailed:
+            return None  # used meanwhile, or another reset of the user was completed first
+        return user_id
+
+    # -- email confirmation tokens -------------------------------------------------------
+    def create_confirm_token(self, token_hash: str, user_id: str, expires_at: int) -> None:
+        with storage_errors(WHAT):
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    **_key(f"confirm#{token_hash}", "confirm"),
+                    "user_id": _s(user_id),
+                    "expires_at": _n(expires_at),
+                    "used": {"BOOL": False},
+                },
+            )
+
+    def confirm_email(self, token_hash: str, now: int, bonus_views: int) -> str | None:
+        token_key = _key(f"confirm#{token_hash}", "confirm")
+        token = self._get(token_key)
+        if not token:
+            return None
+        user_id = token["user_id"]["S"]
+        use_token = {
+            "TableName": self.table,
+            "Key": token_key,
+            "UpdateExpression": "SET used = :yes",
+            "ConditionExpression": "used = :no AND expires_at > :now",
+            "ExpressionAttributeValues": {
                 ":yes": {"BOOL": True},
                 ":no": {"BOOL": False},
                 ":now": _n(now),
             },
-            ReturnValues="ALL_NEW",
-        )
-        return response["Attributes"]["user_id"]["S"] if response else None
+        }
+        confirm = {
+            "TableName": self.table,
+            "Key": _key(f"user#{user_id}", "user"),
+            "UpdateExpression": "SET email_confirmed = :yes",
+            "ConditionExpression": "email_confirmed = :no",
+            "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":no": {"BOOL": False}},
+        }
+        bonus = {
+            "TableName": self.table,
+            "Key": _meter_key(f"u:{user_id}"),
+            "UpdateExpression": "ADD remaining :bonus",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": {":bonus": _n(bonus_views)},
+        }
+        try:
+            self._write(
+                self.client.transact_write_items,
+                TransactItems=[{"Update": use_token}, {"Update": confirm}, {"Update": bonus}],
+            )
+            return user_id
+        except _ConditionFailed as lost:
+            if lost.reasons[:1] == [_TX_CHECK_FAILED]:
+                return None  # the token was used or has expired
+        # Confirmed before, through another link: this one is used up, with no second bonus.
+        try:
+            self._write(self.client.update_item, **use_token)
+        except _ConditionFailed:
+            return None
+        return user_id
 
     # -- rate-limit windows --------------------------------------------------------------
     def count_window(self, key: str) -> int:
         item = self._get(_key(f"window#{key}", "window"))
         return int(item["count"]["N"]) if item else 0
 
-    def hit_window(self, key: str, expires_at: int) -> int:
-        with storage_errors(WHAT):
-            response = self.client.update_item(
-                TableName=self.table,
-                Key=_key(f"window#{key}", "window"),
-                UpdateExpression="ADD #count :one SET expires_at = if_not_exists(expires_at, :e)",
-                ExpressionAttributeNames={"#count": "count"},
-                ExpressionAttributeValues={":one": _n(1), ":e": _n(expires_at)},
-                ReturnValues="UPDATED_NEW",
-            )
-        return int(response["Attributes"]["count"]["N"])
+    def _count_in(self, window: WindowCount) -> dict:
+        return {
+            "TableName": self.table,
+            "Key": _key(f"window#{window.key}", "window"),
+            "UpdateExpression": "ADD #count :one SET expires_at = if_not_exists(expires_at, :e)",
+            "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {
+                ":one": _n(1),
+                ":e": _n(window.expires_at),
+                ":limit": _n(window.limit),
+            },
+        }
+
+    def reserve(self, *windows: WindowCount) -> None:
+        # One conditional write per window, all in one transaction when there are several:
+        # DynamoDB applies each in turn, so concurrent callers can never all pass the limit.
+        try:
+            if len(windows) == 1:
+                self._write(self.client.update_item, **self._count_in(windows[0]))
+            else:
+                self._write(
+                    self.client.transact_write_items,
+                    TransactItems=[{"Update": self._count_in(w)} for w in windows],
+                )
+        except _ConditionFailed as lost:
+            full = lost.reasons.index(_TX_CHECK_FAILED) if _TX_CHECK_FAILED in lost.reasons else 0
+            raise WindowFull("This window is full.", window=full) from None
+
+    def release(self, key: str) -> None:
+        self._conditional(
+            self.client.update_item,
+            Key=_key(f"window#{key}", "window"),
+            UpdateExpression="ADD #count :less",
+            ConditionExpression="#count > :zero",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":less": _n(-1), ":zero": _n(0)},
+        )
 
     def clear_window(self, key: str) -> None:
         with storage_errors(WHAT):

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     plan TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    email_confirmed INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS meters (
     id TEXT PRIMARY KEY,
@@ -59,6 +60,13 @@ CREATE TABLE IF NOT EXISTS reset_tokens (
     expires_at INTEGER NOT NULL,
     used INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS reset_tokens_user ON reset_tokens(user_id);
+CREATE TABLE IF NOT EXISTS confirm_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS windows (
     key TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
@@ -71,6 +79,7 @@ _HIT_WINDOW = (
     "INSERT INTO windows (key, count, expires_at) VALUES (?, 1, ?) "
     "ON CONFLICT(key) DO UPDATE SET count = count + 1 RETURNING count"
 )
+_USER_COLUMNS = "id, email, plan, created_at, email_confirmed"
 _LIVE_SESSION = "SELECT 1 FROM sessions WHERE token_hash = ? AND user_id = ? AND expires_at > ?"
 
 
@@ -89,6 +98,17 @@ class SqliteAccounts:
         )
         self._writers = threading.Lock()
         self._conn.executescript(_SCHEMA)  # executescript manages its own transaction
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since a store was made. Accounts from before email confirmation count
+        as confirmed: they were given their bonus when they registered."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(users)")}
+        if "email_confirmed" not in columns:
+            with self._tx() as conn:
+                conn.execute(
+                    "ALTER TABLE users ADD COLUMN email_confirmed INTEGER NOT NULL DEFAULT 1"
+                )
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -149,9 +169,16 @@ class SqliteAccounts:
         try:
             with self._tx() as conn:
                 conn.execute(
-                    "INSERT INTO users (id, email, password_hash, plan, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (user.id, user.email, password_hash, user.plan, user.created_at),
+                    "INSERT INTO users (id, email, password_hash, plan, created_at, "
+                    "email_confirmed) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        user.id,
+                        user.email,
+                        password_hash,
+                        user.plan,
+                        user.created_at,
+                        int(user.email_confirmed),
+                    ),
                 )
                 conn.execute(
                     "INSERT INTO meters (id, remaining, plan) VALUES (?, ?, ?)",
@@ -170,21 +197,22 @@ class SqliteAccounts:
             raise EmailTaken("An account with that email already exists. Log in instead.") from exc
 
     def _user(self, row: tuple) -> User:
-        return User(id=row[0], email=row[1], plan=row[2], created_at=row[3])
+        return User(
+            id=row[0], email=row[1], plan=row[2], created_at=row[3], email_confirmed=bool(row[4])
+        )
 
     def user_by_id(self, user_id: str) -> User | None:
-        rows = self._read("SELECT id, email, plan, created_at FROM users WHERE id = ?", (user_id,))
+        rows = self._read(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
         return self._user(rows[0]) if rows else None
 
     def user_by_email(self, email: str) -> tuple[User, str] | None:
         rows = self._read(
-            "SELECT id, email, plan, created_at, password_hash FROM users WHERE email = ?",
-            (email,),
+            f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE email = ?", (email,)
         )
-        return (self._user(rows[0]), rows[0][4]) if rows else None
+        return (self._user(rows[0]), rows[0][5]) if rows else None
 
     def list_users(self) -> list[User]:
-        rows = self._read("SELECT id, email, plan, created_at FROM users ORDER BY created_at")
+        rows = self._read(f"SELECT {_USER_COLUMNS} FROM users ORDER BY created_at")
         return [self._user(r) for r in rows]
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
@@ -333,24 +361,69 @@ class SqliteAccounts:
             (token_hash, user_id, expires_at),
         )
 
-    def consume_reset_token(self, token_hash: str, now: int) -> str | None:
+    def reset_password(self, token_hash: str, now: int, password_hash: str) -> str | None:
         with self._tx() as conn:
             row = conn.execute(
                 "UPDATE reset_tokens SET used = 1 "
                 "WHERE token_hash = ? AND used = 0 AND expires_at > ? RETURNING user_id",
                 (token_hash, now),
             ).fetchone()
-        return row[0] if row else None
+            if not row:
+                return None
+            user_id = row[0]
+            conn.execute(
+                "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
+            )
+            conn.execute("UPDATE reset_tokens SET used = 1 WHERE user_id = ?", (user_id,))
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+        return user_id
+
+    # -- email confirmation tokens -------------------------------------------------------
+    def create_confirm_token(self, token_hash: str, user_id: str, expires_at: int) -> None:
+        self._write(
+            "INSERT INTO confirm_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+            (token_hash, user_id, expires_at),
+        )
+
+    def confirm_email(self, token_hash: str, now: int, bonus_views: int) -> str | None:
+        with self._tx() as conn:
+            row = conn.execute(
+                "UPDATE confirm_tokens SET used = 1 "
+                "WHERE token_hash = ? AND used = 0 AND expires_at > ? RETURNING user_id",
+                (token_hash, now),
+            ).fetchone()
+            if not row:
+                return None
+            user_id = row[0]
+            # The guarded write: only the first confirmation of the user grants the bonus.
+            newly = conn.execute(
+                "UPDATE users SET email_confirmed = 1 WHERE id = ? AND email_confirmed = 0",
+                (user_id,),
+            ).rowcount
+            if newly:
+                conn.execute(
+                    "UPDATE meters SET remaining = remaining + ? WHERE id = ?",
+                    (bonus_views, user_meter_id(user_id)),
+                )
+        return user_id
 
     # -- rate-limit windows --------------------------------------------------------------
     def count_window(self, key: str) -> int:
         rows = self._read("SELECT count FROM windows WHERE key = ?", (key,))
         return rows[0][0] if rows else 0
 
-    def hit_window(self, key: str, expires_at: int) -> int:
+    def reserve(self, *windows: WindowCount) -> None:
         with self._tx() as conn:
-            row = conn.execute(_HIT_WINDOW, (key, expires_at)).fetchone()
-        return row[0]
+            for i, window in enumerate(windows):
+                row = conn.execute(
+                    "SELECT count FROM windows WHERE key = ?", (window.key,)
+                ).fetchone()
+                if row and row[0] >= window.limit:
+                    raise WindowFull("This window is full.", window=i)  # rolls back the others
+                conn.execute(_HIT_WINDOW, (window.key, window.expires_at))
+
+    def release(self, key: str) -> None:
+        self._write("UPDATE windows SET count = count - 1 WHERE key = ? AND count > 0", (key,))
 
     def clear_window(self, key: str) -> None:
         self._write("DELETE FROM windows WHERE key = ?", (key,))

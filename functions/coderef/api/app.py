@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
 
+from coderef.api.docs import install_docs
 from coderef.api.errors import install_error_handlers
 from coderef.api.middleware import BodySizeLimit, SecurityHeaders
 from coderef.api.services import Services
+from coderef.api.session import check_address_trust
 
 
 def all_routers() -> tuple[APIRouter, ...]:
@@ -46,17 +48,21 @@ def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -
         title="CodeRef API",
         version="0.1.0",
         description="Medical code lookup: search, code summaries and code pages.",
-        docs_url="/api/docs",
+        docs_url=None,  # our own page: pinned Swagger UI with Subresource Integrity
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
+    install_docs(app, "/api/openapi.json")
+    check_address_trust(services.settings)  # refuse to start rather than count forged addresses
     app.state.services = services
     install_error_handlers(app)
     for router in all_routers() if routers is None else routers:
         app.include_router(router)
     app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(SecurityHeaders)
+    # Outermost, around Starlette's own error middleware too: a 500 carries the headers.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
     return app
 
 

@@ -1,4 +1,4 @@
-"""Accounts: register, log in, log out, password reset."""
+"""Accounts: register, confirm the email, log in, log out, password reset."""
 
 from __future__ import annotations
 
@@ -35,10 +35,15 @@ class ResetConfirm(BaseModel):
     password: str = Field(max_length=1024)
 
 
+class EmailConfirm(BaseModel):
+    token: str = Field(max_length=200)
+
+
 class UserOut(BaseModel):
     email: str
     plan: str
     created_at: str
+    email_confirmed: bool
 
 
 class MeterOut(BaseModel):
@@ -62,7 +67,7 @@ def _errors(*statuses: int) -> dict:
 
 _DESCRIPTIONS = {
     400: "Malformed input, weak password or invalid token",
-    401: "Email and password do not match",
+    401: "Email and password do not match, or not signed in",
     403: "Request from another site",
     409: "Email already registered",
     429: "Too many attempts",
@@ -126,3 +131,21 @@ def password_reset(body: ResetRequest, request: Request, services: ServicesDep) 
 def password_reset_confirm(body: ResetConfirm, services: ServicesDep) -> dict:
     services.account_service.confirm_password_reset(body.token, body.password)
     return {"status": "password_changed"}
+
+
+@router.post("/confirm-email", response_model=StatusOut, responses=_errors(400, 403))
+def confirm_email(body: EmailConfirm, services: ServicesDep) -> dict:
+    """Open the link mailed at registration: the email is confirmed and the bonus added."""
+    services.account_service.confirm_email(body.token)
+    return {"status": "email_confirmed"}
+
+
+@router.post(
+    "/confirm-email/resend",
+    status_code=202,
+    response_model=StatusOut,
+    responses=_errors(401, 403, 429),
+)
+def resend_confirmation(services: ServicesDep, viewer: ViewerDep) -> dict:
+    services.account_service.resend_confirmation(viewer.user)
+    return {"status": "accepted"}

@@ -20,6 +20,7 @@ from coderef.api.session import (
     client_address,
     set_cookie,
 )
+from coderef.errors import ForbiddenOrigin
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
 # The public summary has its own router: SearchFunction serves it, never the metered page.
@@ -54,7 +55,11 @@ def code_summary(
 
 @router.get(
     "/{system}/{code}",
-    responses={**ERRORS, 402: {"description": "No views left: the public summary and the meter"}},
+    responses={
+        **ERRORS,
+        402: {"description": "No views left: the public summary and the meter"},
+        403: {"description": "Requested by another site (Sec-Fetch-Site: cross-site)"},
+    },
 )
 def code_page(
     services: ServicesDep,
@@ -63,6 +68,14 @@ def code_page(
     code: CodePath,
     on_date: OnDate = None,
 ) -> JSONResponse:
+    # A page of another site must not spend a member's views by linking or framing this URL:
+    # browsers say where a request comes from, and a cross-site one is refused before any
+    # charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with cookies
+    # to ride on).
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        raise ForbiddenOrigin(
+            "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
+        )
     # The record and the charge, side by side when the index knows the code (domain/
     # code_pages.py). One unlock opens a code in every loaded release.
     viewer = claimed_viewer(request, services)

@@ -64,7 +64,7 @@ class Services:
     def password_hasher(self) -> PasswordHasher:
         from coderef.security import PasswordHasher
 
-        return PasswordHasher()
+        return PasswordHasher(in_flight=self.settings.password_hashes_in_flight)
 
     @cached_property
     def account_service(self) -> AccountService:

@@ -11,6 +11,7 @@ from fastapi import Depends, Request, Response
 from coderef.accounts.metering import Viewer
 from coderef.api.services import Services, ServicesDep
 from coderef.errors import ForbiddenOrigin
+from coderef.settings import Settings
 
 SESSION_COOKIE = "coderef_session"
 GUEST_COOKIE = "coderef_guest"
@@ -51,27 +52,70 @@ def viewer_ip(header: str | None) -> str | None:
 
 
 def from_cloudfront(request: Request, origin_key: str | None) -> bool:
-    """Whether the request carries the key CloudFront adds to every origin request."""
-    if origin_key is None:
-        return True
+    """Whether the request carries the key CloudFront adds to every origin request. Without a
+    key nothing proves it (check_address_trust refuses that setup at start)."""
+    if not origin_key:
+        return False
     sent = request.headers.get(ORIGIN_KEY_HEADER, "")
     return hmac.compare_digest(sent.encode(), origin_key.encode())
 
 
+def check_address_trust(settings: Settings) -> None:
+    """Refuse to start with settings that would let a caller choose the address it is counted
+    under: CloudFront's viewer header believed with no origin key to prove CloudFront sent it."""
+    if settings.trust_cloudfront_viewer_address and not settings.origin_key:
+        raise ValueError(
+            "CODEREF_TRUST_CLOUDFRONT_VIEWER_ADDRESS needs CODEREF_ORIGIN_KEY: without it any "
+            "caller could forge CloudFront-Viewer-Address"
+        )
+    if settings.trust_forwarded_for and settings.trusted_proxies < 1:
+        raise ValueError("CODEREF_TRUST_FORWARDED_FOR needs CODEREF_TRUSTED_PROXIES of 1 or more")
+
+
+def forwarded_client(header: str | None, trusted_proxies: int) -> str | None:
+    """The client in X-Forwarded-For as `trusted_proxies` proxies in front saw it: each appends
+    the address it got the request from, so only the entry the outermost trusted proxy added
+    (the Nth from the right) is theirs; anything left of it the caller may have written."""
+    entries = [e.strip() for e in (header or "").split(",")]
+    if trusted_proxies < 1 or len(entries) < trusted_proxies:
+        return None
+    try:
+        return str(ipaddress.ip_address(entries[-trusted_proxies]))
+    except ValueError:
+        return None
+
+
+def limit_key(address: str) -> str:
+    """What per-address limits count: an IPv4 address, or an IPv6 client's /64 (one
+    subscriber usually holds a whole /64, and could otherwise rotate through it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def client_address(request: Request, services: Services) -> str:
     """The caller's address as a keyed hash (the raw address is never stored)."""
+    settings = services.settings
     address = request.client.host if request.client else "unknown"
-    if services.settings.trust_cloudfront_viewer_address:
+    if settings.trust_cloudfront_viewer_address:
         # Behind CloudFront the peer is an edge server; the viewer is in this header, believed
         # only on requests that really came through CloudFront. A direct caller's peer address
         # is its own.
-        if from_cloudfront(request, services.settings.origin_key):
+        if from_cloudfront(request, settings.origin_key):
             address = viewer_ip(request.headers.get("cloudfront-viewer-address")) or address
-    elif services.settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            address = forwarded.split(",")[0].strip() or address
-    return services.address_key(address)
+    elif settings.trust_forwarded_for:
+        # Several X-Forwarded-For lines read as one list, in order.
+        forwarded = forwarded_client(
+            ",".join(request.headers.getlist("x-forwarded-for")), settings.trusted_proxies
+        )
+        address = forwarded or address
+    return services.address_key(limit_key(address))
 
 
 def current_viewer(request: Request, services: ServicesDep) -> Viewer:

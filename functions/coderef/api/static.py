@@ -71,13 +71,23 @@ def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> None:
         return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
 
 
+# No file of ours has a NUL in its name or a name longer than this; the file system would
+# refuse either with an error (ValueError, "File name too long") rather than "not found".
+_MAX_NAME = 200
+
+
 def _frontend_file(root: Path, path: str) -> Path | None:
     """The file a path names inside root: itself, its folder's index.html, or path + .html."""
-    candidate = (root / path).resolve()
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    elif not candidate.is_file() and path and not path.endswith("/"):
-        candidate = candidate.with_name(candidate.name + ".html")
-    if candidate.is_relative_to(root) and candidate.is_file():
-        return candidate
+    if "\x00" in path or any(len(part.encode()) > _MAX_NAME for part in path.split("/")):
+        return None
+    try:
+        candidate = (root / path).resolve()
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        elif not candidate.is_file() and path and not path.endswith("/"):
+            candidate = candidate.with_name(candidate.name + ".html")
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return candidate
+    except (OSError, ValueError):  # any other name the file system cannot take: not ours
+        return None
     return None
