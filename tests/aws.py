@@ -208,16 +208,29 @@ class DynamoDBFaults:
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        self.failing: dict[str, tuple[int, str]] = {}
+        self.failing: dict[str, tuple[int, str, dict[str, Any]]] = {}
+        self.times: dict[str, int] = {}
         self.sent: list[str] = []
         client.meta.events.register("before-send.dynamodb", self._maybe_fail)
 
-    def fail(self, operation: str, code: str, status: int = 400) -> None:
-        """Every `operation` (e.g. "UpdateItem") fails with `code` until cleared."""
-        self.failing[operation] = (status, code)
+    def fail(
+        self,
+        operation: str,
+        code: str,
+        status: int = 400,
+        times: int | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """Every `operation` (e.g. "UpdateItem") fails with `code` until cleared, or only its
+        next `times` calls; `body` adds fields to the error (a transaction's
+        CancellationReasons)."""
+        self.failing[operation] = (status, code, body or {})
+        if times is not None:
+            self.times[operation] = times
 
     def clear(self) -> None:
         self.failing.clear()
+        self.times.clear()
 
     def _maybe_fail(self, request: Any, **_: Any) -> Any:
         import json
@@ -231,9 +244,17 @@ class DynamoDBFaults:
         self.sent.append(operation)
         if operation not in self.failing:
             return None
-        status, code = self.failing[operation]
+        if operation in self.times:
+            self.times[operation] -= 1
+            if self.times[operation] == 0:
+                del self.times[operation]
+                status, code, extra = self.failing.pop(operation)
+            else:
+                status, code, extra = self.failing[operation]
+        else:
+            status, code, extra = self.failing[operation]
         body = json.dumps(
-            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
+            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected", **extra}
         ).encode()
         return AWSResponse(
             request.url, status, {"content-type": "application/x-amz-json-1.0"}, _Raw(body)
