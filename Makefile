@@ -11,7 +11,7 @@ NODE_DEPS := node_modules/.package-lock.json
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "CodeRef needs Python 3.11 or newer"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -c functions/requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 

@@ -42,6 +42,35 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     return yaml.load(path.read_text(), Loader=_TemplateLoader)
 
 
+def sam_transform(
+    template: dict[str, Any],
+    parameters: dict[str, str] | None = None,
+    layer_uri: str = "s3://artifacts/l.zip",
+) -> dict[str, Any]:
+    """The template after the SAM transform, run offline as `sam deploy` would have it run
+    (code locations already packaged to S3, as `sam package` leaves them)."""
+    import json
+    import os
+
+    from samtranslator.translator.transform import transform
+
+    class NoIam:
+        def load(self) -> Any:
+            raise AssertionError("the transform wanted IAM (managed policy names)")
+
+    packaged = json.loads(json.dumps(template))
+    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
+    packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = layer_uri
+    saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    try:
+        return transform(
+            packaged, {"MailSender": "no-reply@example.org", **(parameters or {})}, NoIam()
+        )
+    finally:
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+
+
 def table_definition(logical_id: str, template: dict[str, Any] | None = None) -> dict[str, Any]:
     """The CreateTable arguments a template table declares (keys, attributes, billing, indexes)."""
     props = (template or load_template())["Resources"][logical_id]["Properties"]
@@ -179,16 +208,29 @@ class DynamoDBFaults:
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        self.failing: dict[str, tuple[int, str]] = {}
+        self.failing: dict[str, tuple[int, str, dict[str, Any]]] = {}
+        self.times: dict[str, int] = {}
         self.sent: list[str] = []
         client.meta.events.register("before-send.dynamodb", self._maybe_fail)
 
-    def fail(self, operation: str, code: str, status: int = 400) -> None:
-        """Every `operation` (e.g. "UpdateItem") fails with `code` until cleared."""
-        self.failing[operation] = (status, code)
+    def fail(
+        self,
+        operation: str,
+        code: str,
+        status: int = 400,
+        times: int | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """Every `operation` (e.g. "UpdateItem") fails with `code` until cleared, or only its
+        next `times` calls; `body` adds fields to the error (a transaction's
+        CancellationReasons)."""
+        self.failing[operation] = (status, code, body or {})
+        if times is not None:
+            self.times[operation] = times
 
     def clear(self) -> None:
         self.failing.clear()
+        self.times.clear()
 
     def _maybe_fail(self, request: Any, **_: Any) -> Any:
         import json
@@ -202,9 +244,17 @@ class DynamoDBFaults:
         self.sent.append(operation)
         if operation not in self.failing:
             return None
-        status, code = self.failing[operation]
+        if operation in self.times:
+            self.times[operation] -= 1
+            if self.times[operation] == 0:
+                del self.times[operation]
+                status, code, extra = self.failing.pop(operation)
+            else:
+                status, code, extra = self.failing[operation]
+        else:
+            status, code, extra = self.failing[operation]
         body = json.dumps(
-            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
+            {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected", **extra}
         ).encode()
         return AWSResponse(
             request.url, status, {"content-type": "application/x-amz-json-1.0"}, _Raw(body)

@@ -10,7 +10,7 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from coderef.adapters.aws import dynamodb_client
+from coderef.adapters.aws import dynamodb_client, worst_case_seconds
 from coderef.adapters.ses_mailer import SesMailer
 from coderef.errors import ServiceUnavailable
 from coderef.handlers import runtime
@@ -143,6 +143,31 @@ def test_after_restore_renews_clients_settings_and_random_state(functions):
     from tests.handlers.conftest import Browser
 
     assert Browser(functions).page("R00.1").status == 200
+
+
+def test_a_restore_asks_ssm_once_and_cannot_outlast_lambdas_restore_limit(functions, monkeypatch):
+    # Given a function warmed before its snapshot, and every SSM call it makes counted
+    module = fresh_import("coderef.handlers.code_page")
+    runtime.before_snapshot(module.app)
+    calls: list[str] = []
+    original = runtime.service_client
+
+    def counting_client(service: str):
+        client = original(service)
+        if service == "ssm" and not getattr(client, "counted", False):
+            client.meta.events.register(
+                "before-call.ssm.*", lambda model, **_: calls.append(model.name)
+            )
+            client.counted = True
+        return client
+
+    monkeypatch.setattr(runtime, "service_client", counting_client)
+    # When Lambda restores it in a new environment
+    runtime.after_restore(module.app, module.build_services)
+    # Then the settings came from SSM in one GetParameters call
+    assert calls == ["GetParameters"]
+    # And that call, retries included, gives up well within Lambda's 10 s restore limit
+    assert worst_case_seconds(original("ssm").meta.config) <= 4
 
 
 def test_without_the_runtime_module_no_hooks_are_registered(monkeypatch, functions):

@@ -264,3 +264,52 @@ def test_a_failing_dynamodb_account_store_answers_503_and_charges_nothing(
     me = browser.get("/api/me").json()
     assert me["meter"] == before
     assert me["unlocked"] == []
+
+
+CONFLICT = {"CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]}
+
+
+def _guest_meter(accounts, window_key: str):
+    from coderef.accounts.model import WindowCount
+
+    window = WindowCount(key=window_key, limit=20, expires_at=2_000_000_000)
+    return accounts.create_meter(
+        f"g:{window_key}", 1, "free", first=("icd10cm", "R001", "t"), counted_in=window
+    )
+
+
+def test_first_visits_behind_one_nat_survive_transaction_conflicts(moto_dynamodb):
+    # Given the DynamoDB account store, where another first visit from the same address holds
+    # the address's window item in a transaction of its own (DynamoDB cancels ours)
+    from coderef.adapters.dynamodb_accounts import DynamoAccounts
+
+    pauses: list[float] = []
+    table = aws.create_table(moto_dynamodb, "AccountsTable")
+    accounts = DynamoAccounts(table, moto_dynamodb, sleep=pauses.append)
+    faults = aws.DynamoDBFaults(moto_dynamodb)
+    faults.fail("TransactWriteItems", "TransactionCanceledException", times=2, body=CONFLICT)
+    # When a new guest's meter is created and counted in that window
+    meter = _guest_meter(accounts, "nat-1")
+    # Then it is created after two short random pauses, and counted once
+    assert meter.remaining == 1
+    assert faults.sent.count("TransactWriteItems") == 3
+    assert len(pauses) == 2 and all(0 <= p <= 0.02 for p in pauses)
+    assert accounts.count_window("nat-1") == 1
+
+
+def test_conflicts_that_do_not_clear_answer_busy_and_create_nothing(moto_dynamodb):
+    from coderef.adapters.dynamodb_accounts import DynamoAccounts
+    from coderef.errors import ServiceUnavailable
+
+    table = aws.create_table(moto_dynamodb, "AccountsTable")
+    accounts = DynamoAccounts(table, moto_dynamodb, sleep=lambda _: None)
+    faults = aws.DynamoDBFaults(moto_dynamodb)
+    faults.fail("TransactWriteItems", "TransactionCanceledException", body=CONFLICT)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            _guest_meter(accounts, "nat-2")
+    finally:
+        faults.clear()
+    assert faults.sent.count("TransactWriteItems") == 5
+    assert accounts.meter("g:nat-2") is None
+    assert accounts.count_window("nat-2") == 0

@@ -33,25 +33,7 @@ def template() -> dict:
 
 @pytest.fixture(scope="module")
 def transformed(template) -> dict:
-    """The template after the SAM transform, run offline as `sam deploy` would have it run
-    (code locations already packaged to S3, as `sam package` leaves them)."""
-    import os
-
-    from samtranslator.translator.transform import transform
-
-    class NoIam:
-        def load(self):
-            raise AssertionError("the transform wanted IAM (managed policy names)")
-
-    packaged = json.loads(json.dumps(template))
-    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
-    packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = "s3://artifacts/l.zip"
-    saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
-    os.environ.setdefault("AWS_DEFAULT_REGION", aws.REGION)
-    try:
-        return transform(packaged, {"MailSender": "no-reply@example.org"}, NoIam())
-    finally:
-        os.environ.update({k: v for k, v in saved.items() if v is not None})
+    return aws.sam_transform(template)
 
 
 def _resources(doc: dict, kind: str) -> dict[str, dict]:
@@ -349,7 +331,7 @@ def test_public_api_answers_are_cached_and_metered_ones_never(template):
     config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
     public = {"Ref": "PublicApiCachePolicy"}
-    for pattern in ("/api/search*", "/api/suggest*", "/api/codes/*/*/summary"):
+    for pattern in ("/api/search*", "/api/suggest*", "/api/codes/*/*/summary", "/api/systems*"):
         assert behaviours[pattern]["CachePolicyId"] == public
         assert behaviours[pattern]["AllowedMethods"] == ["GET", "HEAD"]
     # Everything else under /api/ (code pages, auth, me) goes through uncached, with cookies
@@ -436,10 +418,66 @@ def _requirement_lines() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def test_function_requirements_use_the_projects_own_ranges():
-    pyproject = (aws.ROOT / "pyproject.toml").read_text()
+def _pins() -> dict[str, str]:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
     for line in _requirement_lines():
-        assert f'"{line}"' in pyproject, f"{line} differs from pyproject.toml"
+        requirement = Requirement(line)
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", f"{line}: the build pins exact versions"
+        pins[canonicalize_name(requirement.name)] = spec.version
+    return pins
+
+
+def _function_dependencies() -> list[str]:
+    """pyproject's ranges for what the functions need (the runtime and aws groups, less boto3,
+    which the Lambda runtime provides)."""
+    import tomllib
+
+    project = tomllib.loads((aws.ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {"fastapi", "sqlean-py", "mangum", "aws-lambda-powertools", "argon2-cffi"}
+    declared = [*project["dependencies"], *project["optional-dependencies"]["aws"]]
+    return [d for d in declared if d.split(">")[0].split("=")[0].split("<")[0] in wanted]
+
+
+def test_the_build_pins_versions_inside_the_projects_own_ranges():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = _pins()
+    dependencies = _function_dependencies()
+    assert len(dependencies) == 5
+    for raw in dependencies:
+        requirement = Requirement(raw)
+        version = pins[canonicalize_name(requirement.name)]
+        assert requirement.specifier.contains(version), f"{raw} excludes the pinned {version}"
+
+
+def test_the_pins_are_closed_for_the_lambda_runtime():
+    """Everything a pinned package needs on CPython 3.13 (Linux) is pinned too: sam build
+    resolves nothing on its own."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lambda_python = {"python_version": "3.13", "python_full_version": "3.13.0"}
+    lambda_python |= {"sys_platform": "linux", "platform_system": "Linux", "extra": ""}
+    pins = _pins()
+    for name in pins:
+        for raw in metadata.requires(name) or []:
+            requirement = Requirement(raw)
+            if requirement.marker is None or requirement.marker.evaluate(lambda_python):
+                assert canonicalize_name(requirement.name) in pins, f"{name} needs {raw}"
+
+
+def test_the_tests_run_the_versions_the_build_ships():
+    from importlib import metadata
+
+    for name, version in _pins().items():
+        assert metadata.version(name) == version, f"{name}: tests have {metadata.version(name)}"
 
 
 def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):

@@ -33,7 +33,21 @@ _CLIENT_CONFIGS = {
     "bulk": Config(
         retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=5, read_timeout=30
     ),
+    # A function's start, and a SnapStart restore, which Lambda ends after 10 s: at worst two
+    # attempts of one second to connect and one to read, 4 s in all.
+    "startup": Config(
+        retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=1
+    ),
 }
+
+# Services a function calls only while it starts or restores.
+_STARTUP_SERVICES = frozenset({"ssm"})
+
+
+def worst_case_seconds(config: Any) -> float:
+    """The longest a call with this client configuration can take before it gives up."""
+    attempts = config.retries.get("max_attempts", 1)
+    return float(attempts * (config.connect_timeout + config.read_timeout))
 
 
 @functools.cache
@@ -45,9 +59,10 @@ def dynamodb_client(purpose: str = "request") -> Any:
 
 @functools.cache
 def service_client(service: str) -> Any:
-    """The process's client for another AWS service a function calls per request or at start
-    ("sesv2", "ssm"), with the request settings (fail fast, retry a little)."""
-    return boto3.client(service, config=_CLIENT_CONFIGS["request"])
+    """The process's client for another AWS service a function calls per request ("sesv2", with
+    the request settings) or only at start and restore ("ssm", with the startup settings)."""
+    purpose = "startup" if service in _STARTUP_SERVICES else "request"
+    return boto3.client(service, config=_CLIENT_CONFIGS[purpose])
 
 
 def renew_clients() -> None:

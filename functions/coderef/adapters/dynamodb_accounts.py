@@ -33,6 +33,7 @@ so every other outstanding link of the user stops working without finding them.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -54,6 +55,9 @@ WHAT = "account store"
 _CHECK_FAILED = "ConditionalCheckFailedException"
 _TX_CHECK_FAILED = "ConditionalCheckFailed"  # the same, as a cancelled transaction says it
 _RACE_ATTEMPTS = 5  # read-then-conditional-write steps retried when another writer won
+_TX_CONFLICT = "TransactionConflict"
+_CONFLICT_ATTEMPTS = 5  # a transaction that lost to another transaction, tried again
+_CONFLICT_PAUSE = 0.01  # seconds: the first retry's longest pause (then 20, 40, 80 ms)
 MAX_SESSIONS = 20  # live sessions a user keeps (devices); the oldest goes first
 
 
@@ -110,9 +114,12 @@ _LOST = (_CHECK_FAILED, "TransactionCanceledException")
 
 
 class DynamoAccounts:
-    def __init__(self, table: str, client: Any = None) -> None:
+    def __init__(
+        self, table: str, client: Any = None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.table = table
         self.client = client or dynamodb_client()
+        self._sleep = sleep
 
     # -- small helpers -------------------------------------------------------------------
     def _get(self, key: dict[str, dict]) -> dict[str, dict] | None:
@@ -139,21 +146,32 @@ class DynamoAccounts:
 
     def _write(self, call: Callable[..., dict], **request: Any) -> dict:
         """One write; a failed condition raises _ConditionFailed, anything else from DynamoDB
-        becomes ServiceUnavailable."""
-        with storage_errors(WHAT):
-            try:
-                return call(**request)
-            except ClientError as exc:
-                error = exc.response.get("Error", {})
-                if error.get("Code") not in _LOST:
-                    raise
-                reasons = exc.response.get("CancellationReasons") or []
-                codes = [r.get("Code", "None") for r in reasons]
-                if error.get("Code") == "TransactionCanceledException" and not any(
-                    code == _TX_CHECK_FAILED for code in codes
-                ):
-                    raise  # a conflict or throttling, not a lost condition
-                raise _ConditionFailed(exc.response.get("Item"), codes) from None
+        becomes ServiceUnavailable. A transaction that lost only to another transaction on one
+        of its items (first visits behind one NAT share the address's window item) is tried
+        again after a short random pause: nothing of it was applied."""
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            with storage_errors(WHAT):
+                try:
+                    return call(**request)
+                except ClientError as exc:
+                    error = exc.response.get("Error", {})
+                    if error.get("Code") not in _LOST:
+                        raise
+                    reasons = exc.response.get("CancellationReasons") or []
+                    codes = [r.get("Code", "None") for r in reasons]
+                    if error.get("Code") == "TransactionCanceledException" and not any(
+                        code == _TX_CHECK_FAILED for code in codes
+                    ):
+                        conflict_only = _TX_CONFLICT in codes and all(
+                            code in (_TX_CONFLICT, "None") for code in codes
+                        )
+                        if not conflict_only or attempt == _CONFLICT_ATTEMPTS - 1:
+                            raise  # throttling, or conflicts that did not clear
+                    else:
+                        raise _ConditionFailed(exc.response.get("Item"), codes) from None
+            # Full jitter: waiters spread out instead of colliding again.
+            self._sleep(random.uniform(0, _CONFLICT_PAUSE * 2**attempt))
+        raise AssertionError("unreachable")
 
     def _conditional(self, call: Callable[..., dict], **request: Any) -> dict | None:
         """Run one conditional write; None when its condition failed (someone else won)."""

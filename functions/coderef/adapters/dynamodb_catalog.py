@@ -5,6 +5,10 @@ Items:
     code record   pk = "{system}#{key}"       sk = version   record: zlib-compressed JSON
     release       pk = "@release#{system}"    sk = version   release fields, count, complete
     live pointer  pk = "@live"                sk = system    version and release fields
+    changes       pk = "@changes#{version}#{version}"  sk = part number   zlib JSON, in parts
+
+The changes between two versions are computed when a release is loaded (the table can only be
+compared by scanning it, which no request may do) and read back with one Query.
 
 A version is "{release id}#{digest of the packed records}". A load writes every record of its
 version first and moves the system's live pointer (one PutItem) last, so readers see the old
@@ -17,8 +21,10 @@ still holding the previous pointer keeps getting answers.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -45,6 +51,9 @@ _WRITERS = 8  # batches in flight during a load
 # so what was read once is right for as long as the process lives.
 _CACHED_ITEMS = 20_000
 _RELEASE_FIELDS = ("id", "system", "name", "source", "effective_from", "effective_to")
+# Saved changes are split into parts well under the item limit.
+_CHANGES_PART_BYTES = 350_000
+_CACHED_CHANGES = 32
 
 
 def _code_pk(system: str, key: str) -> str:
@@ -133,6 +142,8 @@ class DynamoCatalog:
         self._items = _ItemCache(cached_items)
         self._live_cache: tuple[float, dict[str, _Live]] | None = None
         self._loaded_cache: dict[str, tuple[float, dict[str, tuple[str, Release]]]] = {}
+        self._changes = _ItemCache(_CACHED_CHANGES)
+        self._all_fingerprints: dict[str, dict[str, str]] | None = None
 
     # -- reads ---------------------------------------------------------------------------
     def _live(self, fresh: bool = False) -> dict[str, _Live]:
@@ -286,23 +297,72 @@ class DynamoCatalog:
         return packed
 
     def _fingerprints(self, version: str) -> dict[str, str]:
+        """Each record's revision fingerprint in a version, from one Scan that reads every
+        version at once and is kept for the process: only a load compares releases (saving
+        the changes), and it compares one release with every other."""
+        if self._all_fingerprints is None:
+            self._all_fingerprints = self._scan_fingerprints()
+        return self._all_fingerprints.get(version, {})
+
+    def _scan_fingerprints(self) -> dict[str, dict[str, str]]:
         request: dict[str, Any] = {
             "TableName": self.table,
-            "FilterExpression": "sk = :v AND attribute_exists(#r)",
-            "ExpressionAttributeValues": {":v": _s(version)},
-            "ProjectionExpression": "#r",
+            "FilterExpression": "attribute_exists(#r)",
+            "ProjectionExpression": "sk, #r",
             "ExpressionAttributeNames": {"#r": "record"},
         }
-        found: dict[str, str] = {}
+        found: dict[str, dict[str, str]] = {}
         while True:
             with storage_errors(WHAT):
                 page = self.client.scan(**request)
             for item in page["Items"]:
                 record = unpack_record(item["record"]["B"])
-                found[record.key] = fingerprint(record)
+                found.setdefault(item["sk"]["S"], {})[record.key] = fingerprint(record)
             if "LastEvaluatedKey" not in page:
                 return found
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _changes_pk(self, before: str, after: str) -> str:
+        return f"@changes#{self._find(before)[0]}#{self._find(after)[0]}"
+
+    def saved_changes(self, before: str, after: str) -> dict[str, Any] | None:
+        """The changes saved when the releases were loaded: one Query, kept for the process
+        (versions are named by their content, so a saved comparison never goes stale)."""
+        pk = self._changes_pk(before, after)
+        cached = self._changes.get(pk)
+        if cached is not None:
+            return cached
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": _s(pk)},
+        }
+        parts: list[bytes] = []
+        while True:
+            with storage_errors(WHAT):
+                page = self.client.query(**request)
+            parts.extend(item["part"]["B"] for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if not parts:
+            return None
+        changes = json.loads(zlib.decompress(b"".join(parts)))
+        self._changes.put(pk, changes)
+        return changes
+
+    def save_changes(self, before: str, after: str, changes: dict[str, Any]) -> None:
+        pk = self._changes_pk(before, after)
+        blob = zlib.compress(json.dumps(changes, separators=(",", ":")).encode(), 9)
+        parts = [
+            blob[i : i + _CHANGES_PART_BYTES] for i in range(0, len(blob), _CHANGES_PART_BYTES)
+        ]
+        for number, part in enumerate(parts):
+            with storage_errors(WHAT):
+                self.client.put_item(
+                    TableName=self.table,
+                    Item={"pk": _s(pk), "sk": _s(f"{number:05d}"), "part": {"B": part}},
+                )
 
     def _find(self, release_id: str) -> tuple[str, Release]:
         for system in SYSTEMS:
@@ -401,6 +461,7 @@ class DynamoCatalog:
                     },
                 )
         self._loaded_cache.clear()
+        self._all_fingerprints = None
         live = self._live(fresh=True).get(release.system)
         # An older release loaded for its history does not take over from a newer one.
         if (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from coderef.catalog.records import CodeRecord, Release, ReleaseDelta
 
@@ -51,3 +51,16 @@ class CatalogLoader(Protocol):
 
     def set_live(self, release_id: str) -> Release:
         """Make a loaded release the live one of its system."""
+
+
+@runtime_checkable
+class SavedChanges(Protocol):
+    """A catalog that keeps each comparison of two releases, computed once when a release is
+    loaded, so that answering one is a single read. The DynamoDB catalog is one: comparing there
+    means scanning the table, far too slow for a request (and not allowed to the functions).
+    The SQLite catalog compares with three indexed queries and keeps nothing."""
+
+    def saved_changes(self, before: str, after: str) -> dict[str, Any] | None:
+        """The changes going from release `before` to release `after`, if saved."""
+
+    def save_changes(self, before: str, after: str, changes: dict[str, Any]) -> None: ...

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from coderef.catalog.codes import SYSTEMS, display_code, resolve_system
-from coderef.catalog.ports import CodeCatalog
+from coderef.catalog.ports import CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
 from coderef.errors import ReleaseNotFound
 
@@ -168,10 +168,40 @@ class ReleaseHistory:
         return history_of(self.loaded(system), self.catalog.versions(system, key))
 
     def changes(self, system_raw: str, from_ref: str, to_ref: str) -> dict[str, Any]:
-        """Codes added, deleted and revised going from one release to another."""
+        """Codes added, deleted and revised going from one release to another: from what the
+        catalog saved when the releases were loaded, where it keeps such things."""
         system = resolve_system(system_raw).id
         before = self.resolve(system, from_ref)
         after = self.resolve(system, to_ref)
+        if not isinstance(self.catalog, SavedChanges):
+            return self.compare(system, before, after)
+        saved = self.catalog.saved_changes(before.id, after.id)
+        if saved is None:
+            raise ReleaseNotFound(
+                f"The changes from {before.id} to {after.id} were not saved when they were "
+                "loaded; load the newer release again (coderef import --target dynamodb)."
+            )
+        return saved
+
+    def save_changes_of(self, release_id: str) -> int:
+        """Compare a newly loaded release with every other loaded release of its system, both
+        ways, and have the catalog keep each comparison. Returns how many it saved."""
+        if not isinstance(self.catalog, SavedChanges):
+            return 0
+        release = next(r for r in self.loaded() if r.id == release_id)
+        saved = 0
+        for other in self.loaded(release.system):
+            if other.id == release.id:
+                continue
+            for before, after in ((other, release), (release, other)):
+                changes = self.compare(release.system, before, after)
+                self.catalog.save_changes(before.id, after.id, changes)
+                saved += 1
+        return saved
+
+    def compare(self, system: str, before: Release, after: Release) -> dict[str, Any]:
+        """Codes added, deleted and revised going from `before` to `after`, read from the
+        catalog's records."""
         delta = self.catalog.compare_releases(before.id, after.id)
         new = self.catalog.get_many(system, [*delta.added, *delta.changed], release=after.id)
         old = self.catalog.get_many(system, [*delta.deleted, *delta.changed], release=before.id)

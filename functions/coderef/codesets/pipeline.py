@@ -11,8 +11,9 @@ from pathlib import Path
 from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.catalog.codes import SYSTEMS
 from coderef.catalog.plain_language import OFFICIAL_SOURCE, compose
-from coderef.catalog.ports import CatalogLoader, CodeCatalog
+from coderef.catalog.ports import CatalogLoader, CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
+from coderef.catalog.releases import ReleaseHistory
 from coderef.codesets import (
     bundled,
     cms_order,
@@ -116,6 +117,11 @@ def load_release(
     add_plain_language(records, lay_csv)
     report(f"reading {system}", 1, 1)
     catalog.load_release(release, records, lambda d, t: report(f"writing {release.name}", d, t))
+    if isinstance(catalog, SavedChanges):
+        # A store that cannot compare releases per request keeps each comparison now.
+        report(f"comparing {release.name} with the other releases", 0, 1)
+        ReleaseHistory(catalog).save_changes_of(release.id)
+        report(f"comparing {release.name} with the other releases", 1, 1)
     live = any(r.id == release.id for r in catalog.releases())
     return ImportResult(release, len(records), live)
 

@@ -52,33 +52,48 @@ def settings_from_env() -> Settings:
     return Settings.from_env(env)
 
 
-def read_parameter(name: str) -> str:
-    """One SSM parameter's value (SecureStrings decrypted). A missing or unreadable parameter
-    stops the function's start with a message naming it."""
+def read_parameters(names: Iterable[str]) -> dict[str, str]:
+    """Several SSM parameters' values (SecureStrings decrypted) in one GetParameters call, so a
+    start or a SnapStart restore waits for one round trip, within the startup client's short
+    timeouts. A missing or unreadable parameter stops the start with a message naming it."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
     try:
-        answer = service_client("ssm").get_parameter(Name=name, WithDecryption=True)
+        answer = service_client("ssm").get_parameters(Names=wanted, WithDecryption=True)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "unknown")
-        raise ConfigurationError(f"cannot read SSM parameter {name}: {code}") from None
+        raise ConfigurationError(
+            f"cannot read SSM parameters {', '.join(wanted)}: {code}"
+        ) from None
     except BotoCoreError as exc:
-        raise ConfigurationError(f"cannot reach SSM for {name}: {type(exc).__name__}") from None
-    return answer["Parameter"]["Value"]
+        raise ConfigurationError(
+            f"cannot reach SSM for {', '.join(wanted)}: {type(exc).__name__}"
+        ) from None
+    if answer.get("InvalidParameters"):
+        missing = ", ".join(answer["InvalidParameters"])
+        raise ConfigurationError(f"cannot read SSM parameter {missing}: ParameterNotFound")
+    return {p["Name"]: p["Value"] for p in answer["Parameters"]}
 
 
 def aws_settings(needs_address_secret: bool = False) -> Settings:
-    """Settings from the environment, completed from SSM: the site's URL (reset links and the
-    Origin check) and the address secret. CODEREF_ADDRESS_SECRET, when set, wins over the
-    parameter. A function that hashes addresses never falls back to a secret of its own
-    making: every environment must hash an address the same way, or the per-address limits
+    """Settings from the environment, completed from SSM in one call: the site's URL (reset
+    links and the Origin check) and the address secret. CODEREF_ADDRESS_SECRET, when set, wins
+    over the parameter. A function that hashes addresses never falls back to a secret of its
+    own making: every environment must hash an address the same way, or the per-address limits
     would count nothing."""
     settings = settings_from_env()
+    secret_parameter = None if settings.address_secret else settings.address_secret_parameter
+    values = read_parameters(
+        name for name in (settings.site_url_parameter, secret_parameter) if name
+    )
     changes: dict[str, Any] = {}
     if settings.site_url_parameter:
-        site = read_parameter(settings.site_url_parameter).strip().rstrip("/")
+        site = values[settings.site_url_parameter].strip().rstrip("/")
         changes["public_url"] = site
         changes["allowed_origins"] = (*settings.allowed_origins, site)
-    if not settings.address_secret and settings.address_secret_parameter:
-        changes["address_secret"] = read_parameter(settings.address_secret_parameter) or None
+    if secret_parameter:
+        changes["address_secret"] = values[secret_parameter] or None
     settings = dataclasses.replace(settings, **changes)
     if needs_address_secret and not settings.address_secret:
         raise ConfigurationError(
