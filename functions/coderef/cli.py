@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -43,8 +44,27 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     for result in loaded:
         print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
-    print(f"CodeRef at http://{args.host}:{args.port}/ (API docs at /api/docs)", file=sys.stderr)
-    uvicorn.run(create_local_app(settings), host=args.host, port=args.port, log_level="info")
+    workers = args.workers or os.cpu_count() or 1
+    print(
+        f"CodeRef at http://{args.host}:{args.port}/ (API docs at /api/docs), "
+        f"{workers} worker{'s' if workers > 1 else ''}",
+        file=sys.stderr,
+    )
+    if workers == 1:
+        app: object = create_local_app(settings)
+    else:
+        # Each worker process builds its own app from the same CODEREF_* environment; the
+        # import above already brought the bundled data up to date, once.
+        app = "coderef.local:create_local_app"
+    uvicorn.run(
+        app,  # type: ignore[arg-type]
+        factory=workers > 1,
+        host=args.host,
+        port=args.port,
+        workers=workers if workers > 1 else None,
+        log_level="info",
+        access_log=args.access_log,
+    )
     return 0
 
 
@@ -191,6 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="import bundled data if needed, then serve site and API")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes (default: one per CPU core); each holds its own connections",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (off by default: it costs)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     imp = sub.add_parser("import", help="import the bundled releases, or one source file")
