@@ -44,22 +44,12 @@ class User:
     plan: str
     created_at: str
 
-    def to_public(self) -> dict:
-        return {"email": self.email, "plan": self.plan, "created_at": self.created_at}
-
 
 @dataclass(frozen=True)
 class Meter:
     id: str
     remaining: int
     plan: str  # guest | free | unlimited
-
-    def to_public(self, charged: bool = False) -> dict:
-        return {
-            "remaining": None if self.plan == "unlimited" else self.remaining,
-            "plan": self.plan,
-            "charged": charged,
-        }
 
 
 @dataclass(frozen=True)

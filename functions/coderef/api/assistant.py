@@ -6,7 +6,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from coderef.api.members import admit_member
+from coderef.api.presenters.assistant import answer_body
 from coderef.api.schemas import ERRORS
+from coderef.api.schemas_assistant import AskResponse
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
 
@@ -32,11 +34,14 @@ MEMBER_ERRORS = {
 }
 
 
-@router.post("/ask", responses=MEMBER_ERRORS)
+# exclude_unset: an answer carries only the details its kind has (no nulls for the others).
+@router.post(
+    "/ask", response_model=AskResponse, response_model_exclude_unset=True, responses=MEMBER_ERRORS
+)
 def ask(body: AskRequest, services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
     """Answer a question from the loaded catalog and guidelines, citing every source."""
     response.headers["Cache-Control"] = "private, no-store"
     services.casepilot.check(body.question)  # bad input costs nothing
     admit_member(services, viewer, "casepilot", "CasePilot")
     context = body.context.model_dump() if body.context else None
-    return services.casepilot.ask(body.question, context)
+    return answer_body(services.casepilot.ask(body.question, context))

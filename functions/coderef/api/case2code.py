@@ -9,7 +9,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from coderef.api.members import admit_member
+from coderef.api.presenters.assistant import reading_body
 from coderef.api.schemas import ERRORS
+from coderef.api.schemas_assistant import Case2CodeResponse
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
 from coderef.assistant.case_notes import MAX_NOTE_CHARS
@@ -34,6 +36,8 @@ class Case2CodeFailed(CodeRefError):
 
 @router.post(
     "/case2code",
+    response_model=Case2CodeResponse,
+    response_model_exclude_unset=True,
     responses={
         **ERRORS,
         401: {"description": "Not signed in: Case2Code is for registered accounts"},
@@ -52,7 +56,7 @@ def case2code(
     services.case2code.check(body.text)
     admit_member(services, viewer, "case2code", "Case2Code")
     try:
-        return services.case2code.suggest(body.text, body.systems)
+        return reading_body(services.case2code.suggest(body.text, body.systems))
     except CodeRefError:
         raise
     except Exception as exc:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from coderef.api.errors import error_body
-from coderef.api.schemas import ERRORS, CodeSummary
+from coderef.api.presenters.accounts import meter_body
+from coderef.api.presenters.catalog import page_body, summary_body
+from coderef.api.schemas import ERRORS, CodePageResponse, CodeSummary, ViewWallResponse
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
@@ -20,12 +22,13 @@ from coderef.api.session import (
     client_address,
     set_cookie,
 )
+from coderef.catalog.systems import system_list
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
 # The public summary has its own router: SearchFunction serves it, never the metered page.
 summary_router = APIRouter(prefix="/api/codes", tags=["codes"])
 
-SystemPath = Annotated[str, Path(max_length=20, description="icd10cm, icd10pcs, hcpcs or cpt")]
+SystemPath = Annotated[str, Path(max_length=20, description=system_list())]
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
 OnDate = Annotated[
     dt.date | None,
@@ -49,12 +52,21 @@ def code_summary(
     on_date: OnDate = None,
 ) -> dict:
     response.headers["Cache-Control"] = "public, max-age=300"
-    return services.lookup.summary(system, code, on_date=on_date)
+    return summary_body(services.lookup.summary(system, code, on_date=on_date))
 
 
+# The page is returned as a JSONResponse: response_model documents it (and schemathesis holds
+# the two together) without a second validation pass on every page view.
 @router.get(
     "/{system}/{code}",
-    responses={**ERRORS, 402: {"description": "No views left: the public summary and the meter"}},
+    response_model=CodePageResponse,
+    responses={
+        **ERRORS,
+        402: {
+            "model": ViewWallResponse,
+            "description": "No views left: the public summary and the meter",
+        },
+    },
 )
 def code_page(
     services: ServicesDep,
@@ -76,8 +88,8 @@ def code_page(
         response = JSONResponse(
             {
                 **error_body(paid.wall.code, _wall_message(services, registered)),
-                "summary": services.lookup.summary_of(record),
-                "meter": paid.wall.details["meter"].to_public(),
+                "summary": summary_body(services.lookup.summary_of(record)),
+                "meter": meter_body(paid.wall.details["meter"]),
             },
             status_code=402,
             headers=headers,
@@ -85,8 +97,8 @@ def code_page(
         new_guest_token = paid.wall.details.get("new_guest_token")
     else:
         assert paid.charge is not None
-        page = services.lookup.page_of(record, registered=registered)
-        page["meter"] = paid.charge.meter.to_public(charged=paid.charge.charged)
+        page = page_body(services.lookup.page_of(record, registered=registered))
+        page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
         response = JSONResponse(page, headers=headers)
         new_guest_token = paid.charge.new_guest_token
     if new_guest_token:

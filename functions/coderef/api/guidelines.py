@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from coderef.api.schemas import ERRORS
+from coderef.api.presenters.assistant import passage_body
+from coderef.api.presenters.links import guideline_url
+from coderef.api.schemas import ERRORS, GuidelinePassageOut, GuidelineSourcesResponse
 from coderef.api.services import ServicesDep
 from coderef.errors import CodeRefError
 
@@ -18,7 +20,7 @@ class GuidelineNotFound(CodeRefError):
     status = 404
 
 
-@router.get("", responses=ERRORS)
+@router.get("", response_model=GuidelineSourcesResponse, responses=ERRORS)
 def guideline_sources(services: ServicesDep, response: Response) -> dict:
     """Every loaded guideline source with its passages' numbers and titles."""
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -39,13 +41,13 @@ def guideline_sources(services: ServicesDep, response: Response) -> dict:
                 "section": passage.section,
                 "group": passage.group,
                 "title": passage.title,
-                "url": passage.url,
+                "url": guideline_url(passage.source.id, passage.section),
             }
         )
     return {"sources": list(sources.values())}
 
 
-@router.get("/{source}/{section}", responses=ERRORS)
+@router.get("/{source}/{section}", response_model=GuidelinePassageOut, responses=ERRORS)
 def guideline_passage(
     services: ServicesDep,
     response: Response,
@@ -57,4 +59,4 @@ def guideline_passage(
     if passage is None:
         raise GuidelineNotFound(f"No loaded guideline {source[:40]} {section[:20]}.")
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return passage.to_dict()
+    return passage_body(passage)

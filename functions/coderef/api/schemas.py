@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -98,6 +100,156 @@ class ChangesResponse(BaseModel):
 
 class SystemsResponse(BaseModel):
     systems: list[SystemOut]
+
+
+class HealthResponse(BaseModel):
+    status: str
+    systems: list[str]
+
+
+# -- the code page ------------------------------------------------------------------------
+
+
+class Locked(BaseModel):
+    """Stands in for a section a guest does not receive."""
+
+    locked: Literal[True]
+    reason: str  # "register"
+
+
+class PlainLanguage(BaseModel):
+    text: str
+    source: str
+
+
+class AxisOut(BaseModel):
+    position: int
+    name: str
+    value: str
+    label: str
+    definition: str | None = None
+
+
+class AttributeOut(BaseModel):
+    id: str
+    label: str
+    value: str
+    meaning: str
+
+
+class HistoryStepOut(BaseModel):
+    release: ReleaseOut
+    status: Literal["present", "added", "revised", "unchanged", "deleted", "absent"]
+    changed: list[str] | None = None
+    before: dict[str, str | bool] | None = None
+    title: str | None = None  # absent where the code is not in that release
+
+
+class NoteOut(BaseModel):
+    kind: str
+    label: str
+    items: list[str]
+
+
+class InheritedNoteOut(NoteOut):
+    from_: str = Field(alias="from")  # the code or grouping the note is written on
+
+
+class SeventhCharacterOut(BaseModel):
+    char: str
+    meaning: str
+    code: str | None = None
+
+
+class MeterOut(BaseModel):
+    remaining: int | None  # null on the unlimited plan
+    plan: str  # guest | free | unlimited
+    charged: bool  # this request took a view
+
+
+class CodePageResponse(CodeSummary):
+    """The full page. For a guest the sections for registered accounts are lock markers."""
+
+    description: str
+    plain_language: PlainLanguage
+    axes: list[AxisOut]
+    attributes: list[AttributeOut]
+    history: list[HistoryStepOut]
+    notes: list[NoteOut] | Locked
+    inherited_notes: list[InheritedNoteOut] | Locked
+    seventh_characters: list[SeventhCharacterOut] | Locked
+    children: list[ChangedCode] | Locked
+    related: list[ChangedCode] | Locked
+    meter: MeterOut
+
+
+class ViewWallResponse(ErrorResponse):
+    """402: no views left. The public summary and the meter come with the error."""
+
+    summary: CodeSummary
+    meter: MeterOut
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+class UserOut(BaseModel):
+    email: str
+    plan: str
+    created_at: str
+
+
+class SignedInOut(BaseModel):
+    user: UserOut
+    meter: MeterOut
+
+
+class StatusOut(BaseModel):
+    status: str
+
+
+class UnlockedCode(BaseModel):
+    system: str
+    code: str
+    title: str
+
+
+class MeResponse(BaseModel):
+    user: UserOut | None  # null for a guest
+    meter: MeterOut
+    unlocked: list[UnlockedCode]
+
+
+# -- guidelines -----------------------------------------------------------------------------
+
+
+class GuidelineSectionOut(BaseModel):
+    section: str
+    group: str
+    title: str
+    url: str
+
+
+class GuidelineSourceOut(BaseModel):
+    id: str
+    name: str
+    publisher: str
+    origin: str
+    sections: list[GuidelineSectionOut]
+
+
+class GuidelineSourcesResponse(BaseModel):
+    sources: list[GuidelineSourceOut]
+
+
+class GuidelinePassageOut(BaseModel):
+    source: str
+    source_name: str
+    section: str
+    group: str
+    title: str
+    text: str
+    url: str
 
 
 ERRORS = {
