@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from coderef.api.documented import documented
 from coderef.api.members import admit_member
-from coderef.api.presenters.assistant import answer_body
 from coderef.api.schemas import ERRORS
-from coderef.api.schemas_assistant import AskResponse
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
 
@@ -34,9 +33,11 @@ MEMBER_ERRORS = {
 }
 
 
-# exclude_unset: an answer carries only the details its kind has (no nulls for the others).
+# AskResponse is documented, not built at cold start (api/documented.py).
 @router.post(
-    "/ask", response_model=AskResponse, response_model_exclude_unset=True, responses=MEMBER_ERRORS
+    "/ask",
+    responses=MEMBER_ERRORS,
+    openapi_extra=documented({200: "coderef.api.schemas_assistant:AskResponse"}),
 )
 def ask(body: AskRequest, services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
     """Answer a question from the loaded catalog and guidelines, citing every source."""
@@ -44,4 +45,6 @@ def ask(body: AskRequest, services: ServicesDep, viewer: ViewerDep, response: Re
     services.casepilot.check(body.question)  # bad input costs nothing
     admit_member(services, viewer, "casepilot", "CasePilot")
     context = body.context.model_dump() if body.context else None
+    from coderef.api.presenters.assistant import answer_body
+
     return answer_body(services.casepilot.ask(body.question, context))

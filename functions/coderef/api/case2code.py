@@ -8,10 +8,9 @@ import logging
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from coderef.api.documented import documented
 from coderef.api.members import admit_member
-from coderef.api.presenters.assistant import reading_body
 from coderef.api.schemas import ERRORS
-from coderef.api.schemas_assistant import Case2CodeResponse
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
 from coderef.assistant.case_notes import MAX_NOTE_CHARS
@@ -36,8 +35,7 @@ class Case2CodeFailed(CodeRefError):
 
 @router.post(
     "/case2code",
-    response_model=Case2CodeResponse,
-    response_model_exclude_unset=True,
+    openapi_extra=documented({200: "coderef.api.schemas_assistant:Case2CodeResponse"}),
     responses={
         **ERRORS,
         401: {"description": "Not signed in: Case2Code is for registered accounts"},
@@ -55,6 +53,8 @@ def case2code(
     response.headers["Cache-Control"] = "private, no-store"
     services.case2code.check(body.text)
     admit_member(services, viewer, "case2code", "Case2Code")
+    from coderef.api.presenters.assistant import reading_body
+
     try:
         return reading_body(services.case2code.suggest(body.text, body.systems))
     except CodeRefError:

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from coderef.api.documented import documented
 from coderef.api.errors import error_body
 from coderef.api.presenters.accounts import meter_body
 from coderef.api.presenters.catalog import page_body, summary_body
-from coderef.api.schemas import ERRORS, CodePageResponse, CodeSummary, ViewWallResponse
+from coderef.api.schemas import ERRORS, CodeSummary
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
@@ -25,6 +26,7 @@ from coderef.api.session import (
 from coderef.catalog.systems import system_list
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
+_SCHEMAS = "coderef.api.schemas"  # models documented lazily (api/documented.py)
 # The public summary has its own router: SearchFunction serves it, never the metered page.
 summary_router = APIRouter(prefix="/api/codes", tags=["codes"])
 
@@ -55,18 +57,15 @@ def code_summary(
     return summary_body(services.lookup.summary(system, code, on_date=on_date))
 
 
-# The page is returned as a JSONResponse: response_model documents it (and schemathesis holds
-# the two together) without a second validation pass on every page view.
+# The page and the wall are JSONResponses built by the presenters: no second validation pass
+# on every page view, and the models are documented without being built at cold start
+# (api/documented.py); tests hold the bodies to them.
 @router.get(
     "/{system}/{code}",
-    response_model=CodePageResponse,
-    responses={
-        **ERRORS,
-        402: {
-            "model": ViewWallResponse,
-            "description": "No views left: the public summary and the meter",
-        },
-    },
+    responses={**ERRORS, 402: {"description": "No views left: the public summary and the meter"}},
+    openapi_extra=documented(
+        {200: f"{_SCHEMAS}:CodePageResponse", 402: f"{_SCHEMAS}:ViewWallResponse"}
+    ),
 )
 def code_page(
     services: ServicesDep,

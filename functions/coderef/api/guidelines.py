@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from coderef.api.presenters.assistant import passage_body
+from coderef.api.documented import documented
+from coderef.api.presenters.guidelines import passage_body
 from coderef.api.presenters.links import guideline_url
-from coderef.api.schemas import ERRORS, GuidelinePassageOut, GuidelineSourcesResponse
+from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.errors import CodeRefError
 
@@ -20,7 +21,12 @@ class GuidelineNotFound(CodeRefError):
     status = 404
 
 
-@router.get("", response_model=GuidelineSourcesResponse, responses=ERRORS)
+# Documented, not built at cold start (api/documented.py): SearchFunction serves these.
+@router.get(
+    "",
+    responses=ERRORS,
+    openapi_extra=documented({200: "coderef.api.schemas:GuidelineSourcesResponse"}),
+)
 def guideline_sources(services: ServicesDep, response: Response) -> dict:
     """Every loaded guideline source with its passages' numbers and titles."""
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -47,7 +53,11 @@ def guideline_sources(services: ServicesDep, response: Response) -> dict:
     return {"sources": list(sources.values())}
 
 
-@router.get("/{source}/{section}", response_model=GuidelinePassageOut, responses=ERRORS)
+@router.get(
+    "/{source}/{section}",
+    responses=ERRORS,
+    openapi_extra=documented({200: "coderef.api.schemas:GuidelinePassageOut"}),
+)
 def guideline_passage(
     services: ServicesDep,
     response: Response,

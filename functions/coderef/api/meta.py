@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from coderef.api.documented import documented
 from coderef.api.presenters.catalog import systems_body
-from coderef.api.schemas import HealthResponse, SystemsResponse
+from coderef.api.schemas import SystemsResponse
 from coderef.api.services import ServicesDep
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
-@router.get("/health", response_model=HealthResponse)
+@router.get("/health", openapi_extra=documented({200: "coderef.api.schemas:HealthResponse"}))
 def health(services: ServicesDep) -> dict:
     releases = services.catalog.releases()
     return {"status": "ok", "systems": sorted({r.system for r in releases})}

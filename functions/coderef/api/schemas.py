@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErrorDetail(BaseModel):
+class Out(BaseModel):
+    """A response body. Its validator is built on first use, not when the class is defined:
+    a Lambda function builds only the models its routes declare (cold start)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorDetail(Out):
     code: str
     message: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Out):
     error: ErrorDetail
 
 
-class SearchHit(BaseModel):
+class SearchHit(Out):
     system: str
     code: str
     title: str
@@ -24,20 +31,20 @@ class SearchHit(BaseModel):
     kind: str
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(Out):
     query: str
     total: int
     results: list[SearchHit]
     did_you_mean: str | None = None
 
 
-class AncestorOut(BaseModel):
+class AncestorOut(Out):
     code: str
     title: str
     kind: str
 
 
-class ReleaseOut(BaseModel):
+class ReleaseOut(Out):
     id: str
     name: str
     source: str
@@ -50,7 +57,7 @@ class LoadedReleaseOut(ReleaseOut):
     records: int
 
 
-class CodeSummary(BaseModel):
+class CodeSummary(Out):
     system: str
     system_name: str
     code: str
@@ -62,7 +69,7 @@ class CodeSummary(BaseModel):
     notice: str | None = None  # the licence notice a page must carry (CPT, CDT dental codes)
 
 
-class SystemOut(BaseModel):
+class SystemOut(Out):
     id: str
     name: str
     publisher: str
@@ -70,7 +77,7 @@ class SystemOut(BaseModel):
     releases: list[LoadedReleaseOut]  # newest first; one is live
 
 
-class ChangedCode(BaseModel):
+class ChangedCode(Out):
     code: str
     title: str
     billable: bool
@@ -82,13 +89,13 @@ class RevisedCode(ChangedCode):
     before: dict[str, str | bool]
 
 
-class ChangeCounts(BaseModel):
+class ChangeCounts(Out):
     added: int
     deleted: int
     revised: int
 
 
-class ChangesResponse(BaseModel):
+class ChangesResponse(Out):
     system: str
     from_: ReleaseOut = Field(alias="from")
     to: ReleaseOut
@@ -98,11 +105,11 @@ class ChangesResponse(BaseModel):
     revised: list[RevisedCode]
 
 
-class SystemsResponse(BaseModel):
+class SystemsResponse(Out):
     systems: list[SystemOut]
 
 
-class HealthResponse(BaseModel):
+class HealthResponse(Out):
     status: str
     systems: list[str]
 
@@ -110,19 +117,19 @@ class HealthResponse(BaseModel):
 # -- the code page ------------------------------------------------------------------------
 
 
-class Locked(BaseModel):
+class Locked(Out):
     """Stands in for a section a guest does not receive."""
 
     locked: Literal[True]
     reason: str  # "register"
 
 
-class PlainLanguage(BaseModel):
+class PlainLanguage(Out):
     text: str
     source: str
 
 
-class AxisOut(BaseModel):
+class AxisOut(Out):
     position: int
     name: str
     value: str
@@ -130,14 +137,14 @@ class AxisOut(BaseModel):
     definition: str | None = None
 
 
-class AttributeOut(BaseModel):
+class AttributeOut(Out):
     id: str
     label: str
     value: str
     meaning: str
 
 
-class HistoryStepOut(BaseModel):
+class HistoryStepOut(Out):
     release: ReleaseOut
     status: Literal["present", "added", "revised", "unchanged", "deleted", "absent"]
     changed: list[str] | None = None
@@ -145,7 +152,7 @@ class HistoryStepOut(BaseModel):
     title: str | None = None  # absent where the code is not in that release
 
 
-class NoteOut(BaseModel):
+class NoteOut(Out):
     kind: str
     label: str
     items: list[str]
@@ -155,13 +162,13 @@ class InheritedNoteOut(NoteOut):
     from_: str = Field(alias="from")  # the code or grouping the note is written on
 
 
-class SeventhCharacterOut(BaseModel):
+class SeventhCharacterOut(Out):
     char: str
     meaning: str
     code: str | None = None
 
 
-class MeterOut(BaseModel):
+class MeterOut(Out):
     remaining: int | None  # null on the unlimited plan
     plan: str  # guest | free | unlimited
     charged: bool  # this request took a view
@@ -193,28 +200,28 @@ class ViewWallResponse(ErrorResponse):
 # -- accounts -------------------------------------------------------------------------------
 
 
-class UserOut(BaseModel):
+class UserOut(Out):
     email: str
     plan: str
     created_at: str
 
 
-class SignedInOut(BaseModel):
+class SignedInOut(Out):
     user: UserOut
     meter: MeterOut
 
 
-class StatusOut(BaseModel):
+class StatusOut(Out):
     status: str
 
 
-class UnlockedCode(BaseModel):
+class UnlockedCode(Out):
     system: str
     code: str
     title: str
 
 
-class MeResponse(BaseModel):
+class MeResponse(Out):
     user: UserOut | None  # null for a guest
     meter: MeterOut
     unlocked: list[UnlockedCode]
@@ -223,14 +230,14 @@ class MeResponse(BaseModel):
 # -- guidelines -----------------------------------------------------------------------------
 
 
-class GuidelineSectionOut(BaseModel):
+class GuidelineSectionOut(Out):
     section: str
     group: str
     title: str
     url: str
 
 
-class GuidelineSourceOut(BaseModel):
+class GuidelineSourceOut(Out):
     id: str
     name: str
     publisher: str
@@ -238,11 +245,11 @@ class GuidelineSourceOut(BaseModel):
     sections: list[GuidelineSectionOut]
 
 
-class GuidelineSourcesResponse(BaseModel):
+class GuidelineSourcesResponse(Out):
     sources: list[GuidelineSourceOut]
 
 
-class GuidelinePassageOut(BaseModel):
+class GuidelinePassageOut(Out):
     source: str
     source_name: str
     section: str

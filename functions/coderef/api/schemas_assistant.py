@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
-
-from coderef.api.schemas import AncestorOut, ReleaseOut
+from coderef.api.schemas import AncestorOut, Out, ReleaseOut
 
 
-class CodeLink(BaseModel):
+class CodeLink(Out):
     system: str
     code: str
     title: str
@@ -23,7 +21,7 @@ class CandidateOut(CodeLink):
     reason: str  # why the code matched, quoting its wording
 
 
-class SeventhOption(BaseModel):
+class SeventhOption(Out):
     char: str
     meaning: str
     code: str | None
@@ -34,14 +32,14 @@ class CharacterOut(SeventhOption):
     matches: bool  # the encounter the question names
 
 
-class AxisBrief(BaseModel):
+class AxisBrief(Out):
     position: int
     name: str
     value: str
     label: str
 
 
-class CodeCard(BaseModel):
+class CodeCard(Out):
     system: str
     system_name: str
     code: str
@@ -56,7 +54,7 @@ class CodeCard(BaseModel):
     release: ReleaseOut
 
 
-class ScopeNote(BaseModel):
+class ScopeNote(Out):
     kind: str
     label: str
     text: str
@@ -65,7 +63,7 @@ class ScopeNote(BaseModel):
     names_other: bool
 
 
-class RelationOut(BaseModel):
+class RelationOut(Out):
     kind: str
     label: str
     text: str
@@ -74,12 +72,12 @@ class RelationOut(BaseModel):
     covers: str
 
 
-class NcciEdits(BaseModel):
+class NcciEdits(Out):
     loaded: bool
     message: str
 
 
-class PassageOut(BaseModel):
+class PassageOut(Out):
     source: str
     source_name: str
     section: str
@@ -89,14 +87,14 @@ class PassageOut(BaseModel):
     url: str
 
 
-class MissingOut(BaseModel):
+class MissingOut(Out):
     written: str
     systems: list[str]
     message: str
     near: list[CodeLink]  # codes close to what was written
 
 
-class AnswerDetails(BaseModel):
+class AnswerDetails(Out):
     """The structured part of an answer; which fields appear depends on the question's kind."""
 
     codes: list[CodeCard] | None = None
@@ -114,7 +112,7 @@ class AnswerDetails(BaseModel):
     missing: list[MissingOut] | None = None
 
 
-class SourceOut(BaseModel):
+class SourceOut(Out):
     """A source an answer rests on: a code, a guideline section or a release."""
 
     kind: Literal["code", "guideline", "release"]
@@ -130,12 +128,12 @@ class SourceOut(BaseModel):
     name: str | None = None
 
 
-class Link(BaseModel):
+class Link(Out):
     label: str
     url: str
 
 
-class AskResponse(BaseModel):
+class AskResponse(Out):
     question: str
     kind: str
     answered: bool
@@ -146,7 +144,7 @@ class AskResponse(BaseModel):
     composer: str  # which composer wrote the prose
 
 
-class SeventhChoiceOut(BaseModel):
+class SeventhChoiceOut(Out):
     encounter: str | None
     chosen: list[SeventhOption]
     options: list[SeventhOption]
@@ -157,7 +155,7 @@ class SuggestedCode(CandidateOut):
     seventh_character: SeventhChoiceOut | None = None
 
 
-class Place(BaseModel):
+class Place(Out):
     text: str
     start: int
     end: int
@@ -184,7 +182,7 @@ class SystemRelease(ReleaseOut):
     system: str
 
 
-class Case2CodeResponse(BaseModel):
+class Case2CodeResponse(Out):
     systems: list[str]
     encounter: EncounterOut | None
     findings: list[FindingOut]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from coderef.api.presenters.catalog import release_body
+from coderef.api.presenters.guidelines import passage_body
 from coderef.api.presenters.links import code_url, guideline_url, search_url, system_url
 from coderef.assistant.answers import missing_message
 from coderef.catalog.codes import SYSTEMS
@@ -16,20 +17,7 @@ from coderef.search.engine import hit_fields
 if TYPE_CHECKING:
     from coderef.assistant.answers import Answer, Evidence
     from coderef.assistant.case2code import Reading, SeventhChoice, Suggestion
-    from coderef.assistant.guidelines import GuidelinePassage
     from coderef.search.candidates import Candidate
-
-
-def passage_body(passage: GuidelinePassage) -> dict[str, Any]:
-    return {
-        "source": passage.source.id,
-        "source_name": passage.source.name,
-        "section": passage.section,
-        "group": passage.group,
-        "title": passage.title,
-        "text": passage.text,
-        "url": guideline_url(passage.source.id, passage.section),
-    }
 
 
 def candidate_body(candidate: Candidate) -> dict[str, Any]:
