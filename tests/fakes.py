@@ -385,3 +385,13 @@ class FakeGuidelines:
         return [p for p in self.passages if all(w in asked for w in p.title.lower().split())][
             :limit
         ]
+
+
+class FakeHasher:
+    """A password hasher with no cost (the real one is Argon2id, tested in tests/api)."""
+
+    def hash(self, password: str) -> str:
+        return f"plain:{password}"
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        return password_hash == f"plain:{password}"
