@@ -2,7 +2,7 @@
 
 FastAPI builds a validator for a route's `response_model` when the route is declared, at
 import: for the large bodies (the code page, CasePilot's answer, Case2Code's reading) that
-was some 30 ms of cold start each. These routes name their models here instead, as
+was 85 ms of CPU at CodePageFunction's cold start (docs/architecture.md). These routes name their models here instead, as
 "module:Class"; the models are imported and put into the OpenAPI document when it is first
 asked for (app.document_errors), and tests hold every body to its model
 (tests/api/test_response_models.py, and schemathesis in tests/fuzz).
