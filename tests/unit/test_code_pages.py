@@ -82,3 +82,15 @@ def test_a_page_for_a_date_is_read_from_the_release_in_force_then(catalog):
     accounts = FakeAccounts()
     opened = open_page(pages(catalog, accounts), Viewer(), "I10", dt.date(2026, 6, 1))
     assert opened.record.release == "icd10cm-2026-04"
+
+
+def test_titles_of_unlocked_codes_are_read_once_per_system(catalog):
+    lookup = CodeLookup(catalog)
+    titles = lookup.titles([("icd10cm", "R001"), ("icd10pcs", "0FT44ZZ"), ("icd10cm", "I10")])
+    assert titles == {
+        ("icd10cm", "R001"): "Bradycardia, unspecified",
+        ("icd10cm", "I10"): "Essential (primary) hypertension",
+        ("icd10pcs", "0FT44ZZ"): "Resection of Gallbladder, Percutaneous Endoscopic Approach",
+    }
+    assert catalog.reads == 2
+    assert lookup.titles([("icd10cm", "R999")]) == {}

@@ -2,10 +2,10 @@
 
 FastAPI builds a validator for a route's `response_model` when the route is declared, at
 import: for the large bodies (the code page, CasePilot's answer, Case2Code's reading) that
-was 85 ms of CPU at CodePageFunction's cold start (docs/architecture.md). These routes name their models here instead, as
-"module:Class"; the models are imported and put into the OpenAPI document when it is first
-asked for (app.document_errors), and tests hold every body to its model
-(tests/api/test_response_models.py, and schemathesis in tests/fuzz).
+was 85 ms of CPU at CodePageFunction's cold start (docs/architecture.md). These routes name
+their models here instead, as "module:Class"; the models are imported and put into the
+OpenAPI document when it is first asked for (app.document_errors), and tests hold every body
+to its model (tests/api/test_response_models.py, and schemathesis in tests/fuzz).
 """
 
 from __future__ import annotations

@@ -16,9 +16,5 @@ router = APIRouter(prefix="/api", tags=["auth"])
 def me(services: ServicesDep, request: Request, response: Response) -> dict:
     response.headers["Cache-Control"] = "private, no-store"
     standing = services.view_meter.standing(claimed_viewer(request, services))
-    unlocked = standing.unlocked
-    titles: dict[tuple[str, str], str] = {}
-    for system in {u.system for u in unlocked}:
-        records = services.catalog.get_many(system, [u.key for u in unlocked if u.system == system])
-        titles.update({(system, k): r.title for k, r in records.items()})
+    titles = services.lookup.titles((u.system, u.key) for u in standing.unlocked)
     return me_body(standing, titles)

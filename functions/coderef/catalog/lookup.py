@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -126,3 +126,15 @@ class CodeLookup:
             children=[briefs[k] for k in record.children if k in briefs],
             related=[briefs[k] for k in dict.fromkeys(related_keys) if k in briefs],
         )
+
+    def titles(self, codes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Titles of (system, key) pairs in the live releases, one read per system; codes no
+        live release has are left out."""
+        by_system: dict[str, list[str]] = {}
+        for system, key in codes:
+            by_system.setdefault(system, []).append(key)
+        return {
+            (system, key): record.title
+            for system, keys in by_system.items()
+            for key, record in self.catalog.get_many(system, keys).items()
+        }
