@@ -23,6 +23,7 @@ from pathlib import Path
 from tests.fixtures.legacy_store import OLD_SCHEMA
 
 from coderef.adapters.sqlite_catalog import SqliteCatalog
+from coderef.api.presenters.catalog import changes_body, page_body
 from coderef.catalog.lookup import CodeLookup
 from coderef.codesets import bundled
 from coderef.codesets.pipeline import ensure_bundled, load_release
@@ -61,14 +62,14 @@ def main(data_dir: Path) -> None:
         times = []
         for key in sample:
             started = time.perf_counter()
-            lookup.page("icd10cm", key, on_date=on_date)
+            page_body(lookup.page("icd10cm", key, on_date=on_date))
             times.append(time.perf_counter() - started)
         print(f"code page with history, {label}, 1000 codes: {_ms(times)}")
 
     times = []
     for _ in range(5):
         started = time.perf_counter()
-        changes = lookup.releases.changes("icd10cm", "2025-10", "2026-04")
+        changes = changes_body(lookup.releases.changes("icd10cm", "2025-10", "2026-04"))
         times.append(time.perf_counter() - started)
     print(
         f"changes between two full releases (98,505 records each, {changes['counts']}): "

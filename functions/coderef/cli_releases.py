@@ -26,9 +26,10 @@ def _history(settings: Settings):
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.api.presenters.catalog import systems_body
     from coderef.catalog.codes import resolve_system
 
-    systems = _history(settings).systems()
+    systems = systems_body(_history(settings).systems())
     if args.system:
         wanted = resolve_system(args.system).id
         systems = [s for s in systems if s["id"] == wanted]
@@ -52,7 +53,9 @@ def _line(mark: str, row: dict[str, Any]) -> str:
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
-    changes = _history(settings).changes(args.system, args.before, args.after)
+    from coderef.api.presenters.catalog import changes_body
+
+    changes = changes_body(_history(settings).changes(args.system, args.before, args.after))
     if args.json:
         print(json.dumps(changes, indent=2))
         return 0

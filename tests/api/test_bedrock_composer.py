@@ -10,6 +10,7 @@ from botocore.stub import ANY, Stubber
 
 from coderef.adapters.bedrock_composer import BedrockComposer
 from coderef.adapters.sqlite_catalog import SqliteCatalog
+from coderef.api.presenters.assistant import answer_body
 from coderef.api.services import Services
 from coderef.assistant.casepilot import CasePilot
 from coderef.settings import Settings
@@ -48,6 +49,11 @@ def casepilot_with(fixture_settings):
     return build
 
 
+def ask(pilot: CasePilot, question: str) -> dict:
+    """The answer as the API sends it."""
+    return answer_body(pilot.ask(question))
+
+
 def reply(text, stop="end_turn"):
     return {
         "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
@@ -70,7 +76,7 @@ def test_the_model_writes_the_prose_from_the_evidence(bedrock, casepilot_with):
     client, stubber = bedrock
     text = "No. E11.9 and E10.9 are not coded together: each category excludes the other."
     stubber.add_response("converse", reply(text), expected_request())
-    answer = casepilot_with(client).ask("Can E11.9 be coded with E10.9?")
+    answer = ask(casepilot_with(client), "Can E11.9 be coded with E10.9?")
     assert answer["composer"] == "bedrock" and answer["answer"] == text
     # Details and sources still come from the evidence, not from the model
     assert answer["details"]["verdict"] == "excludes1"
@@ -88,7 +94,7 @@ def test_the_request_carries_the_question_and_the_evidence(bedrock, casepilot_wi
     stubber.add_response(
         "converse", reply("R00.1 is bradycardia, unspecified."), expected_request()
     )
-    casepilot_with(client).ask("What is R00.1?")
+    ask(casepilot_with(client), "What is R00.1?")
     prompt = seen["messages"][0]["content"][0]["text"]
     assert "Question: What is R00.1?" in prompt
     assert "Code R00.1 (ICD-10-CM): Bradycardia, unspecified." in prompt
@@ -102,7 +108,7 @@ def test_an_answer_naming_an_unknown_code_is_replaced(bedrock, casepilot_with, c
         "converse", reply("Use R00.1, or I48.91 for atrial fibrillation."), expected_request()
     )
     caplog.set_level(logging.DEBUG)
-    answer = casepilot_with(client).ask("What is R00.1?")
+    answer = ask(casepilot_with(client), "What is R00.1?")
     assert answer["composer"] == "deterministic"
     assert "I48.91" not in answer["answer"] and "Bradycardia, unspecified" in answer["answer"]
     assert "outside the catalog" in caplog.text
@@ -119,7 +125,7 @@ def test_an_answer_naming_an_unknown_code_is_replaced(bedrock, casepilot_with, c
 def test_a_refused_call_falls_back_to_the_deterministic_answer(bedrock, casepilot_with, failure):
     client, stubber = bedrock
     stubber.add_client_error("converse", **failure)
-    answer = casepilot_with(client).ask("Difference between I10 and I11.9")
+    answer = ask(casepilot_with(client), "Difference between I10 and I11.9")
     assert answer["composer"] == "deterministic" and answer["kind"] == "compare"
     assert "Essential (primary) hypertension" in answer["answer"]
 
@@ -127,7 +133,7 @@ def test_a_refused_call_falls_back_to_the_deterministic_answer(bedrock, casepilo
 def test_a_truncated_or_filtered_reply_is_not_shown(bedrock, casepilot_with):
     client, stubber = bedrock
     stubber.add_response("converse", reply("R00.1 is brady", stop="max_tokens"), expected_request())
-    answer = casepilot_with(client).ask("What is R00.1?")
+    answer = ask(casepilot_with(client), "What is R00.1?")
     assert answer["composer"] == "deterministic"
 
 
@@ -178,6 +184,6 @@ def test_any_second_composer_that_breaks_falls_back_without_logging_the_question
         BrokenComposer(),
     )
     caplog.set_level(logging.DEBUG)
-    answer = pilot.ask("What is R00.1 for my patient Zebediah?")
+    answer = ask(pilot, "What is R00.1 for my patient Zebediah?")
     assert answer["composer"] == "deterministic" and answer["answered"]
     assert "RuntimeError" in caplog.text and "Zebediah" not in caplog.text

@@ -41,9 +41,11 @@ def _request(headers: dict[str, str], peer: str = "130.176.0.1") -> Request:
 
 def _services(**settings) -> Services:
     base = Settings.from_env({"CODEREF_DATA_DIR": "/nonexistent", "CODEREF_ADDRESS_SECRET": "k"})
-    services = Services(settings=replace(base, **settings), catalog=None)  # type: ignore[arg-type]
-    services.__dict__["address_key"] = lambda address: address  # see the raw address
-    return services
+    return Services(
+        settings=replace(base, **settings),
+        catalog=None,  # type: ignore[arg-type]
+        address_hasher=lambda address: address,  # see the raw address
+    )
 
 
 VIEWER = {"cloudfront-viewer-address": "2001:db8::5:51000", "x-forwarded-for": "192.0.2.9"}

@@ -5,16 +5,15 @@ after all costs nothing; a member whose session ended reads on as a guest."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
 
-from coderef.accounts.code_pages import CodePages
 from coderef.adapters.dynamodb_accounts import DynamoAccounts
 from coderef.adapters.dynamodb_catalog import DynamoCatalog
 from coderef.adapters.outbox_mailer import OutboxMailer
 from coderef.api.app import create_app
-from coderef.api.concurrency import start_beside
 from coderef.api.services import Services
 from tests import aws
 from tests.conftest import CM_FIXTURE, new_client, register
@@ -45,10 +44,7 @@ def test_a_member_whose_session_ended_reads_on_as_a_guest(app):
 
 def test_a_code_the_index_knows_but_the_catalog_lacks_costs_nothing(fixture_settings):
     # Given an index that believes in every code (as one built from another release might)
-    services = Services.local(fixture_settings)
-    services.__dict__["code_pages"] = CodePages(
-        services.lookup, services.view_meter, lambda system, key: True, start_beside
-    )
+    services = replace(Services.local(fixture_settings), index_knows=lambda system, key: True)
     browser = new_client(create_app(services))
     register(browser)
     before = browser.get("/api/me").json()["meter"]

@@ -1,5 +1,6 @@
 """The Accounts contract. It runs unchanged against every adapter: SQLite on a temporary file,
-and DynamoDB on moto with the table made from template.yaml's own definition."""
+and DynamoDB on moto with the table made from template.yaml's own definition; and against the
+in-memory fake the unit tests use (tests/fakes.py), so the fake cannot drift from the stores."""
 
 import time
 from dataclasses import replace
@@ -16,16 +17,19 @@ from coderef.errors import (
     WindowFull,
 )
 from tests import aws
+from tests.fakes import FakeAccounts
 
 # Logins drop sessions already expired by the real clock, so the moments these tests pass
 # around lie a year ahead of it (however long the suite takes to get here).
 NOW = int(time.time()) + 365 * 86400
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
+@pytest.fixture(params=["sqlite", "dynamodb", "fake"])
 def accounts(request, tmp_path):
     if request.param == "sqlite":
         return SqliteAccounts(tmp_path / "accounts.db")
+    if request.param == "fake":
+        return FakeAccounts()
     from coderef.adapters.dynamodb_accounts import DynamoAccounts
 
     client = request.getfixturevalue("moto_dynamodb")  # a new table for every test

@@ -1,5 +1,6 @@
 """The CodeCatalog contract. It runs unchanged against every adapter: SQLite on a temporary
-file, and DynamoDB on moto with the table made from template.yaml's own definition."""
+file, and DynamoDB on moto with the table made from template.yaml's own definition; and
+against the in-memory fake the unit tests use (tests/fakes.py)."""
 
 import sqlite3
 from dataclasses import replace
@@ -12,13 +13,16 @@ from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.errors import ReleaseNotFound
 from tests import aws
 from tests.conftest import CM_FIXTURE, CM_ORDER_2025, CM_ORDER_2026
+from tests.fakes import FakeCatalog
 from tests.fixtures.legacy_store import OLD_SCHEMA
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
+@pytest.fixture(params=["sqlite", "dynamodb", "fake"])
 def catalog(request, tmp_path):
     if request.param == "sqlite":
         return SqliteCatalog(tmp_path / "catalog.db")
+    if request.param == "fake":
+        return FakeCatalog()
     from coderef.adapters.dynamodb_catalog import DynamoCatalog
 
     client = request.getfixturevalue("moto_dynamodb")  # a new table for every test

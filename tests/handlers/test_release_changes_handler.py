@@ -10,6 +10,7 @@ import pytest
 
 from coderef.adapters.dynamodb_catalog import DynamoCatalog
 from coderef.adapters.sqlite_catalog import SqliteCatalog
+from coderef.api.presenters.catalog import changes_body
 from coderef.catalog.releases import ReleaseHistory
 from coderef.codesets.pipeline import load_release, rebuild_index
 from tests import aws
@@ -73,6 +74,6 @@ def test_changes_come_from_one_query_and_equal_the_local_comparison(loaded, befo
     response = module.handler(event, LambdaContext())
     # Then the answer is what comparing the records locally gives
     assert response["statusCode"] == 200
-    assert response_json(response) == local.changes("icd10cm", before, after)
+    assert response_json(response) == changes_body(local.changes("icd10cm", before, after))
     # And the table was queried once, never scanned
     assert calls == ["Query"]

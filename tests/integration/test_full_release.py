@@ -149,10 +149,24 @@ def assistant(full):
     return Services(settings=settings, catalog=catalog)
 
 
+def ask(services, question: str) -> dict:
+    """CasePilot's answer as the API sends it."""
+    from coderef.api.presenters.assistant import answer_body
+
+    return answer_body(services.casepilot.ask(question))
+
+
+def read(services, note: str) -> dict:
+    """Case2Code's reading as the API sends it."""
+    from coderef.api.presenters.assistant import reading_body
+
+    return reading_body(services.case2code.suggest(note))
+
+
 def test_casepilot_defines_codes_of_both_systems(assistant):
-    answer = assistant.casepilot.ask("What is ICD-10-CM code R00.1?")
+    answer = ask(assistant, "What is ICD-10-CM code R00.1?")
     assert answer["kind"] == "define" and "Bradycardia, unspecified" in answer["answer"]
-    pcs = assistant.casepilot.ask("what does 0FT44ZZ mean")
+    pcs = ask(assistant, "what does 0FT44ZZ mean")
     assert "percutaneous endoscopic" in pcs["answer"].lower()
     assert {s["name"] for s in pcs["sources"] if s["kind"] == "release"} == {
         "ICD-10-PCS FY2025 (Medical and Surgical section)"
@@ -160,41 +174,41 @@ def test_casepilot_defines_codes_of_both_systems(assistant):
 
 
 def test_casepilot_compares_i10_and_i11_9(assistant):
-    answer = assistant.casepilot.ask("Difference between I10 and I11.9")
+    answer = ask(assistant, "Difference between I10 and I11.9")
     assert answer["kind"] == "compare"
     assert "Hypertensive heart disease NOS" in answer["answer"]
     assert "I50.-" in answer["answer"]  # I11's Includes note: heart failure due to hypertension
 
 
 def test_casepilot_reads_excludes1_and_excludes2_on_the_full_data(assistant):
-    never = assistant.casepilot.ask("Can E11.9 be coded with E10.9?")
+    never = ask(assistant, "Can E11.9 be coded with E10.9?")
     assert never["details"]["verdict"] == "excludes1"
-    both = assistant.casepilot.ask("Can R00.1 be coded with I48.91?")
+    both = ask(assistant, "Can R00.1 be coded with I48.91?")
     assert both["details"]["verdict"] == "excludes2"
     assert any(r["text"] == "specified arrhythmias (I47-I49)" for r in both["details"]["relations"])
 
 
 def test_casepilot_gives_the_subsequent_encounter_characters_with_full_codes(assistant):
-    answer = assistant.casepilot.ask("Which 7th character for a subsequent encounter for S62.101?")
+    answer = ask(assistant, "Which 7th character for a subsequent encounter for S62.101?")
     matches = [c["code"] for c in answer["details"]["characters"] if c["matches"]]
     assert matches == ["S62.101D", "S62.101G", "S62.101K", "S62.101P"]
     assert "S62.101D" in answer["answer"]
 
 
 def test_casepilot_ranks_codes_for_a_condition(assistant):
-    answer = assistant.casepilot.ask("Codes for type 2 diabetes with neuropathy")
+    answer = ask(assistant, "Codes for type 2 diabetes with neuropathy")
     assert answer["details"]["candidates"][0]["code"] == "E11.40"
 
 
 def test_casepilot_retrieves_pcs_guidelines(assistant):
-    answer = assistant.casepilot.ask("Excision vs resection: what does the guideline say?")
+    answer = ask(assistant, "Excision vs resection: what does the guideline say?")
     assert answer["details"]["passages"][0]["section"] == "B3.8"
 
 
 def test_casepilot_on_the_full_data_admits_what_it_cannot_answer(assistant):
-    nothing = assistant.casepilot.ask("What is the weather in Paris tomorrow?")
+    nothing = ask(assistant, "What is the weather in Paris tomorrow?")
     assert nothing["answered"] is False and nothing["sources"] == []
-    missing = assistant.casepilot.ask("What is E11.99?")
+    missing = ask(assistant, "What is E11.99?")
     assert missing["kind"] == "code_not_found"
     assert "E11.99 is not a code in the loaded ICD-10-CM April 1, 2026 release" in missing["answer"]
     assert missing["details"]["missing"][0]["near"]
@@ -205,7 +219,7 @@ def test_case2code_on_written_notes_with_the_full_data(assistant):
         "58 yo M with HTN and T2DM presents with CP radiating to the left arm and SOB x 2 days. "
         "Denies fever, chills, nausea or vomiting. No cough. PMH: CHF. R/o MI."
     )
-    result = assistant.case2code.suggest(note)
+    result = read(assistant, note)
     found = {f["text"]: f for f in result["findings"]}
     assert found["HTN"]["candidates"][0]["code"] == "I10"
     assert found["CP"]["candidates"][0]["code"] == "R07.9"
@@ -223,7 +237,7 @@ def test_case2code_on_written_notes_with_the_full_data(assistant):
 
 def test_case2code_picks_the_7th_character_the_encounter_calls_for(assistant):
     note = "Follow-up visit for closed fracture of the right wrist. Lap chole last year."
-    result = assistant.case2code.suggest(note)
+    result = read(assistant, note)
     fracture = next(f for f in result["findings"] if "wrist" in f["text"])
     first = fracture["candidates"][0]
     assert first["code"] == "S62.101"

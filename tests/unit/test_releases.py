@@ -45,12 +45,12 @@ def _code(title: str, billable: bool = True) -> CodeRecord:
 def test_history_says_present_added_revised_unchanged_deleted_and_absent():
     releases = [FY2025, FY2026, APRIL_2026]
     steps = history_of(releases, {"cm-2025-10": _code("Old"), "cm-2026-04": _code("New")})
-    assert [s["status"] for s in steps] == ["absent", "added", "revised"]
-    assert steps[2]["changed"] == ["title", "description"]
-    assert steps[2]["before"]["title"] == "Old"
+    assert [s.status for s in steps] == ["absent", "added", "revised"]
+    assert steps[2].changed == ["title", "description"]
+    assert steps[2].before["title"] == "Old"
 
     steps = history_of(releases, {"cm-2024-10": _code("A"), "cm-2025-10": _code("A")})
-    assert [s["status"] for s in steps] == ["present", "unchanged", "deleted"]
+    assert [s.status for s in steps] == ["present", "unchanged", "deleted"]
 
 
 def test_a_change_of_billable_status_is_a_revision():

@@ -52,27 +52,12 @@ class User:
     # confirmation existed count as confirmed (they had their bonus at registration).
     email_confirmed: bool = True
 
-    def to_public(self) -> dict:
-        return {
-            "email": self.email,
-            "plan": self.plan,
-            "created_at": self.created_at,
-            "email_confirmed": self.email_confirmed,
-        }
-
 
 @dataclass(frozen=True)
 class Meter:
     id: str
     remaining: int
     plan: str  # guest | free | unlimited
-
-    def to_public(self, charged: bool = False) -> dict:
-        return {
-            "remaining": None if self.plan == "unlimited" else self.remaining,
-            "plan": self.plan,
-            "charged": charged,
-        }
 
 
 @dataclass(frozen=True)

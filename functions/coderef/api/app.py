@@ -73,12 +73,16 @@ def document_errors(app: FastAPI) -> dict:
         return app.openapi_schema
     from fastapi.openapi.utils import get_openapi
 
+    from coderef.api.documented import component_schemas
     from coderef.api.schemas import ErrorDetail
 
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    schema.setdefault("components", {}).setdefault("schemas", {}).update(
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # Models of the routes documented lazily; the ones FastAPI already built keep theirs.
+    components.update({k: v for k, v in component_schemas().items() if k not in components})
+    components.update(
         {
             "ErrorDetail": ErrorDetail.model_json_schema(),
             "ErrorResponse": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from coderef.api.documented import documented
 from coderef.api.members import admit_member
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
@@ -32,11 +33,18 @@ MEMBER_ERRORS = {
 }
 
 
-@router.post("/ask", responses=MEMBER_ERRORS)
+# AskResponse is documented, not built at cold start (api/documented.py).
+@router.post(
+    "/ask",
+    responses=MEMBER_ERRORS,
+    openapi_extra=documented({200: "coderef.api.schemas_assistant:AskResponse"}),
+)
 def ask(body: AskRequest, services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
     """Answer a question from the loaded catalog and guidelines, citing every source."""
     response.headers["Cache-Control"] = "private, no-store"
     services.casepilot.check(body.question)  # bad input costs nothing
     admit_member(services, viewer, "casepilot", "CasePilot")
     context = body.context.model_dump() if body.context else None
-    return services.casepilot.ask(body.question, context)
+    from coderef.api.presenters.assistant import answer_body
+
+    return answer_body(services.casepilot.ask(body.question, context))

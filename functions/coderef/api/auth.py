@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from coderef.accounts.service import SignedIn
+from coderef.api.presenters.accounts import signed_in_body
+from coderef.api.schemas import SignedInOut, StatusOut
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
@@ -39,28 +41,6 @@ class EmailConfirm(BaseModel):
     token: str = Field(max_length=200)
 
 
-class UserOut(BaseModel):
-    email: str
-    plan: str
-    created_at: str
-    email_confirmed: bool
-
-
-class MeterOut(BaseModel):
-    remaining: int | None
-    plan: str
-    charged: bool
-
-
-class SignedInOut(BaseModel):
-    user: UserOut
-    meter: MeterOut
-
-
-class StatusOut(BaseModel):
-    status: str
-
-
 def _errors(*statuses: int) -> dict:
     return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
 
@@ -75,9 +55,7 @@ _DESCRIPTIONS = {
 
 
 def _signed_in(request: Request, result: SignedIn, status: int) -> JSONResponse:
-    response = JSONResponse(
-        {"user": result.user.to_public(), "meter": result.meter.to_public()}, status_code=status
-    )
+    response = JSONResponse(signed_in_body(result.user, result.meter), status_code=status)
     set_cookie(
         response,
         request,

@@ -8,6 +8,7 @@ import logging
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from coderef.api.documented import documented
 from coderef.api.members import admit_member
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
@@ -34,6 +35,7 @@ class Case2CodeFailed(CodeRefError):
 
 @router.post(
     "/case2code",
+    openapi_extra=documented({200: "coderef.api.schemas_assistant:Case2CodeResponse"}),
     responses={
         **ERRORS,
         401: {"description": "Not signed in: Case2Code is for registered accounts"},
@@ -51,8 +53,10 @@ def case2code(
     response.headers["Cache-Control"] = "private, no-store"
     services.case2code.check(body.text)
     admit_member(services, viewer, "case2code", "Case2Code")
+    from coderef.api.presenters.assistant import reading_body
+
     try:
-        return services.case2code.suggest(body.text, body.systems)
+        return reading_body(services.case2code.suggest(body.text, body.systems))
     except CodeRefError:
         raise
     except Exception as exc:

@@ -8,7 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from coderef.api.documented import documented
 from coderef.api.errors import error_body
+from coderef.api.presenters.accounts import meter_body
+from coderef.api.presenters.catalog import page_body, summary_body
 from coderef.api.schemas import ERRORS, CodeSummary
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
@@ -20,13 +23,15 @@ from coderef.api.session import (
     client_address,
     set_cookie,
 )
+from coderef.catalog.systems import system_list
 from coderef.errors import ForbiddenOrigin
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
+_SCHEMAS = "coderef.api.schemas"  # models documented lazily (api/documented.py)
 # The public summary has its own router: SearchFunction serves it, never the metered page.
 summary_router = APIRouter(prefix="/api/codes", tags=["codes"])
 
-SystemPath = Annotated[str, Path(max_length=20, description="icd10cm, icd10pcs, hcpcs or cpt")]
+SystemPath = Annotated[str, Path(max_length=20, description=system_list())]
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
 OnDate = Annotated[
     dt.date | None,
@@ -50,9 +55,12 @@ def code_summary(
     on_date: OnDate = None,
 ) -> dict:
     response.headers["Cache-Control"] = "public, max-age=300"
-    return services.lookup.summary(system, code, on_date=on_date)
+    return summary_body(services.lookup.summary(system, code, on_date=on_date))
 
 
+# The page and the wall are JSONResponses built by the presenters: no second validation pass
+# on every page view, and the models are documented without being built at cold start
+# (api/documented.py); tests hold the bodies to them.
 @router.get(
     "/{system}/{code}",
     responses={
@@ -60,6 +68,9 @@ def code_summary(
         402: {"description": "No views left: the public summary and the meter"},
         403: {"description": "Requested by another site (Sec-Fetch-Site: cross-site)"},
     },
+    openapi_extra=documented(
+        {200: f"{_SCHEMAS}:CodePageResponse", 402: f"{_SCHEMAS}:ViewWallResponse"}
+    ),
 )
 def code_page(
     services: ServicesDep,
@@ -89,8 +100,8 @@ def code_page(
         response = JSONResponse(
             {
                 **error_body(paid.wall.code, _wall_message(services, registered)),
-                "summary": services.lookup.summary_of(record),
-                "meter": paid.wall.details["meter"].to_public(),
+                "summary": summary_body(services.lookup.summary_of(record)),
+                "meter": meter_body(paid.wall.details["meter"]),
             },
             status_code=402,
             headers=headers,
@@ -98,8 +109,8 @@ def code_page(
         new_guest_token = paid.wall.details.get("new_guest_token")
     else:
         assert paid.charge is not None
-        page = services.lookup.page_of(record, registered=registered)
-        page["meter"] = paid.charge.meter.to_public(charged=paid.charge.charged)
+        page = page_body(services.lookup.page_of(record, registered=registered))
+        page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
         response = JSONResponse(page, headers=headers)
         new_guest_token = paid.charge.new_guest_token
     if new_guest_token:

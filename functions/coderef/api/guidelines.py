@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from coderef.api.documented import documented
+from coderef.api.presenters.guidelines import passage_body
+from coderef.api.presenters.links import guideline_url
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.errors import CodeRefError
@@ -18,7 +21,12 @@ class GuidelineNotFound(CodeRefError):
     status = 404
 
 
-@router.get("", responses=ERRORS)
+# Documented, not built at cold start (api/documented.py): SearchFunction serves these.
+@router.get(
+    "",
+    responses=ERRORS,
+    openapi_extra=documented({200: "coderef.api.schemas:GuidelineSourcesResponse"}),
+)
 def guideline_sources(services: ServicesDep, response: Response) -> dict:
     """Every loaded guideline source with its passages' numbers and titles."""
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -39,13 +47,17 @@ def guideline_sources(services: ServicesDep, response: Response) -> dict:
                 "section": passage.section,
                 "group": passage.group,
                 "title": passage.title,
-                "url": passage.url,
+                "url": guideline_url(passage.source.id, passage.section),
             }
         )
     return {"sources": list(sources.values())}
 
 
-@router.get("/{source}/{section}", responses=ERRORS)
+@router.get(
+    "/{source}/{section}",
+    responses=ERRORS,
+    openapi_extra=documented({200: "coderef.api.schemas:GuidelinePassageOut"}),
+)
 def guideline_passage(
     services: ServicesDep,
     response: Response,
@@ -57,4 +69,4 @@ def guideline_passage(
     if passage is None:
         raise GuidelineNotFound(f"No loaded guideline {source[:40]} {section[:20]}.")
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return passage.to_dict()
+    return passage_body(passage)

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from coderef.api.presenters.accounts import me_body
+from coderef.api.schemas import MeResponse
 from coderef.api.services import ServicesDep
 from coderef.api.session import claimed_viewer
-from coderef.catalog.codes import display_code
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
-@router.get("/me")
+@router.get("/me", response_model=MeResponse)
 def me(services: ServicesDep, request: Request, response: Response) -> dict:
     response.headers["Cache-Control"] = "private, no-store"
     standing = services.view_meter.standing(claimed_viewer(request, services))
-    meter, unlocked = standing.meter, standing.unlocked
-    titles: dict[tuple[str, str], str] = {}
-    for system in {u.system for u in unlocked}:
-        records = services.catalog.get_many(system, [u.key for u in unlocked if u.system == system])
-        titles.update({(system, k): r.title for k, r in records.items()})
-    return {
-        "user": standing.user.to_public() if standing.user else None,
-        "meter": meter.to_public(),
-        "unlocked": [
-            {
-                "system": u.system,
-                "code": display_code(u.system, u.key),
-                "title": titles.get((u.system, u.key), ""),
-            }
-            for u in unlocked
-        ],
-    }
+    titles = services.lookup.titles((u.system, u.key) for u in standing.unlocked)
+    return me_body(standing, titles)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from coderef.api.documented import documented
+from coderef.api.presenters.catalog import systems_body
 from coderef.api.schemas import SystemsResponse
 from coderef.api.services import ServicesDep
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
-@router.get("/health")
+@router.get("/health", openapi_extra=documented({200: "coderef.api.schemas:HealthResponse"}))
 def health(services: ServicesDep) -> dict:
     releases = services.catalog.releases()
     return {"status": "ok", "systems": sorted({r.system for r in releases})}
@@ -20,4 +22,4 @@ def health(services: ServicesDep) -> dict:
 def systems(services: ServicesDep) -> dict:
     """Every code system with its loaded releases, newest first; `live` marks the one that
     answers when no date is asked for."""
-    return {"systems": services.releases.systems()}
+    return {"systems": systems_body(services.releases.systems())}

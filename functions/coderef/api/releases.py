@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from coderef.api.presenters.catalog import changes_body
 from coderef.api.schemas import ERRORS, ChangesResponse
 from coderef.api.services import ServicesDep
 
@@ -32,4 +33,4 @@ def release_changes(
     """Codes added, deleted and revised (title, description or billable status) going from
     one loaded release to another."""
     response.headers["Cache-Control"] = "public, max-age=300"
-    return services.releases.changes(system, from_, to)
+    return changes_body(services.releases.changes(system, from_, to))

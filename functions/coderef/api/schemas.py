@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErrorDetail(BaseModel):
+class Out(BaseModel):
+    """A response body. Its validator is built on first use, not when the class is defined:
+    a Lambda function builds only the models its routes declare (cold start)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorDetail(Out):
     code: str
     message: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Out):
     error: ErrorDetail
 
 
-class SearchHit(BaseModel):
+class SearchHit(Out):
     system: str
     code: str
     title: str
@@ -22,20 +31,20 @@ class SearchHit(BaseModel):
     kind: str
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(Out):
     query: str
     total: int
     results: list[SearchHit]
     did_you_mean: str | None = None
 
 
-class AncestorOut(BaseModel):
+class AncestorOut(Out):
     code: str
     title: str
     kind: str
 
 
-class ReleaseOut(BaseModel):
+class ReleaseOut(Out):
     id: str
     name: str
     source: str
@@ -48,7 +57,7 @@ class LoadedReleaseOut(ReleaseOut):
     records: int
 
 
-class CodeSummary(BaseModel):
+class CodeSummary(Out):
     system: str
     system_name: str
     code: str
@@ -60,7 +69,7 @@ class CodeSummary(BaseModel):
     notice: str | None = None  # the licence notice a page must carry (CPT, CDT dental codes)
 
 
-class SystemOut(BaseModel):
+class SystemOut(Out):
     id: str
     name: str
     publisher: str
@@ -68,7 +77,7 @@ class SystemOut(BaseModel):
     releases: list[LoadedReleaseOut]  # newest first; one is live
 
 
-class ChangedCode(BaseModel):
+class ChangedCode(Out):
     code: str
     title: str
     billable: bool
@@ -80,13 +89,13 @@ class RevisedCode(ChangedCode):
     before: dict[str, str | bool]
 
 
-class ChangeCounts(BaseModel):
+class ChangeCounts(Out):
     added: int
     deleted: int
     revised: int
 
 
-class ChangesResponse(BaseModel):
+class ChangesResponse(Out):
     system: str
     from_: ReleaseOut = Field(alias="from")
     to: ReleaseOut
@@ -96,8 +105,159 @@ class ChangesResponse(BaseModel):
     revised: list[RevisedCode]
 
 
-class SystemsResponse(BaseModel):
+class SystemsResponse(Out):
     systems: list[SystemOut]
+
+
+class HealthResponse(Out):
+    status: str
+    systems: list[str]
+
+
+# -- the code page ------------------------------------------------------------------------
+
+
+class Locked(Out):
+    """Stands in for a section a guest does not receive."""
+
+    locked: Literal[True]
+    reason: str  # "register"
+
+
+class PlainLanguage(Out):
+    text: str
+    source: str
+
+
+class AxisOut(Out):
+    position: int
+    name: str
+    value: str
+    label: str
+    definition: str | None = None
+
+
+class AttributeOut(Out):
+    id: str
+    label: str
+    value: str
+    meaning: str
+
+
+class HistoryStepOut(Out):
+    release: ReleaseOut
+    status: Literal["present", "added", "revised", "unchanged", "deleted", "absent"]
+    changed: list[str] | None = None
+    before: dict[str, str | bool] | None = None
+    title: str | None = None  # absent where the code is not in that release
+
+
+class NoteOut(Out):
+    kind: str
+    label: str
+    items: list[str]
+
+
+class InheritedNoteOut(NoteOut):
+    from_: str = Field(alias="from")  # the code or grouping the note is written on
+
+
+class SeventhCharacterOut(Out):
+    char: str
+    meaning: str
+    code: str | None = None
+
+
+class MeterOut(Out):
+    remaining: int | None  # null on the unlimited plan
+    plan: str  # guest | free | unlimited
+    charged: bool  # this request took a view
+
+
+class CodePageResponse(CodeSummary):
+    """The full page. For a guest the sections for registered accounts are lock markers."""
+
+    description: str
+    plain_language: PlainLanguage
+    axes: list[AxisOut]
+    attributes: list[AttributeOut]
+    history: list[HistoryStepOut]
+    notes: list[NoteOut] | Locked
+    inherited_notes: list[InheritedNoteOut] | Locked
+    seventh_characters: list[SeventhCharacterOut] | Locked
+    children: list[ChangedCode] | Locked
+    related: list[ChangedCode] | Locked
+    meter: MeterOut
+
+
+class ViewWallResponse(ErrorResponse):
+    """402: no views left. The public summary and the meter come with the error."""
+
+    summary: CodeSummary
+    meter: MeterOut
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+class UserOut(Out):
+    email: str
+    plan: str
+    created_at: str
+    email_confirmed: bool
+
+
+class SignedInOut(Out):
+    user: UserOut
+    meter: MeterOut
+
+
+class StatusOut(Out):
+    status: str
+
+
+class UnlockedCode(Out):
+    system: str
+    code: str
+    title: str
+
+
+class MeResponse(Out):
+    user: UserOut | None  # null for a guest
+    meter: MeterOut
+    unlocked: list[UnlockedCode]
+
+
+# -- guidelines -----------------------------------------------------------------------------
+
+
+class GuidelineSectionOut(Out):
+    section: str
+    group: str
+    title: str
+    url: str
+
+
+class GuidelineSourceOut(Out):
+    id: str
+    name: str
+    publisher: str
+    origin: str
+    sections: list[GuidelineSectionOut]
+
+
+class GuidelineSourcesResponse(Out):
+    sources: list[GuidelineSourceOut]
+
+
+class GuidelinePassageOut(Out):
+    source: str
+    source_name: str
+    section: str
+    group: str
+    title: str
+    text: str
+    url: str
 
 
 ERRORS = {

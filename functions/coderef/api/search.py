@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from coderef.api.schemas import ERRORS, SearchResponse
 from coderef.api.services import ServicesDep
 from coderef.catalog.codes import resolve_system
+from coderef.catalog.systems import system_list
 from coderef.errors import InvalidInput
 from coderef.observability import count
 from coderef.search.text import MAX_QUERY_LENGTH, clean_query
@@ -18,9 +19,7 @@ router = APIRouter(prefix="/api", tags=["search"])
 QueryText = Annotated[
     str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Words or a code")
 ]
-SystemFilter = Annotated[
-    str | None, Query(max_length=20, description="icd10cm, icd10pcs, hcpcs or cpt")
-]
+SystemFilter = Annotated[str | None, Query(max_length=20, description=system_list())]
 PUBLIC_CACHE = "public, max-age=300"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from coderef.catalog.releases import ReleaseHistory
     from coderef.search.candidates import CandidateFinder
     from coderef.search.guidelines import GuidelineLibrary
-    from coderef.security import AddressHasher, PasswordHasher
+    from coderef.security import PasswordHasher
 
 
 @dataclass
@@ -37,6 +38,10 @@ class Services:
     catalog: CodeCatalog
     accounts: Accounts | None = None
     mailer: Mailer | None = None
+    # Collaborators a composition root (or a test) may hand in; otherwise built on first use:
+    # what a client address is keyed by, and whether the search index knows a code.
+    address_hasher: Callable[[str], str] | None = None
+    index_knows: Callable[[str, str], bool] | None = None
 
     @cached_property
     def index(self) -> SearchIndex:
@@ -90,7 +95,8 @@ class Services:
     def code_pages(self) -> CodePages:
         from coderef.accounts.code_pages import CodePages
 
-        return CodePages(self.lookup, self.view_meter, self.index_has_code, start_beside)
+        index_knows = self.index_knows or self.index_has_code
+        return CodePages(self.lookup, self.view_meter, index_knows, start_beside)
 
     def index_has_code(self, system: str, key: str) -> bool:
         try:
@@ -99,7 +105,9 @@ class Services:
             return False
 
     @cached_property
-    def address_key(self) -> AddressHasher:
+    def address_key(self) -> Callable[[str], str]:
+        if self.address_hasher is not None:
+            return self.address_hasher
         from coderef.security import AddressHasher, load_or_create_secret
 
         secret = load_or_create_secret(self.settings.address_secret, self.settings.secret_path)

@@ -1,16 +1,16 @@
 """What CasePilot found for a question (Evidence), and the port that turns it into prose.
 
 The evidence is gathered by domain rules from the loaded catalog and guidelines; a Composer
-only writes the prose. Structured details and sources are built from the evidence itself, so
-whichever composer writes, the links and codes shown beside the prose are the catalog's.
+only writes the prose. The api builds the structured details and sources from the evidence
+itself (api/presenters/assistant.py), so whichever composer writes, the links and codes shown
+beside the prose are the catalog's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Protocol
 
 from coderef.assistant.grounding import code_tokens
 from coderef.assistant.guidelines import GuidelinePassage
@@ -29,14 +29,6 @@ EXCLUDES_MEANING = {
         "reported together when the patient has both."
     ),
 }
-
-
-def code_url(system: str, code: str) -> str:
-    return f"/code/{system}/{code}"
-
-
-def search_url(text: str) -> str:
-    return f"/search?q={quote(text)}"
 
 
 @dataclass(frozen=True)
@@ -188,78 +180,21 @@ class Composer(Protocol):
     def compose(self, evidence: Evidence) -> str: ...
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What CasePilot answers: the evidence, the prose written from it and by whom. The api
+    presents the structured details and sources from the evidence itself."""
+
+    question: str
+    evidence: Evidence
+    text: str
+    composer: str
+    search_topics: list[str]  # what to search for instead, when the answer is not found
+    releases: dict[str, Release]  # loaded releases by id, for the codes the answer shows
+
+
 class ComposerUnavailable(Exception):
     """The composer could not write this answer (a model timed out, was refused...)."""
-
-
-def details(evidence: Evidence, card: Any) -> dict[str, Any]:
-    """The structured part of an answer, by kind; `card` renders one code record."""
-    kind = evidence.kind
-    out: dict[str, Any] = {}
-    if evidence.codes:
-        out["codes"] = [card(record) for record in evidence.codes]
-    if kind in ("compare", "together"):
-        out["notes"] = {
-            code: [
-                {
-                    "kind": n.kind,
-                    "label": NOTE_LABELS[n.kind],
-                    "text": n.item,
-                    "on": n.on,
-                    "level": n.level,
-                    "names_other": any(r.note == n for r in evidence.relations),
-                }
-                for n in notes
-            ]
-            for code, notes in evidence.notes.items()
-        }
-        out["relations"] = [
-            {
-                "kind": r.note.kind,
-                "label": NOTE_LABELS[r.note.kind],
-                "text": r.note.item,
-                "on": r.note.on,
-                "code": r.subject,
-                "covers": r.other,
-            }
-            for r in evidence.relations
-        ]
-        out["shared_ancestor"] = evidence.shared_ancestor
-    if kind == "together":
-        out["verdict"] = evidence.verdict
-        out["ncci_edits"] = {
-            "loaded": False,
-            "message": "No NCCI edits are loaded; they pair HCPCS and CPT codes, not ICD-10.",
-        }
-    if kind == "seventh_character":
-        out["asked"] = evidence.encounter
-        out["full_code_of"] = evidence.seventh_of
-        out["characters"] = [
-            {
-                "char": s.char,
-                "meaning": s.meaning,
-                "code": s.code,
-                "url": code_url(evidence.codes[0].system, s.code) if s.code else None,
-                "matches": s in evidence.seventh_matches,
-            }
-            for s in evidence.seventh
-        ]
-    if kind == "codes_for" or evidence.candidates:
-        out["topic"] = evidence.topic
-        out["candidates"] = [c.to_dict() for c in evidence.candidates]
-    if evidence.passages:
-        out["passages"] = [p.to_dict() for p in evidence.passages]
-    if evidence.missing:
-        out["missing"] = [
-            {
-                "written": m.written,
-                "systems": list(m.systems),
-                "message": missing_message(m, evidence.releases),
-                "near": [{**n, "url": code_url(n["system"], n["code"])} for n in m.near],
-            }
-            for m in evidence.missing
-        ]
-    return out
 
 
 def missing_message(missing: Missing, releases: dict[str, Release]) -> str:
@@ -267,61 +202,3 @@ def missing_message(missing: Missing, releases: dict[str, Release]) -> str:
         releases[s].name if s in releases else SYSTEMS[s].name for s in missing.systems
     )
     return f"{missing.written} is not a code in the loaded {names}."
-
-
-def sources(evidence: Evidence) -> list[dict[str, Any]]:
-    """Every source an answer rests on, as links: codes, releases, guideline sections."""
-    out: list[dict[str, Any]] = []
-    seen: set[tuple] = set()
-
-    def add(key: tuple, item: dict[str, Any]) -> None:
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-
-    systems: list[str] = []
-    records = list(evidence.codes) + [c.record for c in evidence.candidates]
-    for record in records:
-        add(
-            ("code", record.system, record.code),
-            {
-                "kind": "code",
-                "system": record.system,
-                "code": record.code,
-                "title": record.title,
-                "release": record.release,
-                "url": code_url(record.system, record.code),
-            },
-        )
-        systems.append(record.system)
-    for missing in evidence.missing:
-        for near in missing.near:
-            systems.append(near["system"])
-        systems.extend(missing.systems)
-    for passage in evidence.passages:
-        add(
-            ("guideline", passage.source.id, passage.section),
-            {
-                "kind": "guideline",
-                "source": passage.source.id,
-                "section": passage.section,
-                "title": passage.title,
-                "label": passage.label,
-                "url": passage.url,
-            },
-        )
-    for system in dict.fromkeys(systems):
-        release = evidence.releases.get(system)
-        if release:
-            add(
-                ("release", release.id),
-                {
-                    "kind": "release",
-                    "system": system,
-                    "id": release.id,
-                    "name": release.name,
-                    "source": release.source,
-                    "url": f"/systems/{system}",
-                },
-            )
-    return out

@@ -9,9 +9,9 @@ Denied phrases are reported as excluded and get no codes. Nothing is stored or l
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from coderef.assistant.answers import code_url
 from coderef.assistant.case_notes import (
     LATERALITY,
     MAX_NOTE_CHARS,
@@ -23,9 +23,8 @@ from coderef.assistant.case_notes import (
 )
 from coderef.assistant.ports import CandidateSource
 from coderef.catalog.codes import SYSTEMS, resolve_system
-from coderef.catalog.lookup import release_dict
 from coderef.catalog.ports import CodeCatalog
-from coderef.catalog.records import CodeRecord, SeventhCharacter
+from coderef.catalog.records import CodeRecord, Release, SeventhCharacter
 from coderef.errors import InvalidInput, NoteTooLong, UnknownSystem
 
 if TYPE_CHECKING:
@@ -56,6 +55,64 @@ _QUALIFIERS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class SeventhChoice:
+    """The 7th character the note's encounter calls for (at most one), and every option."""
+
+    encounter: str | None
+    chosen: list[SeventhCharacter]
+    options: list[SeventhCharacter]
+    note: str  # how the choice was made, or why none was
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    candidate: Candidate
+    seventh: SeventhChoice | None = None  # for a stem that needs a 7th character
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A denied phrase: reported, never coded."""
+
+    text: str
+    start: int
+    end: int
+    status: str
+    cue: str | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    text: str  # as written in the note
+    start: int
+    end: int
+    kind: str  # condition | procedure
+    status: str
+    cue: str | None
+    laterality: str | None
+    suggestions: list[Suggestion]
+
+
+@dataclass(frozen=True)
+class Encounter:
+    type: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What Case2Code read in a note."""
+
+    systems: list[str]
+    encounter: Encounter | None
+    findings: list[Finding]
+    excluded: list[Excluded]
+    releases: list[Release]  # the live release of each system read against
+
+
 class Case2Code:
     def __init__(self, catalog: CodeCatalog, candidates: CandidateSource) -> None:
         self.catalog = catalog
@@ -70,7 +127,7 @@ class Case2Code:
                 f"{len(text)}. Split it and read each part."
             )
 
-    def suggest(self, text: str, systems: list[str] | None = None) -> dict[str, Any]:
+    def suggest(self, text: str, systems: list[str] | None = None) -> Reading:
         self.check(text)
         chosen = _systems(systems)
         system_filter = chosen[0] if len(chosen) == 1 else None
@@ -85,53 +142,56 @@ class Case2Code:
                 )
             return cache[phrase]
 
-        findings: list[dict[str, Any]] = []
-        excluded: list[dict[str, Any]] = []
+        findings: list[Finding] = []
+        excluded: list[Excluded] = []
         for chunk in _chunks(note, known):
             for first, last, found in _phrases(note, chunk, look_up):
                 words = note.words[first : last + 1]
                 start, end = words[0].start, words[-1].end
-                place = {"text": text[start:end], "start": start, "end": end}
                 status = words[0].status
                 if status == NEGATED:
-                    excluded.append({**place, "status": NEGATED, "cue": words[0].cue})
+                    excluded.append(Excluded(text[start:end], start, end, NEGATED, words[0].cue))
                     continue
                 side = _laterality(note, first, last)
                 ranked = self._ranked(found, side, note)
                 if not ranked:
                     continue
+                system = ranked[0].candidate.system
                 findings.append(
-                    {
-                        **place,
-                        "kind": "procedure" if ranked[0]["system"] == "icd10pcs" else "condition",
-                        "status": status,
-                        "cue": words[0].cue or None,
-                        "laterality": side,
-                        "candidates": ranked,
-                    }
+                    Finding(
+                        text=text[start:end],
+                        start=start,
+                        end=end,
+                        kind=(
+                            "procedure"
+                            if SYSTEMS[system].describes == "procedures"
+                            else "condition"
+                        ),
+                        status=status,
+                        cue=words[0].cue or None,
+                        laterality=side,
+                        suggestions=ranked,
+                    )
                 )
         releases = {r.system: r for r in self.catalog.releases()}
-        encounter = note.encounter
-        return {
-            "systems": chosen,
-            "encounter": (
-                {
-                    "type": encounter.type,
-                    "text": text[encounter.start : encounter.end],
-                    "start": encounter.start,
-                    "end": encounter.end,
-                }
-                if encounter
-                else None
-            ),
-            "findings": findings,
-            "excluded": excluded,
-            "releases": [
-                {**release_dict(releases[s], releases[s].id), "system": s}
-                for s in chosen
-                if s in releases
-            ],
-        }
+        found_encounter = note.encounter
+        encounter = (
+            Encounter(
+                found_encounter.type,
+                text[found_encounter.start : found_encounter.end],
+                found_encounter.start,
+                found_encounter.end,
+            )
+            if found_encounter
+            else None
+        )
+        return Reading(
+            systems=chosen,
+            encounter=encounter,
+            findings=findings,
+            excluded=excluded,
+            releases=[releases[s] for s in chosen if s in releases],
+        )
 
     # -- internals -----------------------------------------------------------------------
     def _known(self, note: ReadNote) -> set[int]:
@@ -144,7 +204,7 @@ class Case2Code:
             and (word.text in _JOINERS or any(w in vocabulary for w in word.words))
         }
 
-    def _ranked(self, found: list[Candidate], side: str | None, note: ReadNote) -> list[dict]:
+    def _ranked(self, found: list[Candidate], side: str | None, note: ReadNote) -> list[Suggestion]:
         kept = []
         other_side = {"left": "right", "right": "left"}.get(side or "")
         for cand in found:
@@ -156,13 +216,15 @@ class Case2Code:
         kept = [c for c in kept if not (c.record.is_generated and c.record.parent in keys)]
         if side:
             kept.sort(key=lambda c: side not in _title_words(c.title))
-        out = []
-        for cand in kept[:CANDIDATES]:
-            item = cand.to_dict()
-            if cand.record.seventh_characters and not cand.record.is_generated:
-                item["seventh_character"] = _seventh(cand.record, note)
-            out.append(item)
-        return out
+        return [
+            Suggestion(
+                cand,
+                _seventh(cand.record, note)
+                if cand.record.seventh_characters and not cand.record.is_generated
+                else None,
+            )
+            for cand in kept[:CANDIDATES]
+        ]
 
 
 def _title_words(title: str) -> set[str]:
@@ -241,18 +303,10 @@ def _laterality(note: ReadNote, first: int, last: int) -> str | None:
     return None
 
 
-def _seventh(record: CodeRecord, note: ReadNote) -> dict[str, Any]:
+def _seventh(record: CodeRecord, note: ReadNote) -> SeventhChoice:
     """The 7th character the note's encounter calls for, or every option when it says none."""
     table = record.seventh_characters
     encounter = note.encounter.type if note.encounter else None
-
-    def option(s: SeventhCharacter) -> dict[str, Any]:
-        return {
-            "char": s.char,
-            "meaning": s.meaning,
-            "code": s.code,
-            "url": code_url(record.system, s.code) if s.code else None,
-        }
 
     chosen: list[SeventhCharacter] = []
     if encounter:
@@ -266,12 +320,12 @@ def _seventh(record: CodeRecord, note: ReadNote) -> dict[str, Any]:
         if encounter == "subsequent" and not note.healing and len(chosen) > 1:
             routine = [s for s in chosen if "routine healing" in s.meaning.lower()]
             chosen = routine or chosen
-    return {
-        "encounter": encounter,
-        "chosen": [option(s) for s in chosen[:1]],
-        "options": [option(s) for s in table],
-        "note": _seventh_note(record, encounter, bool(chosen)),
-    }
+    return SeventhChoice(
+        encounter=encounter,
+        chosen=chosen[:1],
+        options=list(table),
+        note=_seventh_note(record, encounter, bool(chosen)),
+    )
 
 
 def _seventh_note(record: CodeRecord, encounter: str | None, chosen: bool) -> str:

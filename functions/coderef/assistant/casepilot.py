@@ -13,22 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from coderef.assistant import questions as q
 from coderef.assistant.answers import (
+    Answer,
     Composer,
     ComposerUnavailable,
     Evidence,
     Missing,
     Relation,
-    code_url,
-    details,
     scope_notes,
-    search_url,
-    sources,
 )
 from coderef.assistant.composer import DeterministicComposer
 from coderef.assistant.grounding import code_key, ungrounded_codes
 from coderef.assistant.ports import CandidateSource, GuidelineSearch
 from coderef.catalog.codes import SYSTEMS, resolve_system
-from coderef.catalog.lookup import release_dict
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import CodeRecord
 from coderef.catalog.references import referenced_spans, span_covers
@@ -72,7 +68,7 @@ class CasePilot:
             )
         return question
 
-    def ask(self, question_raw: str, context: dict[str, str] | None = None) -> dict[str, Any]:
+    def ask(self, question_raw: str, context: dict[str, str] | None = None) -> Answer:
         question = self.check(question_raw)
         evidence = self.gather(question, self._context_record(context))
         text, composer_name = self._compose(evidence)
@@ -254,54 +250,14 @@ class CasePilot:
             raise RuntimeError("the deterministic answer named a code outside the catalog")
         return text, composer.name
 
-    def _answer(
-        self, question: q.Question, evidence: Evidence, text: str, composer: str
-    ) -> dict[str, Any]:
-        suggestions = []
+    def _answer(self, question: q.Question, evidence: Evidence, text: str, composer: str) -> Answer:
+        topics: list[str] = []
         if not evidence.answered:
-            topics = [m.written for m in evidence.missing] or [evidence.topic or question.topic()]
-            suggestions += [
-                {"label": f"Search for “{topic}”", "url": search_url(topic)}
-                for topic in topics
-                if topic
-            ]
-            for miss in evidence.missing:
-                suggestions += [
-                    {"label": f"{n['code']} {n['title']}", "url": code_url(n["system"], n["code"])}
-                    for n in miss.near
-                ]
-        return {
-            "question": question.text,
-            "kind": evidence.kind,
-            "answered": evidence.answered,
-            "answer": text,
-            "details": details(evidence, self._card),
-            "sources": sources(evidence),
-            "suggestions": suggestions,
-            "composer": composer,
-        }
-
-    def _card(self, record: CodeRecord) -> dict[str, Any]:
-        releases = {r.id: r for r in self.catalog.releases()}
-        return {
-            "system": record.system,
-            "system_name": SYSTEMS[record.system].name,
-            "code": record.code,
-            "title": record.title,
-            "description": record.description,
-            "billable": record.billable,
-            "kind": record.kind,
-            "url": code_url(record.system, record.code),
-            "plain_language": record.plain_language,
-            "ancestors": [
-                {"code": a.code, "title": a.title, "kind": a.kind} for a in record.ancestors
-            ],
-            "axes": [
-                {"position": a.position, "name": a.name, "value": a.value, "label": a.label}
-                for a in record.axes
-            ],
-            "release": release_dict(releases.get(record.release), record.release),
-        }
+            written = [m.written for m in evidence.missing] or [evidence.topic or question.topic()]
+            topics = [topic for topic in written if topic]
+        # The codes shown are cards naming their release (one read, only when there are codes).
+        releases = {r.id: r for r in self.catalog.releases()} if evidence.codes else {}
+        return Answer(question.text, evidence, text, composer, topics, releases)
 
 
 def _shared_ancestor(first: CodeRecord, second: CodeRecord) -> dict | None:

@@ -22,20 +22,5 @@ class GuidelinePassage:
     text: str
 
     @property
-    def url(self) -> str:
-        return f"/guidelines/{self.source.id}/{self.section}"
-
-    @property
     def label(self) -> str:
         return f"{self.source.name}, {self.section} {self.title}"
-
-    def to_dict(self) -> dict:
-        return {
-            "source": self.source.id,
-            "source_name": self.source.name,
-            "section": self.section,
-            "group": self.group,
-            "title": self.title,
-            "text": self.text,
-            "url": self.url,
-        }

@@ -1,65 +1,12 @@
-"""Code identity: which systems exist, how a typed code becomes a key, how a key is displayed."""
+"""Code identity: how a typed system and code become keys, how a key is displayed. The
+systems themselves are in catalog/systems.py."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from coderef.catalog.systems import SYSTEM_NAMES, SYSTEMS, CodeSystem
 from coderef.errors import InvalidInput, UnknownSystem
-
-
-@dataclass(frozen=True)
-class CodeSystem:
-    id: str
-    name: str
-    publisher: str
-    licence: str
-
-
-SYSTEMS: dict[str, CodeSystem] = {
-    "icd10cm": CodeSystem(
-        id="icd10cm",
-        name="ICD-10-CM",
-        publisher="CDC National Center for Health Statistics",
-        licence="Public domain (U.S. Government work)",
-    ),
-    "icd10pcs": CodeSystem(
-        id="icd10pcs",
-        name="ICD-10-PCS",
-        publisher="Centers for Medicare & Medicaid Services",
-        licence="Public domain (U.S. Government work)",
-    ),
-    "hcpcs": CodeSystem(
-        id="hcpcs",
-        name="HCPCS Level II",
-        publisher="Centers for Medicare & Medicaid Services",
-        licence=(
-            "Public domain (U.S. Government work), except the dental codes D0100-D9999: "
-            "CDT, copyright American Dental Association"
-        ),
-    ),
-    "cpt": CodeSystem(
-        id="cpt",
-        name="CPT",
-        publisher="American Medical Association",
-        licence="Copyright American Medical Association; loaded from the operator's licensed files",
-    ),
-}
-
-# Aliases people type for the system filter.
-_SYSTEM_ALIASES = {
-    "icd10cm": "icd10cm",
-    "icd-10-cm": "icd10cm",
-    "cm": "icd10cm",
-    "icd10pcs": "icd10pcs",
-    "icd-10-pcs": "icd10pcs",
-    "pcs": "icd10pcs",
-    "hcpcs": "hcpcs",
-    "hcpcs2": "hcpcs",
-    "hcpcs-ii": "hcpcs",
-    "hcpcs-level-ii": "hcpcs",
-    "cpt": "cpt",
-}
 
 _KEY_CHARS = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)?$")
 MAX_CODE_LENGTH = 16
@@ -67,7 +14,7 @@ MAX_CODE_LENGTH = 16
 
 def resolve_system(raw: str) -> CodeSystem:
     """Return the system a user named, in any case and common spelling."""
-    system_id = _SYSTEM_ALIASES.get(raw.strip().lower())
+    system_id = SYSTEM_NAMES.get(raw.strip().lower())
     if system_id is None:
         known = ", ".join(sorted(SYSTEMS))
         raise UnknownSystem(f"Unknown code system '{raw[:40]}'. Known systems: {known}.")
@@ -99,7 +46,9 @@ def looks_like_code(text: str) -> bool:
 
 
 def display_code(system: str, key: str) -> str:
-    """Canonical display form: ICD-10-CM codes carry a dot after the category."""
-    if system == "icd10cm" and len(key) > 3 and "-" not in key and key[0].isalpha():
-        return f"{key[:3]}.{key[3:]}"
+    """Canonical display form: ICD-10-CM codes carry a dot after the category (blocks such as
+    A00-A09 and chapter numbers do not)."""
+    dot = SYSTEMS[system].dot_after if system in SYSTEMS else None
+    if dot and len(key) > dot and "-" not in key and key[0].isalpha():
+        return f"{key[:dot]}.{key[dot:]}"
     return key

@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from coderef.catalog.codes import SYSTEMS, display_code, normalize_code, resolve_system
+from coderef.catalog.codes import SYSTEMS, CodeSystem, display_code, normalize_code, resolve_system
 from coderef.catalog.notices import licence_notice
 from coderef.catalog.ports import CodeCatalog
-from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release
+from coderef.catalog.records import CodeRecord, Release
 from coderef.catalog.references import referenced_keys
-from coderef.catalog.releases import ReleaseHistory, release_dict
+from coderef.catalog.releases import HistoryStep, ReleaseHistory
 from coderef.errors import CodeNotFound
-
-__all__ = ["CodeLookup", "release_dict"]
 
 Suggester = Callable[[str, str], list[dict[str, Any]]]
 
-# Sections a guest never receives: the coding notes, the 7th-character table, and the codes
-# around this one. The official descriptor and the plain-language text stay open.
-REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "children", "related")
-LOCKED = {"locked": True, "reason": "register"}
+
+@dataclass(frozen=True)
+class CodeView:
+    """One code as its public summary shows it."""
+
+    record: CodeRecord
+    system: CodeSystem
+    release: Release | None  # the loaded release the record is from; None if not listed
+    notice: str | None  # the licence notice a page must carry (CPT, CDT dental codes)
+
+
+@dataclass(frozen=True)
+class CodePage:
+    """One code's full page. For a guest (registered False) the sections for registered
+    accounts are not even read: children and related stay empty and the api shows locks."""
+
+    view: CodeView
+    history: list[HistoryStep]
+    registered: bool
+    children: list[CodeRecord] = field(default_factory=list)
+    related: list[CodeRecord] = field(default_factory=list)
 
 
 def _no_suggestions(system: str, text: str) -> list[dict[str, Any]]:
@@ -64,63 +80,32 @@ class CodeLookup:
             suggestions=self.suggest(system, key),
         )
 
-    def _release(self, record: CodeRecord) -> dict[str, Any]:
+    def _release(self, record: CodeRecord) -> Release | None:
         loaded = self.catalog.all_releases(record.system)
-        release = next((r for r in loaded if r.id == record.release), None)
-        return release_dict(release, record.release)
+        return next((r for r in loaded if r.id == record.release), None)
 
-    def summary(
-        self, system_raw: str, code_raw: str, on_date: date | None = None
-    ) -> dict[str, Any]:
+    def summary(self, system_raw: str, code_raw: str, on_date: date | None = None) -> CodeView:
         return self.summary_of(self.record(system_raw, code_raw, on_date))
 
-    def summary_of(self, record: CodeRecord) -> dict[str, Any]:
-        return {
-            "system": record.system,
-            "system_name": SYSTEMS[record.system].name,
-            "code": record.code,
-            "title": record.title,
-            "billable": record.billable,
-            "kind": record.kind,
-            "ancestors": [
-                {"code": a.code, "title": a.title, "kind": a.kind} for a in record.ancestors
-            ],
-            "release": self._release(record),
-            "notice": licence_notice(record, self.cpt_notice),
-        }
+    def summary_of(self, record: CodeRecord) -> CodeView:
+        return CodeView(
+            record=record,
+            system=SYSTEMS[record.system],
+            release=self._release(record),
+            notice=licence_notice(record, self.cpt_notice),
+        )
 
-    def page(self, system_raw: str, code_raw: str, on_date: date | None = None) -> dict[str, Any]:
+    def page(self, system_raw: str, code_raw: str, on_date: date | None = None) -> CodePage:
         """The whole page, every section open (the CLI and internal callers)."""
         return self.page_of(self.record(system_raw, code_raw, on_date), registered=True)
 
-    def page_of(self, record: CodeRecord, registered: bool) -> dict[str, Any]:
-        """The full page. Sections for registered accounts are not even assembled for a
-        guest: they are replaced by a lock marker, so nothing locked leaves the server."""
-        page = self.summary_of(record)
-        page["description"] = record.description
-        page["plain_language"] = {
-            "text": record.plain_language,
-            "source": record.plain_language_source,
-        }
-        page["axes"] = [
-            {
-                "position": a.position,
-                "name": a.name,
-                "value": a.value,
-                "label": a.label,
-                "definition": a.definition,
-            }
-            for a in record.axes
-        ]
-        page["attributes"] = [
-            {"id": a.id, "label": a.label, "value": a.value, "meaning": a.meaning}
-            for a in record.attributes
-            if a.value
-        ]
-        page["history"] = self.releases.history(record.system, record.key)
+    def page_of(self, record: CodeRecord, registered: bool) -> CodePage:
+        """The full page. Sections for registered accounts are not even read for a guest, so
+        nothing locked leaves the server."""
+        view = self.summary_of(record)
+        history = self.releases.history(record.system, record.key)
         if not registered:
-            page.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})
-            return page
+            return CodePage(view, history, registered=False)
         related_keys = [
             key
             for items in record.notes.values()
@@ -128,25 +113,28 @@ class CodeLookup:
             for key in referenced_keys(item)
             if key != record.key
         ]
-        if record.system != "icd10cm":
+        if not view.system.notes_name_codes:
             related_keys = []
         # Children and related codes in one read (one BatchGetItem on DynamoDB, not two).
         briefs = self.catalog.get_many(
             record.system, [*record.children, *related_keys], release=record.release
         )
-        children = related = briefs
-        page["notes"] = [
-            {"kind": kind, "label": NOTE_LABELS[kind], "items": record.notes[kind]}
-            for kind in NOTE_KINDS
-            if record.notes.get(kind)
-        ]
-        page["inherited_notes"] = [
-            {**n, "label": NOTE_LABELS[n["kind"]]} for n in record.inherited_notes
-        ]
-        page["seventh_characters"] = [
-            {"char": s.char, "meaning": s.meaning, "code": s.code}
-            for s in record.seventh_characters
-        ]
-        page["children"] = [children[k].brief() for k in record.children if k in children]
-        page["related"] = [related[k].brief() for k in dict.fromkeys(related_keys) if k in related]
-        return page
+        return CodePage(
+            view,
+            history,
+            registered=True,
+            children=[briefs[k] for k in record.children if k in briefs],
+            related=[briefs[k] for k in dict.fromkeys(related_keys) if k in briefs],
+        )
+
+    def titles(self, codes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Titles of (system, key) pairs in the live releases, one read per system; codes no
+        live release has are left out."""
+        by_system: dict[str, list[str]] = {}
+        for system, key in codes:
+            by_system.setdefault(system, []).append(key)
+        return {
+            (system, key): record.title
+            for system, keys in by_system.items()
+            for key, record in self.catalog.get_many(system, keys).items()
+        }

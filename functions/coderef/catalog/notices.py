@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from coderef.catalog.records import CodeRecord
+from coderef.catalog.systems import SYSTEMS
 
 # HCPCS Level II dental codes (D0100-D9999) are the ADA's Current Dental Terminology.
 ADA_CDT_NOTICE = (
@@ -23,7 +24,7 @@ _DENTAL_CODE = re.compile(r"^D[0-9]{4}$")
 
 def licence_notice(record: CodeRecord, cpt_notice: str | None = None) -> str | None:
     """The notice for this record's page, or None where the text is public domain."""
-    if record.system == "cpt":
+    if SYSTEMS[record.system].copyrighted:
         return cpt_notice or DEFAULT_CPT_NOTICE
     if record.system == "hcpcs" and _DENTAL_CODE.match(record.key):
         return ADA_CDT_NOTICE

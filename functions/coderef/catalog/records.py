@@ -143,15 +143,6 @@ class CodeRecord:
     def attribute(self, attribute_id: str) -> Attribute | None:
         return next((a for a in self.attributes if a.id == attribute_id), None)
 
-    def brief(self) -> dict[str, Any]:
-        """The few fields a list of codes shows: code, title, billable, kind."""
-        return {
-            "code": self.code,
-            "title": self.title,
-            "billable": self.billable,
-            "kind": self.kind,
-        }
-
     @property
     def search_terms(self) -> list[str]:
         """Alternative names for this code: its inclusion terms and, on a billable code,

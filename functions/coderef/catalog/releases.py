@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from coderef.catalog.codes import SYSTEMS, display_code, resolve_system
+from coderef.catalog.codes import SYSTEMS, CodeSystem, display_code, resolve_system
 from coderef.catalog.ports import CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
 from coderef.errors import ReleaseNotFound
@@ -58,57 +59,117 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def release_dict(release: Release | None, release_id: str) -> dict[str, Any]:
-    if release is None:
-        return {"id": release_id, "name": release_id, "source": ""}
-    return {
-        "id": release.id,
-        "name": release.name,
-        "source": release.source,
-        "effective_from": release.effective_from,
-        "effective_to": release.effective_to,
-    }
-
-
-def listed_release(release: Release) -> dict[str, Any]:
-    return {
-        **release_dict(release, release.id),
-        "live": release.live,
-        "records": release.record_count,
-    }
-
-
 def _span(release: Release) -> str:
     return f"{release.effective_from} to {release.effective_to or 'until replaced'}"
 
 
-def history_of(releases: list[Release], versions: dict[str, CodeRecord]) -> list[dict[str, Any]]:
-    """One entry per loaded release, oldest first, saying what happened to the code there.
+@dataclass(frozen=True)
+class HistoryStep:
+    """What happened to one code in one loaded release.
 
     status: "present" (in the first loaded release: nothing earlier to compare with), "added",
     "revised" (with the fields that changed and what they were), "unchanged", "deleted" (gone
     from a release that follows one it was in), "absent".
     """
-    out: list[dict[str, Any]] = []
+
+    release: Release
+    status: str
+    title: str | None = None  # the code's title in this release; None where it is not in it
+    changed: list[str] = field(default_factory=list)
+    before: dict[str, str | bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SystemReleases:
+    """A code system and its loaded releases, newest first."""
+
+    system: CodeSystem
+    releases: list[Release]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A code in both releases whose revision fields differ."""
+
+    record: CodeRecord  # as the later release has it
+    changed: list[str]
+    before: dict[str, str | bool]
+
+
+@dataclass(frozen=True)
+class ReleaseChanges:
+    """Codes added, deleted and revised going from one release of a system to another."""
+
+    system: str
+    before: Release
+    after: Release
+    added: list[CodeRecord]
+    deleted: list[CodeRecord]
+    revised: list[Revision]
+
+
+# What a saved comparison keeps of each code: what a list of changes shows, not whole records
+# (a comparison across years names thousands of codes).
+_SAVED_FIELDS = ("code", "key", "kind", "billable", "title", "description")
+
+
+def saved_form(changes: ReleaseChanges) -> dict[str, Any]:
+    """A comparison as JSON-ready data, for a catalog that keeps comparisons."""
+
+    def slim(record: CodeRecord) -> dict[str, Any]:
+        return {f: getattr(record, f) for f in _SAVED_FIELDS}
+
+    return {
+        "added": [slim(r) for r in changes.added],
+        "deleted": [slim(r) for r in changes.deleted],
+        "revised": [
+            {"record": slim(r.record), "changed": r.changed, "before": r.before}
+            for r in changes.revised
+        ],
+    }
+
+
+def changes_from_saved(saved: dict[str, Any], before: Release, after: Release) -> ReleaseChanges:
+    def record(data: dict[str, Any], release: Release) -> CodeRecord:
+        return CodeRecord(system=release.system, release=release.id, **data)
+
+    return ReleaseChanges(
+        system=after.system,
+        before=before,
+        after=after,
+        added=[record(r, after) for r in saved["added"]],
+        deleted=[record(r, before) for r in saved["deleted"]],
+        revised=[
+            Revision(record(r["record"], after), r["changed"], r["before"])
+            for r in saved["revised"]
+        ],
+    )
+
+
+def _before(previous: CodeRecord, changed: list[str]) -> dict[str, str | bool]:
+    return {f: getattr(previous, f) for f in changed}
+
+
+def history_of(releases: list[Release], versions: dict[str, CodeRecord]) -> list[HistoryStep]:
+    """One step per loaded release, oldest first, saying what happened to the code there."""
+    out: list[HistoryStep] = []
     previous: CodeRecord | None = None
     for position, release in enumerate(ordered(releases)):
         record = versions.get(release.id)
-        entry: dict[str, Any] = {"release": release_dict(release, release.id)}
+        title = record.title if record is not None else None
         if record is None:
-            entry["status"] = "deleted" if previous is not None else "absent"
+            step = HistoryStep(release, "deleted" if previous is not None else "absent")
         elif position == 0:
-            entry["status"] = "present"
+            step = HistoryStep(release, "present", title)
         elif previous is None:
-            entry["status"] = "added"
+            step = HistoryStep(release, "added", title)
         else:
             changed = revised_fields(previous, record)
-            entry["status"] = "revised" if changed else "unchanged"
             if changed:
-                entry["changed"] = changed
-                entry["before"] = {f: getattr(previous, f) for f in changed}
-        if record is not None:
-            entry["title"] = record.title
-        out.append(entry)
+                step = HistoryStep(release, "revised", title, changed, _before(previous, changed))
+            else:
+                step = HistoryStep(release, "unchanged", title)
+        out.append(step)
         previous = record
     return out
 
@@ -122,17 +183,11 @@ class ReleaseHistory:
     def loaded(self, system: str | None = None) -> list[Release]:
         return ordered(self.catalog.all_releases(system))
 
-    def systems(self) -> list[dict[str, Any]]:
+    def systems(self) -> list[SystemReleases]:
         """Every known system with its loaded releases, newest first."""
         releases = self.loaded()
         return [
-            {
-                "id": s.id,
-                "name": s.name,
-                "publisher": s.publisher,
-                "licence": s.licence,
-                "releases": [listed_release(r) for r in reversed(releases) if r.system == s.id],
-            }
+            SystemReleases(s, [r for r in reversed(releases) if r.system == s.id])
             for s in SYSTEMS.values()
         ]
 
@@ -164,10 +219,10 @@ class ReleaseHistory:
             f"or by a date (YYYY-MM-DD) it was in force on. Loaded: {ids}."
         )
 
-    def history(self, system: str, key: str) -> list[dict[str, Any]]:
+    def history(self, system: str, key: str) -> list[HistoryStep]:
         return history_of(self.loaded(system), self.catalog.versions(system, key))
 
-    def changes(self, system_raw: str, from_ref: str, to_ref: str) -> dict[str, Any]:
+    def changes(self, system_raw: str, from_ref: str, to_ref: str) -> ReleaseChanges:
         """Codes added, deleted and revised going from one release to another: from what the
         catalog saved when the releases were loaded, where it keeps such things."""
         system = resolve_system(system_raw).id
@@ -181,7 +236,7 @@ class ReleaseHistory:
                 f"The changes from {before.id} to {after.id} were not saved when they were "
                 "loaded; load the newer release again (coderef import --target dynamodb)."
             )
-        return saved
+        return changes_from_saved(saved, before, after)
 
     def save_changes_of(self, release_id: str) -> int:
         """Compare a newly loaded release with every other loaded release of its system, both
@@ -195,11 +250,11 @@ class ReleaseHistory:
                 continue
             for before, after in ((other, release), (release, other)):
                 changes = self.compare(release.system, before, after)
-                self.catalog.save_changes(before.id, after.id, changes)
+                self.catalog.save_changes(before.id, after.id, saved_form(changes))
                 saved += 1
         return saved
 
-    def compare(self, system: str, before: Release, after: Release) -> dict[str, Any]:
+    def compare(self, system: str, before: Release, after: Release) -> ReleaseChanges:
         """Codes added, deleted and revised going from `before` to `after`, read from the
         catalog's records."""
         delta = self.catalog.compare_releases(before.id, after.id)
@@ -214,25 +269,16 @@ class ReleaseHistory:
         for record in codes(delta.changed, new):
             previous = old.get(record.key)
             changed = revised_fields(previous, record) if previous else []
-            if changed:
-                revised.append(
-                    {
-                        **record.brief(),
-                        "changed": changed,
-                        "before": {f: getattr(previous, f) for f in changed},
-                    }
-                )
-        added = [r.brief() for r in codes(delta.added, new)]
-        deleted = [r.brief() for r in codes(delta.deleted, old)]
-        return {
-            "system": system,
-            "from": release_dict(before, before.id),
-            "to": release_dict(after, after.id),
-            "counts": {"added": len(added), "deleted": len(deleted), "revised": len(revised)},
-            "added": added,
-            "deleted": deleted,
-            "revised": revised,
-        }
+            if previous and changed:
+                revised.append(Revision(record, changed, _before(previous, changed)))
+        return ReleaseChanges(
+            system=system,
+            before=before,
+            after=after,
+            added=codes(delta.added, new),
+            deleted=codes(delta.deleted, old),
+            revised=revised,
+        )
 
     def where_else(self, system: str, key: str, missing_from: str | None) -> str:
         """A sentence naming the loaded releases that do have a code, for a not-found message."""

