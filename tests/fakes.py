@@ -147,6 +147,7 @@ class FakeAccounts:
         self._meters: dict[str, _MeterRow] = {}
         self._sessions: dict[str, tuple[str, int]] = {}  # token hash -> (user id, expires)
         self._resets: dict[str, tuple[str, int, bool]] = {}  # hash -> (user id, expires, used)
+        self._confirms: dict[str, tuple[str, int, bool]] = {}  # the same, for email links
         self._windows: dict[str, int] = {}
 
     # users
@@ -289,22 +290,54 @@ class FakeAccounts:
     def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None:
         self._resets[token_hash] = (user_id, expires_at, False)
 
-    def consume_reset_token(self, token_hash: str, now: int) -> str | None:
+    def reset_password(self, token_hash: str, now: int, password_hash: str) -> str | None:
         with self._lock:
             found = self._resets.get(token_hash)
             if found is None or found[2] or found[1] <= now:
                 return None
-            self._resets[token_hash] = (found[0], found[1], True)
-            return found[0]
+            user_id = found[0]
+            for other, (owner, expires, _) in list(self._resets.items()):
+                if owner == user_id:
+                    self._resets[other] = (owner, expires, True)
+            self._users[user_id] = (self._users[user_id][0], password_hash)
+            for session, (owner, _) in list(self._sessions.items()):
+                if owner == user_id:
+                    del self._sessions[session]
+            return user_id
+
+    # email confirmation tokens
+    def create_confirm_token(self, token_hash: str, user_id: str, expires_at: int) -> None:
+        self._confirms[token_hash] = (user_id, expires_at, False)
+
+    def confirm_email(self, token_hash: str, now: int, bonus_views: int) -> str | None:
+        with self._lock:
+            found = self._confirms.get(token_hash)
+            if found is None or found[2] or found[1] <= now:
+                return None
+            user_id = found[0]
+            self._confirms[token_hash] = (user_id, found[1], True)
+            user, password_hash = self._users[user_id]
+            if not user.email_confirmed:
+                self._users[user_id] = (replace(user, email_confirmed=True), password_hash)
+                self._meters[f"u:{user_id}"].remaining += bonus_views
+            return user_id
 
     # rate-limit windows
     def count_window(self, key: str) -> int:
         return self._windows.get(key, 0)
 
-    def hit_window(self, key: str, expires_at: int) -> int:
+    def reserve(self, *windows: WindowCount) -> None:
         with self._lock:
-            self._windows[key] = self._windows.get(key, 0) + 1
-            return self._windows[key]
+            for i, window in enumerate(windows):
+                if self._windows.get(window.key, 0) >= window.limit:
+                    raise WindowFull("This window is full.", window=i)
+            for window in windows:
+                self._windows[window.key] = self._windows.get(window.key, 0) + 1
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            if self._windows.get(key, 0) > 0:
+                self._windows[key] -= 1
 
     def clear_window(self, key: str) -> None:
         self._windows.pop(key, None)
