@@ -7,6 +7,7 @@ and reopened by itself when an import renames a new index into place.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import threading
@@ -17,12 +18,25 @@ from pathlib import Path
 from coderef.catalog.codes import looks_like_code
 from coderef.errors import ServiceUnavailable
 from coderef.search.sqlite_fts import sqlite3
-from coderef.search.text import clean_query, deletes, edit_distance, synonyms, words
+from coderef.search.text import (
+    STOPWORDS,
+    clean_query,
+    content_words,
+    deletes,
+    edit_distance,
+    stem,
+    stems,
+    synonyms,
+    words,
+)
 
-STOPWORDS = frozenset("a an and the of in on or for to by at as is are with".split())
 # When a query matches more codes than this, only the first ones in row-id order are ranked
 # (see index_build._doc_order); this bounds the cost of one query.
 CANDIDATES = 300
+# When fewer codes than this match every word of a query, codes matching all words but one
+# are ranked too (below them): one stray or unindexed word must not empty the list.
+_FEW = 5
+_PARTIAL_DEPTH = 100
 # Most codes a code-prefix query pages through (S62 alone has thousands of 7th-char codes).
 _CODE_LIMIT = 500
 
@@ -107,13 +121,16 @@ class SearchIndex:
     ) -> SearchPage:
         query = clean_query(raw_query)
         depth = offset + limit
-        ranked = self._ranked(query, system, prefix_last=False, depth=depth)
+        ranked = _Ranked(0, [])
         did_you_mean = None
+        # A word no code has can only be a typo (or noise): correct it first, word by word,
+        # rather than let it knock the query down to codes matching the other words.
+        corrected = self.correct(query) if self._has_unknown_word(query) else None
+        if corrected:
+            ranked = self._ranked(corrected, system, prefix_last=False, depth=depth)
+            did_you_mean = corrected if ranked.hits else None
         if not ranked.hits:
-            corrected = self.correct(query)
-            if corrected:
-                ranked = self._ranked(corrected, system, prefix_last=False, depth=depth)
-                did_you_mean = corrected if ranked.hits else None
+            ranked = self._ranked(query, system, prefix_last=False, depth=depth)
         if not ranked.hits:
             # Nothing has every word: fall back to codes that have some of them.
             ranked = self._ranked(query, system, prefix_last=False, any_word=True, depth=depth)
@@ -156,7 +173,7 @@ class SearchIndex:
         return found
 
     def correct(self, query: str) -> str | None:
-        """The query with unknown words replaced by the closest known word, or None."""
+        """The query with unknown words replaced by the likeliest known word, or None."""
         changed = False
         out = []
         for word in words(query):
@@ -169,8 +186,23 @@ class SearchIndex:
         return " ".join(out) if changed else None
 
     # -- internals -----------------------------------------------------------------------
+    def _has_unknown_word(self, query: str) -> bool:
+        """Whether some word of a text query is in no title, term or note (and is not
+        shorthand the vocabulary knows)."""
+        if looks_like_code(query):
+            return False
+        typed = _typed_words()
+        for word in content_words(words(query)):
+            if len(word) < 4 or not word.isalpha() or word in typed:
+                continue
+            if self._rows("SELECT 1 FROM vocab WHERE word = ?", (word,)):
+                continue
+            if not self._rows("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (_quote(word),)):
+                return True
+        return False
+
     def _correct_word(self, word: str) -> str | None:
-        if len(word) < 4 or not word.isalpha():
+        if len(word) < 4 or not word.isalpha() or word in _typed_words():
             return None
         if self._rows("SELECT 1 FROM vocab WHERE word = ?", (word,)):
             return None
@@ -181,11 +213,15 @@ class SearchIndex:
             f"WHERE s.del IN ({marks})",
             tuple(probes),
         )
-        scored = [
-            (edit_distance(word, cand), -freq, cand)
-            for cand, freq in candidates
-            if edit_distance(word, cand) <= 2
-        ]
+        scored = []
+        for cand, freq in candidates:
+            distance = edit_distance(word, cand)
+            if distance > 2:
+                continue
+            # The word coders mean: one more edit is worth a hundredfold frequency, and a
+            # typo rarely changes the first letter.
+            cost = distance - 0.5 * math.log10(freq + 1) + (0.5 if cand[0] != word[0] else 0)
+            scored.append((cost, distance, cand))
         return min(scored)[2] if scored else None
 
     def _ranked(
@@ -204,10 +240,10 @@ class SearchIndex:
             if by_code.hits:
                 return by_code
         modifier = [] if any_word else self._modifier(query, system)
-        match, phrases = self._match_expression(query, prefix_last, any_word)
-        if not match:
+        plan = self._plan(query, prefix_last)
+        if not plan.concepts:
             return _Ranked(len(modifier), modifier)
-        ranked = self._by_text(phrases, match, system, max(depth, CANDIDATES), count)
+        ranked = self._by_text(plan, system, max(depth, CANDIDATES), count, any_word)
         if modifier:
             # A two-letter query (LT, GA) names a modifier as well as being a word.
             named = {(h.system, h.code) for h in modifier}
@@ -251,108 +287,102 @@ class SearchIndex:
             total = self._rows(f"SELECT count(*) FROM docs WHERE {where}", params)[0][0]
         return _Ranked(total, hits[:_CODE_LIMIT])
 
-    def _match_expression(
-        self, query: str, prefix_last: bool, any_word: bool
-    ) -> tuple[str, set[str]]:
-        """The FTS5 expression for a query, and the phrases that count as an exact match.
-
-        Every word is quoted, so search syntax typed by a user is matched as text, never run.
-        """
-        tokens = words(query)
-        content = [t for t in tokens if t not in STOPWORDS] or tokens
-        if not content:
-            return "", set()
+    def _plan(self, query: str, prefix_last: bool) -> _Plan:
+        """The query read as concepts: the longest phrase the vocabulary knows at each
+        position, or one word; each with its typed wording and the official wordings."""
+        content = content_words(words(query))
         table = synonyms()
-        groups: list[str] = []
-        variants: list[list[str]] = [[]]
+        concepts: list[_Concept] = []
         i = 0
         while i < len(content):
-            # Longest typed phrase starting here that the synonym list knows.
             for n in range(min(4, len(content) - i), 0, -1):
                 phrase = tuple(content[i : i + n])
                 if phrase in table:
-                    options = [" AND ".join(_quote(w) for w in phrase)]
-                    options += [
-                        "(" + " AND ".join(_quote(w) for w in alt if w not in STOPWORDS) + ")"
-                        for alt in table[phrase]
-                    ]
-                    groups.append("(" + " OR ".join(options) + ")")
-                    choices = [list(phrase)] + [list(alt) for alt in table[phrase]]
-                    variants = [v + c for v in variants for c in choices][:16]
+                    official = [tuple(content_words(list(alt))) for alt in table[phrase]]
+                    concepts.append(_Concept.of(phrase, official))
                     i += n
                     break
             else:
                 word = content[i]
-                last = i == len(content) - 1
-                if prefix_last and last:
-                    groups.append(self._completions(word))
+                if prefix_last and i == len(content) - 1 and len(word) >= 2:
+                    completions = [w for w in self._completions(word) if w != word]
+                    concepts.append(_Concept.of((word,), [(w,) for w in completions]))
                 else:
-                    groups.append(_quote(word))
-                variants = [[*v, word] for v in variants]
+                    concepts.append(_Concept.of((word,), []))
                 i += 1
-        phrases = {exact_form(" ".join(v)) for v in variants}
-        return (" OR " if any_word else " AND ").join(groups), phrases
+        return _Plan(concepts)
 
-    def _completions(self, prefix: str) -> str:
-        """The word being typed, OR'd with the commonest known words it begins.
+    def _completions(self, prefix: str) -> list[str]:
+        """The commonest known words the word being typed begins.
 
         FTS5 prefix queries go through the Porter stemmer ("brady" becomes "bradi" and then
         misses "bradycardia"), so completions come from the index's own vocabulary instead.
         """
-        if len(prefix) < 2:
-            return _quote(prefix)
         rows = self._rows(
             "SELECT word FROM vocab WHERE word >= ? AND word < ? ORDER BY freq DESC LIMIT 12",
             (prefix, prefix + "~"),
         )
-        options = dict.fromkeys([prefix, *(r[0] for r in rows)])
-        return "(" + " OR ".join(_quote(w) for w in options) + ")"
+        return [r[0] for r in rows]
 
     def _by_text(
-        self, phrases: set[str], match: str, system: str | None, depth: int, count: bool
+        self, plan: _Plan, system: str | None, depth: int, count: bool, any_word: bool
     ) -> _Ranked:
-        """Rank text matches in tiers: exact title, exact alternative term, every word in the
-        title, then matches through inclusion terms or notes.
+        """Find codes matching the query's concepts and rank them by relevance (see _rank).
 
-        Within a tier billable codes come first, then shorter titles: for short field values
-        that is what BM25 would say, and FTS5 can only compute BM25 by reading every posting
-        of every query word. Generated 7th-character codes follow their stems. Each query
-        reads at most `depth` rows in row-id order (the same order), so a query matching
-        twenty thousand codes costs what one matching a few hundred does.
+        Candidates: codes with every concept (title matches fetched apart, so that they are
+        never cut off by codes matching through notes); when those are few, codes with all
+        concepts but one; for the any-word fallback, codes with any concept. Each query reads
+        at most `depth` rows in row-id order, so a query matching twenty thousand codes costs
+        what one matching a few hundred does.
         """
         scope = f"sys:{_quote(system)} AND " if system else ""
-        in_title = self._rows(
-            "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}title : ({match})", depth)
-        )
-        anywhere = self._rows(
-            "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}({match})", depth)
-        )
-        if not anywhere:
-            return _Ranked(0, [])
-        title_ids = {r[0] for r in in_title}
-        ids = list(dict.fromkeys([*title_ids, *(r[0] for r in anywhere)]))
-        marks = ",".join("?" * len(ids))
-        docs = self._rows(
-            "SELECT id, system, code, title, billable, kind, terms, generated FROM docs "
-            f"WHERE id IN ({marks})",
-            tuple(ids),
-        )
-        scored = []
-        for rowid, system_id, code, title, billable, kind, terms, generated in docs:
-            tier = _tier(phrases, title, terms, rowid in title_ids)
-            scored.append(
-                (
-                    (tier, generated, not billable, _title_length(title), rowid),
-                    Hit(system_id, code, title, bool(billable), kind),
-                )
+        groups = [c.expression for c in plan.concepts]
+        everything = frozenset(range(len(groups)))
+        found: dict[int, frozenset[int]] = {}
+        if any_word:
+            match = " OR ".join(groups)
+            anywhere = self._rows(
+                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}({match})", depth)
             )
-        scored.sort(key=lambda pair: pair[0])
+            for (rowid,) in anywhere:
+                found[rowid] = frozenset()
+        else:
+            match = " AND ".join(groups)
+            in_title = self._rows(
+                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
+                (f"{scope}title : ({match})", depth),
+            )
+            anywhere = self._rows(
+                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}({match})", depth)
+            )
+            for (rowid,) in (*in_title, *anywhere):
+                found[rowid] = everything
         total = len(anywhere)
         if count and total >= depth:
             total = self._rows(
                 "SELECT count(*) FROM fts WHERE fts MATCH ?", (f"{scope}({match})",)
             )[0][0]
-        return _Ranked(total, [hit for _, hit in scored])
+        if not any_word and len(groups) >= 2 and total < _FEW:
+            for left_out in range(len(groups)):
+                rest = " AND ".join(g for i, g in enumerate(groups) if i != left_out)
+                for (rowid,) in self._rows(
+                    "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
+                    (f"{scope}({rest})", _PARTIAL_DEPTH),
+                ):
+                    found.setdefault(rowid, everything - {left_out})
+            total = len(found)
+        if not found:
+            return _Ranked(0, [])
+        marks = ",".join("?" * len(found))
+        docs = self._rows(
+            "SELECT id, system, code, title, billable, kind, terms, generated, index_terms "
+            f"FROM docs WHERE id IN ({marks})",
+            tuple(found),
+        )
+        scored = [(_rank(plan, doc, found[doc[0]]), doc) for doc in docs]
+        scored.sort(key=lambda pair: pair[0])
+        hits = [Hit(d[1], d[2], d[3], bool(d[4]), d[5]) for _, d in scored]
+        return _Ranked(total, hits)
 
 
 @dataclass
@@ -361,19 +391,70 @@ class _Ranked:
     hits: list[Hit]
 
 
+@dataclass(frozen=True)
+class _Concept:
+    """One thing a query asks for: the words typed, and the official wordings they stand for."""
+
+    typed: tuple[str, ...]
+    # Stems of each wording's words, the typed wording first.
+    wordings: tuple[frozenset[str], ...]
+    expression: str  # FTS5: any wording, each with all its words
+
+    @classmethod
+    def of(cls, typed: tuple[str, ...], official: list[tuple[str, ...]]) -> _Concept:
+        options = list(dict.fromkeys([typed, *(o for o in official if o)]))
+        parts = [" AND ".join(_quote(w) for w in option) for option in options]
+        expression = (
+            parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({p})" for p in parts) + ")"
+        )
+        return cls(typed, tuple(frozenset(stem(w) for w in o) for o in options), expression)
+
+
+@dataclass
+class _Plan:
+    concepts: list[_Concept]
+
+    def __post_init__(self) -> None:
+        # Every stem some wording of the query names: a title word outside this set is
+        # something the code says and the query did not.
+        self.named = frozenset(s for c in self.concepts for w in c.wordings for s in w)
+
+
+# Field weights: how much a concept found in each place counts toward coverage.
+_IN_TITLE, _IN_TERMS, _IN_INDEX, _IN_NOTES = 1.0, 0.9, 0.85, 0.6
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-# Words that qualify a title without changing what it names.
-_QUALIFIERS = frozenset(("unspecified", "nos"))
-
-
-# Ranking reduces every candidate's title and terms; the same titles come back query after
-# query (popular codes, shared parents), so the reductions are kept, up to a bounded number.
-@functools.lru_cache(maxsize=1 << 16)
-def exact_form(text: str) -> str:
-    """A title or term reduced to what it names: no parentheses, qualifiers or stop words."""
-    return " ".join(
-        w for w in words(_PARENTHESES.sub(" ", text)) if w not in STOPWORDS and w not in _QUALIFIERS
+# Words that qualify a title without changing what it names: never held against a code.
+_QUALIFIERS = frozenset(
+    stem(w) for w in "unspecified nos specified not site approach elsewhere classified".split()
+)
+# Words that narrow a code to a group of patients, a relative or a later stage of care. Unless
+# the query says so, the adult, personal, initial-encounter code comes first (a coder's
+# default): "uti" is N39.0 before the neonatal P39.3, "history of stroke" the patient's own.
+_CONTEXTS = tuple(
+    frozenset(stem(w) for w in group.split())
+    for group in (
+        "family",
+        "newborn neonatal perinatal fetus fetal",
+        "pregnancy childbirth puerperium obstetric maternal gestational",
+        "sequela sequelae",
+        "subsequent",
+        "child childhood juvenile infancy",
     )
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _significant(text: str) -> frozenset[str]:
+    """Stems of what a title or term names: no parentheses, qualifiers or stop words."""
+    return (
+        frozenset(stem(w) for w in words(_PARENTHESES.sub(" ", text)) if w not in STOPWORDS)
+        - _QUALIFIERS
+    )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _split_terms(terms: str) -> tuple[str, ...]:
+    return tuple(t for t in terms.split(" ; ") if t)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -381,9 +462,84 @@ def _title_length(title: str) -> int:
     return len(words(title))
 
 
-def _tier(phrases: set[str], title: str, terms: str, all_words_in_title: bool) -> int:
-    if exact_form(title) in phrases:
-        return 0
-    if any(exact_form(t) in phrases for t in terms.split(" ; ") if t):
-        return 1
-    return 2 if all_words_in_title else 3
+def _found(concept: _Concept, stem_set: frozenset[str]) -> int:
+    """0 when the typed wording is in `stem_set`, 1 when only an official one is, else -1."""
+    for i, wording in enumerate(concept.wordings):
+        if wording <= stem_set:
+            return 0 if i == 0 else 1
+    return -1
+
+
+def _rank(plan: _Plan, doc: tuple, present: frozenset[int]) -> tuple:
+    """How well one code matches the query, as a sort key (smaller first):
+
+    1. exact: the title (or else an inclusion or index term) names the query and no more;
+    2. coverage: the share of the query's concepts found, weighted by where (title, terms,
+       index terms, notes);
+    3. context: how many narrowing contexts (family, neonatal, obstetric, sequela...) the
+       title adds that the query did not ask for;
+    4. written codes before generated 7th-character codes, billable before not;
+    5. closeness: how many things the closest wording says that the query did not;
+    6. concepts found only through an official synonym rather than the words typed;
+    7. shorter titles, then row-id order.
+    """
+    _, _, _, title, billable, _, terms, generated, index_terms = doc
+    title_stems = stems(title)
+    term_list = _split_terms(terms)
+    index_list = _split_terms(index_terms)
+    term_stems = frozenset().union(*(stems(t) for t in term_list)) if term_list else frozenset()
+    index_stems = frozenset().union(*(stems(t) for t in index_list)) if index_list else frozenset()
+    coverage = 0.0
+    synonym_only = 0
+    for i, concept in enumerate(plan.concepts):
+        for weight, where in (
+            (_IN_TITLE, title_stems),
+            (_IN_TERMS, term_stems),
+            (_IN_INDEX, index_stems),
+        ):
+            how = _found(concept, where)
+            if how >= 0:
+                coverage += weight
+                synonym_only += how
+                break
+        else:
+            if i in present:
+                coverage += _IN_NOTES
+    coverage /= len(plan.concepts)
+    # Closeness and exactness: over the title and each alternative term that has every concept.
+    exact = 0
+    extra = None
+    for place, text in (
+        (2, title),
+        *((1, t) for t in term_list),
+        *((1, t) for t in index_list),
+    ):
+        said = _significant(text)
+        has = said if place == 2 else said | title_stems
+        if any(_found(c, has) < 0 for c in plan.concepts):
+            continue
+        unasked = len(said - plan.named)
+        if extra is None or unasked < extra:
+            extra = unasked
+        if unasked == 0:
+            exact = max(exact, place)
+    if extra is None:
+        extra = len(_significant(title) - plan.named) + 1
+    context = sum(1 for group in _CONTEXTS if group & title_stems and not group & plan.named)
+    return (
+        -exact,
+        -round(coverage, 2),
+        context,
+        generated,
+        not billable,
+        extra,
+        synonym_only,
+        _title_length(title),
+        doc[0],
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _typed_words() -> frozenset[str]:
+    """Every word of a phrase the vocabulary knows: shorthand is never a typo."""
+    return frozenset(w for key in synonyms() for w in key)

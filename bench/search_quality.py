@@ -1,0 +1,78 @@
+"""Search relevance on the evaluation set (bench/search_eval.tsv): hit@1, hit@5 and MRR.
+
+Run: .venv/bin/python -m bench.search_quality [--misses]  (after `make run` or `coderef import`)
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from coderef.search.engine import SearchIndex
+from coderef.settings import Settings
+
+EVAL_SET = Path(__file__).with_name("search_eval.tsv")
+DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Case:
+    query: str
+    system: str | None
+    accepted: tuple[str, ...]
+
+    def accepts(self, code: str) -> bool:
+        return any(code.startswith(a[:-1]) if a.endswith("-") else code == a for a in self.accepted)
+
+
+def load(path: Path = EVAL_SET) -> list[Case]:
+    cases = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not parts[2].split():
+            raise ValueError(f"{path.name} line {number}: expected query, system, codes")
+        query, system, accepted = parts
+        cases.append(Case(query, None if system == "*" else system, tuple(accepted.split())))
+    return cases
+
+
+def rank_of(case: Case, codes: list[str]) -> int | None:
+    """1-based rank of the first accepted code, or None."""
+    return next((i for i, code in enumerate(codes, start=1) if case.accepts(code)), None)
+
+
+def evaluate(index: SearchIndex, cases: list[Case]) -> dict:
+    ranks: list[int | None] = []
+    misses = []
+    for case in cases:
+        codes = [h.code for h in index.search(case.query, system=case.system, limit=DEPTH).results]
+        rank = rank_of(case, codes)
+        ranks.append(rank)
+        if rank != 1:
+            misses.append((case, rank, codes[:5]))
+    n = len(cases)
+    return {
+        "n": n,
+        "hit@1": sum(1 for r in ranks if r == 1) / n,
+        "hit@5": sum(1 for r in ranks if r is not None and r <= 5) / n,
+        "mrr": sum(1 / r for r in ranks if r is not None) / n,
+        "misses": misses,
+    }
+
+
+def run() -> dict:
+    return evaluate(SearchIndex(Settings.from_env().index_path), load())
+
+
+if __name__ == "__main__":
+    result = run()
+    print(
+        f"n={result['n']} hit@1={result['hit@1']:.3f} hit@5={result['hit@5']:.3f} "
+        f"MRR={result['mrr']:.3f}"
+    )
+    if "--misses" in sys.argv:
+        for case, rank, top in result["misses"]:
+            print(f"  {case.query!r:42} rank={rank} want={' '.join(case.accepted)} got={top}")
