@@ -23,7 +23,15 @@ class Case:
     accepted: tuple[str, ...]
 
     def accepts(self, code: str) -> bool:
-        return any(code.startswith(a[:-1]) if a.endswith("-") else code == a for a in self.accepted)
+        return any(accepts(a, code) for a in self.accepted)
+
+
+def accepts(wanted: str, code: str) -> bool:
+    """Whether `code` is `wanted`, or begins with it when it ends in "-" ("H93.1-" accepts
+    H93.1 and H93.11; "V03.-" accepts the category V03 and its codes)."""
+    if wanted.endswith("-"):
+        return code.startswith(wanted[:-1].rstrip("."))
+    return code == wanted
 
 
 def load(path: Path = EVAL_SET) -> list[Case]:

@@ -24,7 +24,9 @@ def top(index, query, n=3, system="icd10cm"):
 def accepted(codes, wanted):
     """Whether some code is wanted: "H93.1-" accepts every code beginning "H93.1"."""
     return any(
-        code.startswith(w[:-1]) if w.endswith("-") else code == w for code in codes for w in wanted
+        code.startswith(w[:-1].rstrip(".")) if w.endswith("-") else code == w
+        for code in codes
+        for w in wanted
     )
 
 

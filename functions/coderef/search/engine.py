@@ -7,6 +7,7 @@ and reopened by itself when an import renames a new index into place.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import os
 import re
@@ -123,14 +124,19 @@ class SearchIndex:
         depth = offset + limit
         ranked = _Ranked(0, [])
         did_you_mean = None
-        # A word no code has can only be a typo (or noise): correct it first, word by word,
+        # A word that is likelier a typo than what it says is corrected first, word by word,
         # rather than let it knock the query down to codes matching the other words.
-        corrected = self.correct(query) if self._has_unknown_word(query) else None
+        corrected = self._typos_corrected(query)
         if corrected:
             ranked = self._ranked(corrected, system, prefix_last=False, depth=depth)
             did_you_mean = corrected if ranked.hits else None
         if not ranked.hits:
             ranked = self._ranked(query, system, prefix_last=False, depth=depth)
+        if not ranked.hits:
+            corrected = self.correct(query)
+            if corrected:
+                ranked = self._ranked(corrected, system, prefix_last=False, depth=depth)
+                did_you_mean = corrected if ranked.hits else None
         if not ranked.hits:
             # Nothing has every word: fall back to codes that have some of them.
             ranked = self._ranked(query, system, prefix_last=False, any_word=True, depth=depth)
@@ -186,22 +192,38 @@ class SearchIndex:
         return " ".join(out) if changed else None
 
     # -- internals -----------------------------------------------------------------------
-    def _has_unknown_word(self, query: str) -> bool:
-        """Whether some word of a text query is in no title, term or note (and is not
-        shorthand the vocabulary knows)."""
+    def _typos_corrected(self, query: str) -> str | None:
+        """The query with each likely typo corrected, or None. A word is a likely typo when
+        it is in no title or term and a near word is far commoner than the codes the typed
+        word reaches through its stem ("migrane" stems like the rare "migrans")."""
         if looks_like_code(query):
-            return False
-        typed = _typed_words()
-        for word in content_words(words(query)):
-            if len(word) < 4 or not word.isalpha() or word in typed:
-                continue
-            if self._rows("SELECT 1 FROM vocab WHERE word = ?", (word,)):
-                continue
-            if not self._rows("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (_quote(word),)):
-                return True
-        return False
+            return None
+        changed = False
+        out = []
+        typed = words(query)
+        for word in typed:
+            context = [w for w in content_words(typed) if w != word]
+            fix = self._correction(word, context) if word not in STOPWORDS else None
+            if fix:
+                reach = self._rows(
+                    "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 50)",
+                    (_quote(word),),
+                )[0][0]
+                if reach == 0 or fix[1] >= 20 * reach:
+                    out.append(fix[0])
+                    changed = True
+                    continue
+            out.append(word)
+        return " ".join(out) if changed else None
 
     def _correct_word(self, word: str) -> str | None:
+        fix = self._correction(word)
+        return fix[0] if fix else None
+
+    def _correction(self, word: str, context: list[str] | None = None) -> tuple[str, int] | None:
+        """The likeliest known word for an unknown one, with its frequency, or None. With
+        `context` (the query's other words), near candidates are weighed by how many codes
+        have them together with those words ("congestive heart failer": failure, not failed)."""
         if len(word) < 4 or not word.isalpha() or word in _typed_words():
             return None
         if self._rows("SELECT 1 FROM vocab WHERE word = ?", (word,)):
@@ -213,16 +235,40 @@ class SearchIndex:
             f"WHERE s.del IN ({marks})",
             tuple(probes),
         )
+        # One deletion each way misses some two-edit slips at a word's end ("failer" for
+        # "failure"); words sharing the first four letters cover them.
+        head = word[:4]
+        candidates += self._rows(
+            "SELECT word, freq FROM vocab WHERE word >= ? AND word < ? AND length(word) <= ? "
+            "ORDER BY freq DESC LIMIT 100",
+            (head, head + "~", len(word) + 2),
+        )
         scored = []
-        for cand, freq in candidates:
+        for cand, freq in set(candidates):
             distance = edit_distance(word, cand)
             if distance > 2:
                 continue
             # The word coders mean: one more edit is worth a hundredfold frequency, and a
             # typo rarely changes the first letter.
             cost = distance - 0.5 * math.log10(freq + 1) + (0.5 if cand[0] != word[0] else 0)
-            scored.append((cost, distance, cand))
-        return min(scored)[2] if scored else None
+            scored.append((cost, distance, cand, freq))
+        if not scored:
+            return None
+        scored.sort()
+        close = [c for c in scored[:4] if c[0] <= scored[0][0] + 1.5]
+        if context and len(close) > 1:
+            together = " AND ".join(_quote(w) for w in context)
+            close.sort(
+                key=lambda c: (
+                    -self._rows(
+                        "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 50)",
+                        (f"{_quote(c[2])} AND {together}",),
+                    )[0][0],
+                    c,
+                )
+            )
+        best = close[0]
+        return best[2], best[3]
 
     def _ranked(
         self,
@@ -375,8 +421,8 @@ class SearchIndex:
             return _Ranked(0, [])
         marks = ",".join("?" * len(found))
         docs = self._rows(
-            "SELECT id, system, code, title, billable, kind, terms, generated, index_terms "
-            f"FROM docs WHERE id IN ({marks})",
+            "SELECT id, system, code, title, billable, kind, terms, generated, index_terms, "
+            f"parent_title, complete FROM docs WHERE id IN ({marks})",
             tuple(found),
         )
         scored = [(_rank(plan, doc, found[doc[0]]), doc) for doc in docs]
@@ -399,6 +445,7 @@ class _Concept:
     # Stems of each wording's words, the typed wording first.
     wordings: tuple[frozenset[str], ...]
     expression: str  # FTS5: any wording, each with all its words
+    sequences: tuple[tuple[str, ...], ...] = ()  # each wording's stems in order
 
     @classmethod
     def of(cls, typed: tuple[str, ...], official: list[tuple[str, ...]]) -> _Concept:
@@ -407,7 +454,12 @@ class _Concept:
         expression = (
             parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({p})" for p in parts) + ")"
         )
-        return cls(typed, tuple(frozenset(stem(w) for w in o) for o in options), expression)
+        return cls(
+            typed,
+            tuple(frozenset(stem(w) for w in o) for o in options),
+            expression,
+            tuple(tuple(stem(w) for w in o) for o in options),
+        )
 
 
 @dataclass
@@ -418,14 +470,29 @@ class _Plan:
         # Every stem some wording of the query names: a title word outside this set is
         # something the code says and the query did not.
         self.named = frozenset(s for c in self.concepts for w in c.wordings for s in w)
+        # Word pairs the query puts side by side, typed or in an official wording: a title
+        # that keeps them together matches more closely than one that scatters them.
+        typed = [stem(w) for c in self.concepts for w in c.typed]
+        pairs = set(itertools.pairwise(typed))
+        for concept in self.concepts:
+            for wording in concept.sequences[1:]:
+                pairs |= set(itertools.pairwise(wording))
+        self.pairs = frozenset(pairs)
 
 
 # Field weights: how much a concept found in each place counts toward coverage.
 _IN_TITLE, _IN_TERMS, _IN_INDEX, _IN_NOTES = 1.0, 0.9, 0.85, 0.6
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# "without ..." names what a code does not have: the plain form of a condition, so those words
+# are not held against it (E11.9 "... without complications" is diabetes and no more).
+_WITHOUT = re.compile(r"\bwithout\b.*?(?=,|\bwith\b|$)", re.IGNORECASE)
 # Words that qualify a title without changing what it names: never held against a code.
 _QUALIFIERS = frozenset(
-    stem(w) for w in "unspecified nos specified not site approach elsewhere classified".split()
+    stem(w)
+    for w in (
+        "unspecified nos specified not site part organism approach elsewhere classified "
+        "without complications uncomplicated"
+    ).split()
 )
 # Words that narrow a code to a group of patients, a relative or a later stage of care. Unless
 # the query says so, the adult, personal, initial-encounter code comes first (a coder's
@@ -445,11 +512,17 @@ _CONTEXTS = tuple(
 
 @functools.lru_cache(maxsize=1 << 16)
 def _significant(text: str) -> frozenset[str]:
-    """Stems of what a title or term names: no parentheses, qualifiers or stop words."""
-    return (
-        frozenset(stem(w) for w in words(_PARENTHESES.sub(" ", text)) if w not in STOPWORDS)
-        - _QUALIFIERS
-    )
+    """Stems of what a title or term names: no parentheses, "without ..." clauses,
+    qualifiers or stop words."""
+    plain = _WITHOUT.sub(" ", _PARENTHESES.sub(" ", text))
+    return frozenset(stem(w) for w in words(plain) if w not in STOPWORDS) - _QUALIFIERS
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Neighbouring word stems of a title, stop words and qualifiers left out."""
+    seq = [s for s in (stem(w) for w in words(text) if w not in STOPWORDS) if s not in _QUALIFIERS]
+    return frozenset(itertools.pairwise(seq))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -478,12 +551,15 @@ def _rank(plan: _Plan, doc: tuple, present: frozenset[int]) -> tuple:
        index terms, notes);
     3. context: how many narrowing contexts (family, neonatal, obstetric, sequela...) the
        title adds that the query did not ask for;
-    4. written codes before generated 7th-character codes, billable before not;
-    5. closeness: how many things the closest wording says that the query did not;
-    6. concepts found only through an official synonym rather than the words typed;
-    7. shorter titles, then row-id order.
+    4. written codes before generated 7th-character codes; codes a coder can pick (billable,
+       or needing only a 7th character) before categories;
+    5. proximity: how many of the query's neighbouring word pairs the title keeps together;
+    6. kin: the parent code names the query too (the condition itself, not a manifestation);
+    7. closeness: how many things the closest wording says that the query did not;
+    8. concepts found only through an official synonym rather than the words typed;
+    9. shorter titles, then row-id order.
     """
-    _, _, _, title, billable, _, terms, generated, index_terms = doc
+    _, _, _, title, _, _, terms, generated, index_terms, parent_title, complete = doc
     title_stems = stems(title)
     term_list = _split_terms(terms)
     index_list = _split_terms(index_terms)
@@ -515,7 +591,7 @@ def _rank(plan: _Plan, doc: tuple, present: frozenset[int]) -> tuple:
         *((1, t) for t in index_list),
     ):
         said = _significant(text)
-        has = said if place == 2 else said | title_stems
+        has = title_stems if place == 2 else stems(text) | title_stems
         if any(_found(c, has) < 0 for c in plan.concepts):
             continue
         unasked = len(said - plan.named)
@@ -526,12 +602,19 @@ def _rank(plan: _Plan, doc: tuple, present: frozenset[int]) -> tuple:
     if extra is None:
         extra = len(_significant(title) - plan.named) + 1
     context = sum(1 for group in _CONTEXTS if group & title_stems and not group & plan.named)
+    together = len(plan.pairs & _pairs(title)) if plan.pairs else 0
+    # A code under a parent that names the query too is the condition itself, not a
+    # manifestation of something else (J18.9 under J18 Pneumonia, not typhoid pneumonia).
+    parent_stems = stems(parent_title)
+    kin = bool(parent_title) and all(_found(c, parent_stems) >= 0 for c in plan.concepts)
     return (
         -exact,
         -round(coverage, 2),
         context,
         generated,
-        not billable,
+        not complete,
+        -together,
+        not kin,
         extra,
         synonym_only,
         _title_length(title),

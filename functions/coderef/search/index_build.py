@@ -31,7 +31,9 @@ CREATE TABLE docs (
     kind TEXT NOT NULL,
     terms TEXT NOT NULL,
     generated INTEGER NOT NULL,
-    index_terms TEXT NOT NULL DEFAULT ''
+    index_terms TEXT NOT NULL DEFAULT '',
+    parent_title TEXT NOT NULL DEFAULT '',
+    complete INTEGER NOT NULL DEFAULT 0
 );
 CREATE VIRTUAL TABLE fts USING fts5(
     title, terms, notes, sys, index_terms,
@@ -51,6 +53,14 @@ def _doc_order(record: CodeRecord) -> tuple:
     # a query matches thousands of codes, so short titles (which BM25 favours anyway) and
     # codes written out in the source come before generated 7th-character codes.
     return (record.is_generated, len(words(record.title)), record.system, record.key)
+
+
+def _complete(record: CodeRecord) -> bool:
+    """A code a coder can pick: billable, or a code that only needs its 7th character
+    (S72.001 and its S72.001A...), which ranks with billable codes, not with categories."""
+    return record.billable or (
+        record.kind == "code" and bool(record.seventh_characters) and not record.is_generated
+    )
 
 
 def index_like_terms(record: CodeRecord) -> list[str]:
@@ -83,6 +93,7 @@ def build_index(
         conn.executescript(_SCHEMA)
         vocab: Counter[str] = Counter()
         docs = sorted(records, key=_doc_order)
+        titles = {(rec.system, rec.key): rec.title for rec in docs}
         doc_rows, fts_rows = [], []
         for rowid, rec in enumerate(docs, start=1):
             terms = " ; ".join(rec.search_terms)
@@ -107,13 +118,15 @@ def build_index(
                     terms,
                     int(rec.is_generated),
                     lexicon,
+                    titles.get((rec.system, rec.parent or ""), ""),
+                    int(_complete(rec)),
                 )
             )
             fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))
             vocab.update(
                 w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
             )
-        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
         conn.executemany(
             "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
             "VALUES (?, ?, ?, ?, ?, ?)",
