@@ -38,6 +38,11 @@ CANDIDATES = 300
 # are ranked too (below them): one stray or unindexed word must not empty the list.
 _FEW = 5
 _PARTIAL_DEPTH = 100
+# When codes match only part of a query, a rarer concept counts for more than a common one
+# ("history of mi": myocardial infarction says more than history); counts stop here.
+_REACH_CAP = 5000
+# Rows whose ranking inputs are kept in memory (a few hundred bytes each).
+_DOC_CACHE = 60_000
 # Most codes a code-prefix query pages through (S62 alone has thousands of 7th-char codes).
 _CODE_LIMIT = 500
 
@@ -88,6 +93,9 @@ class SearchIndex:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        self._doc_cache: dict[int, _Doc] = {}
+        self._typo_cache: dict[str, str | None] = {}
+        self._docs_ino: int | None = None
         if not self.path.exists():
             raise ServiceUnavailable("The search index has not been built yet.")
 
@@ -198,6 +206,16 @@ class SearchIndex:
         word reaches through its stem ("migrane" stems like the rare "migrans")."""
         if looks_like_code(query):
             return None
+        self._conn()
+        self._docs(())  # resets the kept answers when the index file has been replaced
+        if query in self._typo_cache:
+            return self._typo_cache[query]
+        if len(self._typo_cache) > _DOC_CACHE // 10:
+            self._typo_cache.clear()
+        self._typo_cache[query] = self._correct_typos(query)
+        return self._typo_cache[query]
+
+    def _correct_typos(self, query: str) -> str | None:
         changed = False
         out = []
         typed = words(query)
@@ -408,7 +426,10 @@ class SearchIndex:
             total = self._rows(
                 "SELECT count(*) FROM fts WHERE fts MATCH ?", (f"{scope}({match})",)
             )[0][0]
-        if not any_word and len(groups) >= 2 and total < _FEW:
+        partial = not any_word and len(groups) >= 2 and total < _FEW
+        if (partial or any_word) and len(groups) >= 2:
+            plan.weigh([self._reach(f"{scope}{g}") for g in groups])
+        if partial:
             for left_out in range(len(groups)):
                 rest = " AND ".join(g for i, g in enumerate(groups) if i != left_out)
                 for (rowid,) in self._rows(
@@ -419,16 +440,38 @@ class SearchIndex:
             total = len(found)
         if not found:
             return _Ranked(0, [])
-        marks = ",".join("?" * len(found))
-        docs = self._rows(
-            "SELECT id, system, code, title, billable, kind, terms, generated, index_terms, "
-            f"parent_title, complete FROM docs WHERE id IN ({marks})",
-            tuple(found),
-        )
-        scored = [(_rank(plan, doc, found[doc[0]]), doc) for doc in docs]
-        scored.sort(key=lambda pair: pair[0])
-        hits = [Hit(d[1], d[2], d[3], bool(d[4]), d[5]) for _, d in scored]
-        return _Ranked(total, hits)
+        docs = self._docs(list(found))
+        scored = sorted((_rank(plan, docs[rowid], found[rowid]), rowid) for rowid in docs)
+        return _Ranked(total, [docs[rowid].hit for _, rowid in scored])
+
+    def _reach(self, match: str) -> int:
+        """How many codes an expression matches, counted up to _REACH_CAP."""
+        return self._rows(
+            "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
+            (match, _REACH_CAP),
+        )[0][0]
+
+    def _docs(self, ids: Iterable[int]) -> dict[int, _Doc]:
+        """The ranking inputs of these rows. They are worked out once per row and kept (an
+        index file never changes in place; a new file resets them), so a popular code costs
+        one dictionary lookup per query."""
+        ino = getattr(self._local, "ino", None)
+        if self._docs_ino != ino or len(self._doc_cache) > _DOC_CACHE:
+            self._doc_cache = {}
+            self._typo_cache = {}
+            self._docs_ino = ino
+        cache = self._doc_cache
+        missing = [i for i in ids if i not in cache]
+        for start in range(0, len(missing), 500):
+            chunk = tuple(missing[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                "SELECT id, system, code, title, billable, kind, terms, generated, index_terms, "
+                f"parent_title, complete FROM docs WHERE id IN ({marks})",
+                chunk,
+            ):
+                cache[row[0]] = _Doc.of(row)
+        return {i: cache[i] for i in ids if i in cache}
 
 
 @dataclass
@@ -466,6 +509,10 @@ class _Concept:
 class _Plan:
     concepts: list[_Concept]
 
+    def weigh(self, reach: list[int]) -> None:
+        """Weight each concept by its rarity (inverse of how many codes it reaches)."""
+        self.weights = [math.log(1 + _REACH_CAP / max(r, 1)) for r in reach]
+
     def __post_init__(self) -> None:
         # Every stem some wording of the query names: a title word outside this set is
         # something the code says and the query did not.
@@ -478,6 +525,10 @@ class _Plan:
             for wording in concept.sequences[1:]:
                 pairs |= set(itertools.pairwise(wording))
         self.pairs = frozenset(pairs)
+        self.weights = [1.0] * len(self.concepts)
+        self.asked_contexts = frozenset(
+            i for i, group in enumerate(_CONTEXTS) if group & self.named
+        )
 
 
 # Field weights: how much a concept found in each place counts toward coverage.
@@ -530,11 +581,6 @@ def _split_terms(terms: str) -> tuple[str, ...]:
     return tuple(t for t in terms.split(" ; ") if t)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _title_length(title: str) -> int:
-    return len(words(title))
-
-
 def _found(concept: _Concept, stem_set: frozenset[str]) -> int:
     """0 when the typed wording is in `stem_set`, 1 when only an official one is, else -1."""
     for i, wording in enumerate(concept.wordings):
@@ -543,7 +589,67 @@ def _found(concept: _Concept, stem_set: frozenset[str]) -> int:
     return -1
 
 
-def _rank(plan: _Plan, doc: tuple, present: frozenset[int]) -> tuple:
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    """What ranking needs of one row, worked out once."""
+
+    rowid: int
+    hit: Hit
+    title_stems: frozenset[str]
+    term_stems: frozenset[str]
+    index_stems: frozenset[str]
+    title_said: frozenset[str]
+    # (significant stems, stems it has with the title) of each inclusion and index term
+    wordings: tuple[tuple[frozenset[str], frozenset[str]], ...]
+    pairs: frozenset[tuple[str, str]]
+    parent_stems: frozenset[str] | None
+    contexts: tuple[int, ...]
+    length: int
+    generated: int
+    complete: int
+
+    @classmethod
+    def of(cls, row: tuple) -> _Doc:
+        (
+            rowid,
+            system,
+            code,
+            title,
+            billable,
+            kind,
+            terms,
+            generated,
+            index_terms,
+            parent,
+            complete,
+        ) = row
+        title_stems = stems(title)
+        term_list = _split_terms(terms)
+        index_list = _split_terms(index_terms)
+        return cls(
+            rowid=rowid,
+            hit=Hit(system, code, title, bool(billable), kind),
+            title_stems=title_stems,
+            term_stems=frozenset().union(*(stems(t) for t in term_list)),
+            index_stems=frozenset().union(*(stems(t) for t in index_list)),
+            title_said=_significant(title),
+            wordings=tuple(
+                (_significant(t), stems(t) | title_stems) for t in (*term_list, *index_list)
+            ),
+            pairs=_pairs(title),
+            parent_stems=stems(parent) if parent else None,
+            contexts=tuple(i for i, group in enumerate(_CONTEXTS) if group & title_stems),
+            length=len(words(title)),
+            generated=generated,
+            complete=complete,
+        )
+
+
+def _has_all(plan: _Plan, stem_set: frozenset[str]) -> bool:
+    return all(_found(c, stem_set) >= 0 for c in plan.concepts)
+
+
+def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     """How well one code matches the query, as a sort key (smaller first):
 
     1. exact: the title (or else an inclusion or index term) names the query and no more;
@@ -559,66 +665,63 @@ def _rank(plan: _Plan, doc: tuple, present: frozenset[int]) -> tuple:
     8. concepts found only through an official synonym rather than the words typed;
     9. shorter titles, then row-id order.
     """
-    _, _, _, title, _, _, terms, generated, index_terms, parent_title, complete = doc
-    title_stems = stems(title)
-    term_list = _split_terms(terms)
-    index_list = _split_terms(index_terms)
-    term_stems = frozenset().union(*(stems(t) for t in term_list)) if term_list else frozenset()
-    index_stems = frozenset().union(*(stems(t) for t in index_list)) if index_list else frozenset()
     coverage = 0.0
     synonym_only = 0
+    in_title = 0
     for i, concept in enumerate(plan.concepts):
-        for weight, where in (
-            (_IN_TITLE, title_stems),
-            (_IN_TERMS, term_stems),
-            (_IN_INDEX, index_stems),
-        ):
-            how = _found(concept, where)
-            if how >= 0:
-                coverage += weight
-                synonym_only += how
-                break
-        else:
-            if i in present:
-                coverage += _IN_NOTES
-    coverage /= len(plan.concepts)
-    # Closeness and exactness: over the title and each alternative term that has every concept.
+        weight = plan.weights[i]
+        how = _found(concept, doc.title_stems)
+        if how >= 0:
+            coverage += weight * _IN_TITLE
+            synonym_only += how
+            in_title += 1
+            continue
+        how = _found(concept, doc.term_stems)
+        if how >= 0:
+            coverage += weight * _IN_TERMS
+            synonym_only += how
+            continue
+        how = _found(concept, doc.index_stems)
+        if how >= 0:
+            coverage += weight * _IN_INDEX
+            synonym_only += how
+        elif i in present:
+            coverage += weight * _IN_NOTES
+    coverage /= sum(plan.weights) or 1.0
+    # Closeness and exactness: the title, or else the alternative term closest to the query
+    # among those that have every concept.
     exact = 0
     extra = None
-    for place, text in (
-        (2, title),
-        *((1, t) for t in term_list),
-        *((1, t) for t in index_list),
-    ):
-        said = _significant(text)
-        has = title_stems if place == 2 else stems(text) | title_stems
-        if any(_found(c, has) < 0 for c in plan.concepts):
-            continue
-        unasked = len(said - plan.named)
-        if extra is None or unasked < extra:
-            extra = unasked
-        if unasked == 0:
-            exact = max(exact, place)
+    if in_title == len(plan.concepts):
+        extra = len(doc.title_said - plan.named)
+        exact = 2 if extra == 0 else 0
+    if not exact:
+        for said, has in doc.wordings:
+            unasked = len(said - plan.named)
+            if (extra is None or unasked < extra) and _has_all(plan, has):
+                extra = unasked
+                if unasked == 0:
+                    exact = 1
+                    break
     if extra is None:
-        extra = len(_significant(title) - plan.named) + 1
-    context = sum(1 for group in _CONTEXTS if group & title_stems and not group & plan.named)
-    together = len(plan.pairs & _pairs(title)) if plan.pairs else 0
+        extra = len(doc.title_said - plan.named) + 1
+    context = sum(1 for i in doc.contexts if i not in plan.asked_contexts)
+    together = len(plan.pairs & doc.pairs) if plan.pairs else 0
     # A code under a parent that names the query too is the condition itself, not a
     # manifestation of something else (J18.9 under J18 Pneumonia, not typhoid pneumonia).
-    parent_stems = stems(parent_title)
-    kin = bool(parent_title) and all(_found(c, parent_stems) >= 0 for c in plan.concepts)
+    kin = doc.parent_stems is not None and _has_all(plan, doc.parent_stems)
     return (
         -exact,
         -round(coverage, 2),
         context,
-        generated,
-        not complete,
+        doc.generated,
+        not doc.complete,
         -together,
         not kin,
         extra,
         synonym_only,
-        _title_length(title),
-        doc[0],
+        doc.length,
+        doc.rowid,
     )
 
 
