@@ -33,3 +33,9 @@ def test_the_benchmark_reports_hit_rates_and_mrr(fixture_settings):
     # Then the first is a hit at rank one and the second a miss
     assert result["hit@1"] == result["hit@5"] == result["mrr"] == 0.5
     assert [case.query for case, _, _ in result["misses"]] == ["qwxzv"]
+
+
+def test_the_score_history_parses_with_the_first_row_before_this_work():
+    rows = search_quality.history()
+    assert rows and rows[0]["commit"] == "d31e3f6"
+    assert all(0 <= float(r["hit@1"]) <= float(r["hit@5"]) <= 1 for r in rows)
