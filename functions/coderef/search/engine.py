@@ -34,6 +34,7 @@ from coderef.search.text import (
 # When a query matches more codes than this, only the first ones in row-id order are ranked
 # (see index_build._doc_order); this bounds the cost of one query.
 CANDIDATES = 300
+_SUGGEST_POOL = 120
 # When fewer codes than this match every word of a query, codes matching all words but one
 # are ranked too (below them): one stray or unindexed word must not empty the list.
 _FEW = 5
@@ -307,7 +308,9 @@ class SearchIndex:
         plan = self._plan(query, prefix_last)
         if not plan.concepts:
             return _Ranked(len(modifier), modifier)
-        ranked = self._by_text(plan, system, max(depth, CANDIDATES), count, any_word)
+        # Autocomplete shows a handful of rows: a smaller pool of candidates is enough.
+        pool = _SUGGEST_POOL if prefix_last else CANDIDATES
+        ranked = self._by_text(plan, system, max(depth, pool), count, any_word)
         if modifier:
             # A two-letter query (LT, GA) names a modifier as well as being a word.
             named = {(h.system, h.code) for h in modifier}
