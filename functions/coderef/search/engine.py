@@ -545,7 +545,7 @@ _QUALIFIERS = frozenset(
     stem(w)
     for w in (
         "unspecified nos specified not site part organism approach elsewhere classified "
-        "without complications uncomplicated"
+        "uncomplicated"
     ).split()
 )
 # Words that narrow a code to a group of patients, a relative or a later stage of care. Unless
