@@ -35,9 +35,10 @@ from coderef.search.text import (
 # (see index_build._doc_order); this bounds the cost of one query.
 CANDIDATES = 300
 _SUGGEST_POOL = 120
-# When fewer codes than this match every word of a query, codes matching all words but one
-# are ranked too (below them): one stray or unindexed word must not empty the list.
-_FEW = 5
+# When no code matches every word of a query, codes matching all words but one are ranked:
+# one stray or unindexed word must not empty the list or leave it to chance. (Only then: a
+# page's total stays the number of codes matching the whole query.)
+_FEW = 1
 _PARTIAL_DEPTH = 100
 # When codes match only part of a query, a rarer concept counts for more than a common one
 # ("history of mi": myocardial infarction says more than history); counts stop here.
