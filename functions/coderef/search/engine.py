@@ -44,7 +44,7 @@ _PARTIAL_DEPTH = 100
 # ("history of mi": myocardial infarction says more than history); counts stop here.
 _REACH_CAP = 5000
 # Rows whose ranking inputs are kept in memory (a few hundred bytes each).
-_DOC_CACHE = 60_000
+_DOC_CACHE = 20_000
 # Most codes a code-prefix query pages through (S62 alone has thousands of 7th-char codes).
 _CODE_LIMIT = 500
 
@@ -565,7 +565,7 @@ _CONTEXTS = tuple(
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _significant(text: str) -> frozenset[str]:
     """Stems of what a title or term names: no parentheses, "without ..." clauses,
     qualifiers or stop words."""
@@ -573,14 +573,14 @@ def _significant(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(plain) if w not in STOPWORDS) - _QUALIFIERS
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _pairs(text: str) -> frozenset[tuple[str, str]]:
     """Neighbouring word stems of a title, stop words and qualifiers left out."""
     seq = [s for s in (stem(w) for w in words(text) if w not in STOPWORDS) if s not in _QUALIFIERS]
     return frozenset(itertools.pairwise(seq))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _split_terms(terms: str) -> tuple[str, ...]:
     return tuple(t for t in terms.split(" ; ") if t)
 

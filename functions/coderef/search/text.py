@@ -59,14 +59,14 @@ def content_words(tokens: list[str]) -> list[str]:
 _PORTER = snowballstemmer.stemmer("porter")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def stem(word: str) -> str:
     """The Porter stem the index's tokenizer gives a word, so ranking can tell which words of
     a title a query matched ("fractures" and "fracture", "diabetic" and "diabetes")."""
     return _PORTER.stemWord(word)
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 13)
 def stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(text))
 
