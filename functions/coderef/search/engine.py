@@ -40,6 +40,8 @@ _SUGGEST_POOL = 120
 # page's total stays the number of codes matching the whole query.)
 _FEW = 1
 _PARTIAL_DEPTH = 100
+_PARTIAL_CONCEPTS = 6
+_MAX_CONCEPT_WORDS = 16
 # When codes match only part of a query, a rarer concept counts for more than a common one
 # ("history of mi": myocardial infarction says more than history); counts stop here.
 _REACH_CAP = 5000
@@ -136,15 +138,15 @@ class SearchIndex:
         did_you_mean = None
         # A word that is likelier a typo than what it says is corrected first, word by word,
         # rather than let it knock the query down to codes matching the other words.
-        corrected = self._typos_corrected(query)
-        if corrected:
-            ranked = self._ranked(corrected, system, prefix_last=False, depth=depth)
-            did_you_mean = corrected if ranked.hits else None
+        tried = self._typos_corrected(query)
+        if tried:
+            ranked = self._ranked(tried, system, prefix_last=False, depth=depth)
+            did_you_mean = tried if ranked.hits else None
         if not ranked.hits:
             ranked = self._ranked(query, system, prefix_last=False, depth=depth)
         if not ranked.hits:
             corrected = self.correct(query)
-            if corrected:
+            if corrected and corrected != tried:
                 ranked = self._ranked(corrected, system, prefix_last=False, depth=depth)
                 did_you_mean = corrected if ranked.hits else None
         if not ranked.hits:
@@ -358,7 +360,9 @@ class SearchIndex:
     def _plan(self, query: str, prefix_last: bool) -> _Plan:
         """The query read as concepts: the longest phrase the vocabulary knows at each
         position, or one word; each with its typed wording and the official wordings."""
-        content = content_words(words(query))
+        # A code title is a dozen words: past that a query is a pasted paragraph, and each
+        # concept costs a pass over every candidate.
+        content = content_words(words(query))[:_MAX_CONCEPT_WORDS]
         table = synonyms()
         concepts: list[_Concept] = []
         i = 0
@@ -430,8 +434,10 @@ class SearchIndex:
             total = self._rows(
                 "SELECT count(*) FROM fts WHERE fts MATCH ?", (f"{scope}({match})",)
             )[0][0]
-        partial = not any_word and len(groups) >= 2 and total < _FEW
-        if (partial or any_word) and len(groups) >= 2:
+        # Bounded: a pasted paragraph must not cost one query per word.
+        weighable = 2 <= len(groups) <= _PARTIAL_CONCEPTS
+        partial = not any_word and weighable and total < _FEW
+        if (partial or any_word) and weighable:
             plan.weigh([self._reach(f"{scope}{g}") for g in groups])
         if partial:
             for left_out in range(len(groups)):
