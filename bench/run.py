@@ -19,6 +19,7 @@ from bench import (
     cold_start,
     frontend,
     search_latency,
+    search_quality,
     server_load,
     warm_requests,
 )
@@ -89,6 +90,41 @@ typos), each warmed once, then {search_latency.ROUNDS} rounds. Times in millisec
 | operation | samples | p50 | p99 | max | target p99 | |
 | --- | --- | --- | --- | --- | --- | --- |
 {rows}
+"""
+
+
+def quality_section(quality: dict[str, Any]) -> str:
+    targets = {"hit@1": 0.75, "hit@5": 0.90}
+    rows = "\n".join(
+        f"| {name} | {f['n']} | {f['hit@1']:.3f} | {f['hit@5']:.3f} | {f['mrr']:.3f} |"
+        for name, f in [("all", quality), *quality["systems"].items()]
+    )
+    history = "\n".join(
+        f"| {h['date']} | {h['commit']} | {h['n']} | {h['hit@1']} | {h['hit@5']} | {h['mrr']} "
+        f"| {h['note']} |"
+        for h in search_quality.history()
+    )
+    met = ", ".join(
+        f"{name} ≥ {target:g}: {_met(quality[name] >= target)}" for name, target in targets.items()
+    )
+    return f"""
+## 1b. Search relevance (evaluation set, full bundled data)
+
+Command: `{PY} -m bench.search_quality` (`--misses` lists the queries not answered first).
+{quality["n"]} queries written from coding practice (bench/search_eval.tsv: lay words,
+shorthand, typos, injuries and external causes, Z codes, ICD-10-PCS procedures), each with the
+codes a coder would accept. hit@k: an accepted code among the first k results; MRR: mean of
+1/rank of the first accepted code. Targets: {met}.
+
+| queries | n | hit@1 | hit@5 | MRR |
+| --- | --- | --- | --- | --- |
+{rows}
+
+History (bench/search_quality_history.tsv; same set, earlier commits):
+
+| date | commit | n | hit@1 | hit@5 | MRR | note |
+| --- | --- | --- | --- | --- | --- | --- |
+{history}
 """
 
 
@@ -383,6 +419,8 @@ def main() -> None:
     header = machine()
     print("search latency ...", flush=True)
     search = search_latency.run()
+    print("search relevance ...", flush=True)
+    quality = search_quality.run()
     print("cold start ...", flush=True)
     cold = cold_start.run()
     print("warm requests ...", flush=True)
@@ -409,6 +447,7 @@ figures).
 """
     text += gaps_section(search, cold, warm)
     text += search_section(search)
+    text += quality_section(quality)
     text += cold_section(cold)
     text += warm_section(warm)
     text += load_section(after, before, baseline)

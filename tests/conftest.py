@@ -8,6 +8,7 @@ HCPCS Level II from a fixed-width file and CPT from a folder of made-up AMA-layo
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,6 +54,20 @@ def import_fixture_catalog(data_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def fixture_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return import_fixture_catalog(tmp_path_factory.mktemp("catalog"))
+
+
+@pytest.fixture(scope="session")
+def full_release(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The whole bundled data (ICD-10-CM and ICD-10-PCS), imported once per session: about a
+    minute. CODEREF_FULL_DATA_DIR names a data directory to reuse instead (a developer's var/;
+    it is brought up to date first), so running these tests again costs seconds."""
+    from coderef.codesets.pipeline import ensure_bundled
+
+    reuse = os.environ.get("CODEREF_FULL_DATA_DIR")
+    data_dir = Path(reuse) if reuse else tmp_path_factory.mktemp("full")
+    settings = Settings.from_env({"CODEREF_DATA_DIR": str(data_dir)})
+    ensure_bundled(SqliteCatalog(settings.catalog_path), settings.index_path, None)
+    return settings
 
 
 @pytest.fixture(scope="session")

@@ -14,21 +14,16 @@ import pytest
 
 from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.codesets import bundled
-from coderef.codesets.pipeline import ensure_bundled
 from coderef.search.engine import SearchIndex
-from coderef.settings import Settings
 
 pytestmark = pytest.mark.fullrelease
 
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("full")
-    settings = Settings.from_env({"CODEREF_DATA_DIR": str(data_dir)})
-    catalog = SqliteCatalog(settings.catalog_path)
-    results = ensure_bundled(catalog, settings.index_path, None)
-    assert {r.release.system for r in results} == {"icd10cm", "icd10pcs"}
-    return settings, catalog, SearchIndex(settings.index_path)
+def full(full_release):
+    catalog = SqliteCatalog(full_release.catalog_path)
+    assert {r.system for r in catalog.releases()} == {"icd10cm", "icd10pcs"}
+    return full_release, catalog, SearchIndex(full_release.index_path)
 
 
 def test_imported_icd10cm_equals_the_package_code_list(full):

@@ -96,3 +96,23 @@ def test_suggest_completes_the_last_word(index):
 def test_search_syntax_in_user_input_never_raises(index, hostile):
     index.search(hostile)
     index.suggest(hostile)
+
+
+def test_a_stray_word_no_code_has_leaves_the_codes_matching_the_rest(index):
+    # Given a query with one word no code has and no correction fits
+    page = index.search("vagal bradycardia zqxj")
+    # Then the codes matching the other words are listed, not nothing
+    assert codes(page)[0] == "R00.1"
+
+
+@pytest.mark.parametrize(
+    "typed, corrected, first",
+    [
+        ("bradycardia vagl", "bradycardia vagal", "R00.1"),
+        ("heart failer congestive", "heart failure congestive", "I50.9"),
+    ],
+)
+def test_a_typo_in_any_word_of_a_phrase_is_corrected(index, typed, corrected, first):
+    page = index.search(typed)
+    assert page.did_you_mean == corrected
+    assert codes(page)[0] == first

@@ -1,5 +1,7 @@
+import re
+
 from coderef.search.sqlite_fts import has_fts5
-from coderef.search.text import clean_query, edit_distance, synonyms
+from coderef.search.text import clean_query, edit_distance, stem, synonyms
 
 
 def test_the_sqlite_module_used_for_search_has_fts5():
@@ -26,3 +28,46 @@ def test_the_synonym_list_parses_and_covers_common_abbreviations_and_lay_words()
     assert ("diabetes", "mellitus") in table[("sugar", "diabetes")]
     # No entry maps a phrase to itself.
     assert all(key not in alts for key, alts in table.items())
+
+
+def test_the_coder_vocabulary_covers_shorthand_encounters_injuries_and_history():
+    # Given the vocabulary files read together
+    table = synonyms()
+    # Then coders' shorthand reads as the code sets' wording
+    assert ("cerebral", "infarction") in table[("cva",)]
+    assert ("transient", "cerebral", "ischemic", "attack") in table[("tia",)]
+    assert ("peripheral", "vascular", "disease") in table[("pvd",)]
+    assert ("hyperlipidemia",) in table[("hld",)]
+    assert ("obstructive", "sleep", "apnea") in table[("osa",)]
+    assert ("low", "back", "pain") in table[("lbp",)]
+    assert ("benign", "prostatic", "hyperplasia") in table[("bph",)]
+    # and so do encounters, statuses, injuries, external causes and history forms
+    assert ("encounter", "for", "immunization") in table[("flu", "shot")]
+    assert ("presence", "of", "artificial", "knee", "joint") in table[
+        ("knee", "replacement", "status")
+    ]
+    assert ("venom", "of", "spider") in table[("spider", "bite")]
+    assert ("collision", "with", "car") in table[("struck", "car")]
+    assert ("personal", "history") in table[("history",)]
+
+
+def test_vocabulary_keys_drop_stop_words_as_queries_do():
+    # "shortness of breath" is looked up as the query's content words
+    assert ("dyspnea",) in synonyms()[("shortness", "breath")]
+    assert ("tinnitus",) in synonyms()[("ringing", "ears")]
+
+
+def test_the_vocabulary_maps_to_wording_never_to_codes():
+    code_like = re.compile(r"^[a-z]\d|^\d[a-z0-9]{2}")
+    for typed, wordings in synonyms().items():
+        for wording in wordings:
+            assert not any(code_like.match(w) and any(c.isdigit() for c in w) for w in wording), (
+                typed,
+                wording,
+            )
+
+
+def test_stems_match_the_index_tokenizer_for_common_endings():
+    assert stem("fractures") == stem("fracture")
+    assert stem("diabetic") == stem("diabetes")
+    assert stem("falling") == stem("falls")

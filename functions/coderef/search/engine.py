@@ -7,6 +7,8 @@ and reopened by itself when an import renames a new index into place.
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 import os
 import re
 import threading
@@ -17,12 +19,34 @@ from pathlib import Path
 from coderef.catalog.codes import looks_like_code
 from coderef.errors import ServiceUnavailable
 from coderef.search.sqlite_fts import sqlite3
-from coderef.search.text import clean_query, deletes, edit_distance, synonyms, words
+from coderef.search.text import (
+    STOPWORDS,
+    clean_query,
+    content_words,
+    deletes,
+    edit_distance,
+    stem,
+    stems,
+    synonyms,
+    words,
+)
 
-STOPWORDS = frozenset("a an and the of in on or for to by at as is are with".split())
 # When a query matches more codes than this, only the first ones in row-id order are ranked
 # (see index_build._doc_order); this bounds the cost of one query.
 CANDIDATES = 300
+_SUGGEST_POOL = 120
+# When no code matches every word of a query, codes matching all words but one are ranked:
+# one stray or unindexed word must not empty the list or leave it to chance. (Only then: a
+# page's total stays the number of codes matching the whole query.)
+_FEW = 1
+_PARTIAL_DEPTH = 100
+_PARTIAL_CONCEPTS = 6
+_MAX_CONCEPT_WORDS = 16
+# When codes match only part of a query, a rarer concept counts for more than a common one
+# ("history of mi": myocardial infarction says more than history); counts stop here.
+_REACH_CAP = 5000
+# Rows whose ranking inputs are kept in memory (a few hundred bytes each).
+_DOC_CACHE = 20_000
 # Most codes a code-prefix query pages through (S62 alone has thousands of 7th-char codes).
 _CODE_LIMIT = 500
 
@@ -73,6 +97,9 @@ class SearchIndex:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        self._doc_cache: dict[int, _Doc] = {}
+        self._typo_cache: dict[str, str | None] = {}
+        self._docs_ino: int | None = None
         if not self.path.exists():
             raise ServiceUnavailable("The search index has not been built yet.")
 
@@ -107,11 +134,19 @@ class SearchIndex:
     ) -> SearchPage:
         query = clean_query(raw_query)
         depth = offset + limit
-        ranked = self._ranked(query, system, prefix_last=False, depth=depth)
+        ranked = _Ranked(0, [])
         did_you_mean = None
+        # A word that is likelier a typo than what it says is corrected first, word by word,
+        # rather than let it knock the query down to codes matching the other words.
+        tried = self._typos_corrected(query)
+        if tried:
+            ranked = self._ranked(tried, system, prefix_last=False, depth=depth)
+            did_you_mean = tried if ranked.hits else None
+        if not ranked.hits:
+            ranked = self._ranked(query, system, prefix_last=False, depth=depth)
         if not ranked.hits:
             corrected = self.correct(query)
-            if corrected:
+            if corrected and corrected != tried:
                 ranked = self._ranked(corrected, system, prefix_last=False, depth=depth)
                 did_you_mean = corrected if ranked.hits else None
         if not ranked.hits:
@@ -156,7 +191,7 @@ class SearchIndex:
         return found
 
     def correct(self, query: str) -> str | None:
-        """The query with unknown words replaced by the closest known word, or None."""
+        """The query with unknown words replaced by the likeliest known word, or None."""
         changed = False
         out = []
         for word in words(query):
@@ -169,8 +204,49 @@ class SearchIndex:
         return " ".join(out) if changed else None
 
     # -- internals -----------------------------------------------------------------------
+    def _typos_corrected(self, query: str) -> str | None:
+        """The query with each likely typo corrected, or None. A word is a likely typo when
+        it is in no title or term and a near word is far commoner than the codes the typed
+        word reaches through its stem ("migrane" stems like the rare "migrans")."""
+        if looks_like_code(query):
+            return None
+        self._conn()
+        self._docs(())  # resets the kept answers when the index file has been replaced
+        if query in self._typo_cache:
+            return self._typo_cache[query]
+        if len(self._typo_cache) > _DOC_CACHE // 10:
+            self._typo_cache.clear()
+        self._typo_cache[query] = self._correct_typos(query)
+        return self._typo_cache[query]
+
+    def _correct_typos(self, query: str) -> str | None:
+        changed = False
+        out = []
+        typed = words(query)
+        for word in typed:
+            context = [w for w in content_words(typed) if w != word]
+            fix = self._correction(word, context) if word not in STOPWORDS else None
+            if fix:
+                reach = self._rows(
+                    "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 50)",
+                    (_quote(word),),
+                )[0][0]
+                if reach == 0 or fix[1] >= 20 * reach:
+                    out.append(fix[0])
+                    changed = True
+                    continue
+            out.append(word)
+        return " ".join(out) if changed else None
+
     def _correct_word(self, word: str) -> str | None:
-        if len(word) < 4 or not word.isalpha():
+        fix = self._correction(word)
+        return fix[0] if fix else None
+
+    def _correction(self, word: str, context: list[str] | None = None) -> tuple[str, int] | None:
+        """The likeliest known word for an unknown one, with its frequency, or None. With
+        `context` (the query's other words), near candidates are weighed by how many codes
+        have them together with those words ("congestive heart failer": failure, not failed)."""
+        if len(word) < 4 or not word.isalpha() or word in _typed_words():
             return None
         if self._rows("SELECT 1 FROM vocab WHERE word = ?", (word,)):
             return None
@@ -181,12 +257,40 @@ class SearchIndex:
             f"WHERE s.del IN ({marks})",
             tuple(probes),
         )
-        scored = [
-            (edit_distance(word, cand), -freq, cand)
-            for cand, freq in candidates
-            if edit_distance(word, cand) <= 2
-        ]
-        return min(scored)[2] if scored else None
+        # One deletion each way misses some two-edit slips at a word's end ("failer" for
+        # "failure"); words sharing the first four letters cover them.
+        head = word[:4]
+        candidates += self._rows(
+            "SELECT word, freq FROM vocab WHERE word >= ? AND word < ? AND length(word) <= ? "
+            "ORDER BY freq DESC LIMIT 100",
+            (head, head + "~", len(word) + 2),
+        )
+        scored = []
+        for cand, freq in set(candidates):
+            distance = edit_distance(word, cand)
+            if distance > 2:
+                continue
+            # The word coders mean: one more edit is worth a hundredfold frequency, and a
+            # typo rarely changes the first letter.
+            cost = distance - 0.5 * math.log10(freq + 1) + (0.5 if cand[0] != word[0] else 0)
+            scored.append((cost, distance, cand, freq))
+        if not scored:
+            return None
+        scored.sort()
+        close = [c for c in scored[:4] if c[0] <= scored[0][0] + 1.5]
+        if context and len(close) > 1:
+            together = " AND ".join(_quote(w) for w in context)
+            close.sort(
+                key=lambda c: (
+                    -self._rows(
+                        "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 50)",
+                        (f"{_quote(c[2])} AND {together}",),
+                    )[0][0],
+                    c,
+                )
+            )
+        best = close[0]
+        return best[2], best[3]
 
     def _ranked(
         self,
@@ -204,10 +308,12 @@ class SearchIndex:
             if by_code.hits:
                 return by_code
         modifier = [] if any_word else self._modifier(query, system)
-        match, phrases = self._match_expression(query, prefix_last, any_word)
-        if not match:
+        plan = self._plan(query, prefix_last)
+        if not plan.concepts:
             return _Ranked(len(modifier), modifier)
-        ranked = self._by_text(phrases, match, system, max(depth, CANDIDATES), count)
+        # Autocomplete shows a handful of rows: a smaller pool of candidates is enough.
+        pool = _SUGGEST_POOL if prefix_last else CANDIDATES
+        ranked = self._by_text(plan, system, max(depth, pool), count, any_word)
         if modifier:
             # A two-letter query (LT, GA) names a modifier as well as being a word.
             named = {(h.system, h.code) for h in modifier}
@@ -251,108 +357,131 @@ class SearchIndex:
             total = self._rows(f"SELECT count(*) FROM docs WHERE {where}", params)[0][0]
         return _Ranked(total, hits[:_CODE_LIMIT])
 
-    def _match_expression(
-        self, query: str, prefix_last: bool, any_word: bool
-    ) -> tuple[str, set[str]]:
-        """The FTS5 expression for a query, and the phrases that count as an exact match.
-
-        Every word is quoted, so search syntax typed by a user is matched as text, never run.
-        """
-        tokens = words(query)
-        content = [t for t in tokens if t not in STOPWORDS] or tokens
-        if not content:
-            return "", set()
+    def _plan(self, query: str, prefix_last: bool) -> _Plan:
+        """The query read as concepts: the longest phrase the vocabulary knows at each
+        position, or one word; each with its typed wording and the official wordings."""
+        # A code title is a dozen words: past that a query is a pasted paragraph, and each
+        # concept costs a pass over every candidate.
+        content = content_words(words(query))[:_MAX_CONCEPT_WORDS]
         table = synonyms()
-        groups: list[str] = []
-        variants: list[list[str]] = [[]]
+        concepts: list[_Concept] = []
         i = 0
         while i < len(content):
-            # Longest typed phrase starting here that the synonym list knows.
             for n in range(min(4, len(content) - i), 0, -1):
                 phrase = tuple(content[i : i + n])
                 if phrase in table:
-                    options = [" AND ".join(_quote(w) for w in phrase)]
-                    options += [
-                        "(" + " AND ".join(_quote(w) for w in alt if w not in STOPWORDS) + ")"
-                        for alt in table[phrase]
-                    ]
-                    groups.append("(" + " OR ".join(options) + ")")
-                    choices = [list(phrase)] + [list(alt) for alt in table[phrase]]
-                    variants = [v + c for v in variants for c in choices][:16]
+                    official = [tuple(content_words(list(alt))) for alt in table[phrase]]
+                    concepts.append(_Concept.of(phrase, official))
                     i += n
                     break
             else:
                 word = content[i]
-                last = i == len(content) - 1
-                if prefix_last and last:
-                    groups.append(self._completions(word))
+                if prefix_last and i == len(content) - 1 and len(word) >= 2:
+                    completions = [w for w in self._completions(word) if w != word]
+                    concepts.append(_Concept.of((word,), [(w,) for w in completions]))
                 else:
-                    groups.append(_quote(word))
-                variants = [[*v, word] for v in variants]
+                    concepts.append(_Concept.of((word,), []))
                 i += 1
-        phrases = {exact_form(" ".join(v)) for v in variants}
-        return (" OR " if any_word else " AND ").join(groups), phrases
+        return _Plan(concepts)
 
-    def _completions(self, prefix: str) -> str:
-        """The word being typed, OR'd with the commonest known words it begins.
+    def _completions(self, prefix: str) -> list[str]:
+        """The commonest known words the word being typed begins.
 
         FTS5 prefix queries go through the Porter stemmer ("brady" becomes "bradi" and then
         misses "bradycardia"), so completions come from the index's own vocabulary instead.
         """
-        if len(prefix) < 2:
-            return _quote(prefix)
         rows = self._rows(
             "SELECT word FROM vocab WHERE word >= ? AND word < ? ORDER BY freq DESC LIMIT 12",
             (prefix, prefix + "~"),
         )
-        options = dict.fromkeys([prefix, *(r[0] for r in rows)])
-        return "(" + " OR ".join(_quote(w) for w in options) + ")"
+        return [r[0] for r in rows]
 
     def _by_text(
-        self, phrases: set[str], match: str, system: str | None, depth: int, count: bool
+        self, plan: _Plan, system: str | None, depth: int, count: bool, any_word: bool
     ) -> _Ranked:
-        """Rank text matches in tiers: exact title, exact alternative term, every word in the
-        title, then matches through inclusion terms or notes.
+        """Find codes matching the query's concepts and rank them by relevance (see _rank).
 
-        Within a tier billable codes come first, then shorter titles: for short field values
-        that is what BM25 would say, and FTS5 can only compute BM25 by reading every posting
-        of every query word. Generated 7th-character codes follow their stems. Each query
-        reads at most `depth` rows in row-id order (the same order), so a query matching
-        twenty thousand codes costs what one matching a few hundred does.
+        Candidates: codes with every concept (title matches fetched apart, so that they are
+        never cut off by codes matching through notes); when those are few, codes with all
+        concepts but one; for the any-word fallback, codes with any concept. Each query reads
+        at most `depth` rows in row-id order, so a query matching twenty thousand codes costs
+        what one matching a few hundred does.
         """
         scope = f"sys:{_quote(system)} AND " if system else ""
-        in_title = self._rows(
-            "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}title : ({match})", depth)
-        )
-        anywhere = self._rows(
-            "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}({match})", depth)
-        )
-        if not anywhere:
-            return _Ranked(0, [])
-        title_ids = {r[0] for r in in_title}
-        ids = list(dict.fromkeys([*title_ids, *(r[0] for r in anywhere)]))
-        marks = ",".join("?" * len(ids))
-        docs = self._rows(
-            "SELECT id, system, code, title, billable, kind, terms, generated FROM docs "
-            f"WHERE id IN ({marks})",
-            tuple(ids),
-        )
-        scored = []
-        for rowid, system_id, code, title, billable, kind, terms, generated in docs:
-            tier = _tier(phrases, title, terms, rowid in title_ids)
-            scored.append(
-                (
-                    (tier, generated, not billable, _title_length(title), rowid),
-                    Hit(system_id, code, title, bool(billable), kind),
-                )
+        groups = [c.expression for c in plan.concepts]
+        everything = frozenset(range(len(groups)))
+        found: dict[int, frozenset[int]] = {}
+        if any_word:
+            match = " OR ".join(groups)
+            anywhere = self._rows(
+                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}({match})", depth)
             )
-        scored.sort(key=lambda pair: pair[0])
+            for (rowid,) in anywhere:
+                found[rowid] = frozenset()
+        else:
+            match = " AND ".join(groups)
+            in_title = self._rows(
+                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
+                (f"{scope}title : ({match})", depth),
+            )
+            anywhere = self._rows(
+                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}({match})", depth)
+            )
+            for (rowid,) in (*in_title, *anywhere):
+                found[rowid] = everything
         total = len(anywhere)
         if count and total >= depth:
             total = self._rows(
                 "SELECT count(*) FROM fts WHERE fts MATCH ?", (f"{scope}({match})",)
             )[0][0]
-        return _Ranked(total, [hit for _, hit in scored])
+        # Bounded: a pasted paragraph must not cost one query per word.
+        weighable = 2 <= len(groups) <= _PARTIAL_CONCEPTS
+        partial = not any_word and weighable and total < _FEW
+        if (partial or any_word) and weighable:
+            plan.weigh([self._reach(f"{scope}{g}") for g in groups])
+        if partial:
+            for left_out in range(len(groups)):
+                rest = " AND ".join(g for i, g in enumerate(groups) if i != left_out)
+                for (rowid,) in self._rows(
+                    "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
+                    (f"{scope}({rest})", _PARTIAL_DEPTH),
+                ):
+                    found.setdefault(rowid, everything - {left_out})
+            total = len(found)
+        if not found:
+            return _Ranked(0, [])
+        docs = self._docs(list(found))
+        scored = sorted((_rank(plan, docs[rowid], found[rowid]), rowid) for rowid in docs)
+        return _Ranked(total, [docs[rowid].hit for _, rowid in scored])
+
+    def _reach(self, match: str) -> int:
+        """How many codes an expression matches, counted up to _REACH_CAP."""
+        return self._rows(
+            "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
+            (match, _REACH_CAP),
+        )[0][0]
+
+    def _docs(self, ids: Iterable[int]) -> dict[int, _Doc]:
+        """The ranking inputs of these rows. They are worked out once per row and kept (an
+        index file never changes in place; a new file resets them), so a popular code costs
+        one dictionary lookup per query."""
+        ino = getattr(self._local, "ino", None)
+        if self._docs_ino != ino or len(self._doc_cache) > _DOC_CACHE:
+            self._doc_cache = {}
+            self._typo_cache = {}
+            self._docs_ino = ino
+        cache = self._doc_cache
+        missing = [i for i in ids if i not in cache]
+        for start in range(0, len(missing), 500):
+            chunk = tuple(missing[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                "SELECT id, system, code, title, billable, kind, terms, generated, index_terms, "
+                f"parent_title, complete FROM docs WHERE id IN ({marks})",
+                chunk,
+            ):
+                cache[row[0]] = _Doc.of(row)
+        return {i: cache[i] for i in ids if i in cache}
 
 
 @dataclass
@@ -361,29 +490,252 @@ class _Ranked:
     hits: list[Hit]
 
 
+@dataclass(frozen=True)
+class _Concept:
+    """One thing a query asks for: the words typed, and the official wordings they stand for."""
+
+    typed: tuple[str, ...]
+    # Stems of each wording's words, the typed wording first.
+    wordings: tuple[frozenset[str], ...]
+    expression: str  # FTS5: any wording, each with all its words
+    sequences: tuple[tuple[str, ...], ...] = ()  # each wording's stems in order
+
+    @classmethod
+    def of(cls, typed: tuple[str, ...], official: list[tuple[str, ...]]) -> _Concept:
+        options = list(dict.fromkeys([typed, *(o for o in official if o)]))
+        parts = [" AND ".join(_quote(w) for w in option) for option in options]
+        expression = (
+            parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({p})" for p in parts) + ")"
+        )
+        return cls(
+            typed,
+            tuple(frozenset(stem(w) for w in o) for o in options),
+            expression,
+            tuple(tuple(stem(w) for w in o) for o in options),
+        )
+
+
+@dataclass
+class _Plan:
+    concepts: list[_Concept]
+
+    def weigh(self, reach: list[int]) -> None:
+        """Weight each concept by its rarity (inverse of how many codes it reaches)."""
+        self.weights = [math.log(1 + _REACH_CAP / max(r, 1)) for r in reach]
+
+    def __post_init__(self) -> None:
+        # Every stem some wording of the query names: a title word outside this set is
+        # something the code says and the query did not.
+        self.named = frozenset(s for c in self.concepts for w in c.wordings for s in w)
+        # Word pairs the query puts side by side, typed or in an official wording: a title
+        # that keeps them together matches more closely than one that scatters them.
+        typed = [stem(w) for c in self.concepts for w in c.typed]
+        pairs = set(itertools.pairwise(typed))
+        for concept in self.concepts:
+            for wording in concept.sequences[1:]:
+                pairs |= set(itertools.pairwise(wording))
+        self.pairs = frozenset(pairs)
+        self.weights = [1.0] * len(self.concepts)
+        self.asked_contexts = frozenset(
+            i for i, group in enumerate(_CONTEXTS) if group & self.named
+        )
+
+
+# Field weights: how much a concept found in each place counts toward coverage.
+_IN_TITLE, _IN_TERMS, _IN_INDEX, _IN_NOTES = 1.0, 0.9, 0.85, 0.6
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-# Words that qualify a title without changing what it names.
-_QUALIFIERS = frozenset(("unspecified", "nos"))
+# "without ..." names what a code does not have: the plain form of a condition, so those words
+# are not held against it (E11.9 "... without complications" is diabetes and no more).
+_WITHOUT = re.compile(r"\bwithout\b.*?(?=,|\bwith\b|$)", re.IGNORECASE)
+# Words that qualify a title without changing what it names: never held against a code.
+_QUALIFIERS = frozenset(
+    stem(w)
+    for w in (
+        "unspecified nos specified not site part organism approach elsewhere classified "
+        "uncomplicated"
+    ).split()
+)
+# Words that narrow a code to a group of patients, a relative or a later stage of care. Unless
+# the query says so, the adult, personal, initial-encounter code comes first (a coder's
+# default): "uti" is N39.0 before the neonatal P39.3, "history of stroke" the patient's own.
+_CONTEXTS = tuple(
+    frozenset(stem(w) for w in group.split())
+    for group in (
+        "family",
+        "newborn neonatal perinatal fetus fetal",
+        "pregnancy childbirth puerperium obstetric maternal gestational",
+        "sequela sequelae",
+        "subsequent",
+        "child childhood juvenile infancy",
+    )
+)
 
 
-# Ranking reduces every candidate's title and terms; the same titles come back query after
-# query (popular codes, shared parents), so the reductions are kept, up to a bounded number.
-@functools.lru_cache(maxsize=1 << 16)
-def exact_form(text: str) -> str:
-    """A title or term reduced to what it names: no parentheses, qualifiers or stop words."""
-    return " ".join(
-        w for w in words(_PARENTHESES.sub(" ", text)) if w not in STOPWORDS and w not in _QUALIFIERS
+@functools.lru_cache(maxsize=1 << 12)
+def _significant(text: str) -> frozenset[str]:
+    """Stems of what a title or term names: no parentheses, "without ..." clauses,
+    qualifiers or stop words."""
+    plain = _WITHOUT.sub(" ", _PARENTHESES.sub(" ", text))
+    return frozenset(stem(w) for w in words(plain) if w not in STOPWORDS) - _QUALIFIERS
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Neighbouring word stems of a title, stop words and qualifiers left out."""
+    seq = [s for s in (stem(w) for w in words(text) if w not in STOPWORDS) if s not in _QUALIFIERS]
+    return frozenset(itertools.pairwise(seq))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _split_terms(terms: str) -> tuple[str, ...]:
+    return tuple(t for t in terms.split(" ; ") if t)
+
+
+def _found(concept: _Concept, stem_set: frozenset[str]) -> int:
+    """0 when the typed wording is in `stem_set`, 1 when only an official one is, else -1."""
+    for i, wording in enumerate(concept.wordings):
+        if wording <= stem_set:
+            return 0 if i == 0 else 1
+    return -1
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    """What ranking needs of one row, worked out once."""
+
+    rowid: int
+    hit: Hit
+    title_stems: frozenset[str]
+    term_stems: frozenset[str]
+    index_stems: frozenset[str]
+    title_said: frozenset[str]
+    # (significant stems, stems it has with the title) of each inclusion and index term
+    wordings: tuple[tuple[frozenset[str], frozenset[str]], ...]
+    pairs: frozenset[tuple[str, str]]
+    parent_stems: frozenset[str] | None
+    contexts: tuple[int, ...]
+    length: int
+    generated: int
+    complete: int
+
+    @classmethod
+    def of(cls, row: tuple) -> _Doc:
+        (
+            rowid,
+            system,
+            code,
+            title,
+            billable,
+            kind,
+            terms,
+            generated,
+            index_terms,
+            parent,
+            complete,
+        ) = row
+        title_stems = stems(title)
+        term_list = _split_terms(terms)
+        index_list = _split_terms(index_terms)
+        return cls(
+            rowid=rowid,
+            hit=Hit(system, code, title, bool(billable), kind),
+            title_stems=title_stems,
+            term_stems=frozenset().union(*(stems(t) for t in term_list)),
+            index_stems=frozenset().union(*(stems(t) for t in index_list)),
+            title_said=_significant(title),
+            wordings=tuple(
+                (_significant(t), stems(t) | title_stems) for t in (*term_list, *index_list)
+            ),
+            pairs=_pairs(title),
+            parent_stems=stems(parent) if parent else None,
+            contexts=tuple(i for i, group in enumerate(_CONTEXTS) if group & title_stems),
+            length=len(words(title)),
+            generated=generated,
+            complete=complete,
+        )
+
+
+def _has_all(plan: _Plan, stem_set: frozenset[str]) -> bool:
+    return all(_found(c, stem_set) >= 0 for c in plan.concepts)
+
+
+def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
+    """How well one code matches the query, as a sort key (smaller first):
+
+    1. exact: the title (or else an inclusion or index term) names the query and no more;
+    2. coverage: the share of the query's concepts found, weighted by where (title, terms,
+       index terms, notes);
+    3. context: how many narrowing contexts (family, neonatal, obstetric, sequela...) the
+       title adds that the query did not ask for;
+    4. written codes before generated 7th-character codes; codes a coder can pick (billable,
+       or needing only a 7th character) before categories;
+    5. proximity: how many of the query's neighbouring word pairs the title keeps together;
+    6. kin: the parent code names the query too (the condition itself, not a manifestation);
+    7. closeness: how many things the closest wording says that the query did not;
+    8. concepts found only through an official synonym rather than the words typed;
+    9. shorter titles, then row-id order.
+    """
+    coverage = 0.0
+    synonym_only = 0
+    in_title = 0
+    for i, concept in enumerate(plan.concepts):
+        weight = plan.weights[i]
+        how = _found(concept, doc.title_stems)
+        if how >= 0:
+            coverage += weight * _IN_TITLE
+            synonym_only += how
+            in_title += 1
+            continue
+        how = _found(concept, doc.term_stems)
+        if how >= 0:
+            coverage += weight * _IN_TERMS
+            synonym_only += how
+            continue
+        how = _found(concept, doc.index_stems)
+        if how >= 0:
+            coverage += weight * _IN_INDEX
+            synonym_only += how
+        elif i in present:
+            coverage += weight * _IN_NOTES
+    coverage /= sum(plan.weights) or 1.0
+    # Closeness and exactness: the title, or else the alternative term closest to the query
+    # among those that have every concept.
+    exact = 0
+    extra = None
+    if in_title == len(plan.concepts):
+        extra = len(doc.title_said - plan.named)
+        exact = 2 if extra == 0 else 0
+    if not exact:
+        for said, has in doc.wordings:
+            unasked = len(said - plan.named)
+            if (extra is None or unasked < extra) and _has_all(plan, has):
+                extra = unasked
+                if unasked == 0:
+                    exact = 1
+                    break
+    if extra is None:
+        extra = len(doc.title_said - plan.named) + 1
+    context = sum(1 for i in doc.contexts if i not in plan.asked_contexts)
+    together = len(plan.pairs & doc.pairs) if plan.pairs else 0
+    # A code under a parent that names the query too is the condition itself, not a
+    # manifestation of something else (J18.9 under J18 Pneumonia, not typhoid pneumonia).
+    kin = doc.parent_stems is not None and _has_all(plan, doc.parent_stems)
+    return (
+        -exact,
+        -round(coverage, 2),
+        context,
+        doc.generated,
+        not doc.complete,
+        -together,
+        not kin,
+        extra,
+        synonym_only,
+        doc.length,
+        doc.rowid,
     )
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _title_length(title: str) -> int:
-    return len(words(title))
-
-
-def _tier(phrases: set[str], title: str, terms: str, all_words_in_title: bool) -> int:
-    if exact_form(title) in phrases:
-        return 0
-    if any(exact_form(t) in phrases for t in terms.split(" ; ") if t):
-        return 1
-    return 2 if all_words_in_title else 3
+@functools.lru_cache(maxsize=1)
+def _typed_words() -> frozenset[str]:
+    """Every word of a phrase the vocabulary knows: shorthand is never a typo."""
+    return frozenset(w for key in synonyms() for w in key)

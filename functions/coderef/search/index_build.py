@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from coderef.catalog.records import CodeRecord
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import deletes, words
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -30,10 +30,13 @@ CREATE TABLE docs (
     billable INTEGER NOT NULL,
     kind TEXT NOT NULL,
     terms TEXT NOT NULL,
-    generated INTEGER NOT NULL
+    generated INTEGER NOT NULL,
+    index_terms TEXT NOT NULL DEFAULT '',
+    parent_title TEXT NOT NULL DEFAULT '',
+    complete INTEGER NOT NULL DEFAULT 0
 );
 CREATE VIRTUAL TABLE fts USING fts5(
-    title, terms, notes, sys,
+    title, terms, notes, sys, index_terms,
     content='', detail=full, prefix='3',
     tokenize='porter unicode61 remove_diacritics 2'
 );
@@ -52,9 +55,34 @@ def _doc_order(record: CodeRecord) -> tuple:
     return (record.is_generated, len(words(record.title)), record.system, record.key)
 
 
-def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "") -> int:
+def _complete(record: CodeRecord) -> bool:
+    """A code a coder can pick: billable, or a code that only needs its 7th character
+    (S72.001 and its S72.001A...), which ranks with billable codes, not with categories."""
+    return record.billable or (
+        record.kind == "code" and bool(record.seventh_characters) and not record.is_generated
+    )
+
+
+def index_like_terms(record: CodeRecord) -> list[str]:
+    """Other names a code answers to beyond its own inclusion terms, the way an alphabetic
+    index lists them: the Includes note of a category ("diabetes NOS" under E11) names
+    what the category is called when nothing more is said."""
+    if record.billable:
+        return []  # a billable code's Includes note is already among its search terms
+    return [item for item in record.notes.get("includes", []) if item]
+
+
+def build_index(
+    records: Iterable[CodeRecord],
+    path: Path,
+    built_from: str = "",
+    index_terms: Mapping[tuple[str, str], Sequence[str]] | None = None,
+) -> int:
     """Write the index to `path` atomically; returns how many records it holds. `built_from`
-    names the releases the records came from, so a stale index can be recognised later."""
+    names the releases the records came from, so a stale index can be recognised later.
+    `index_terms` adds index-like terms (an alphabetic index's entries, abbreviations) by
+    (system, key); they are searched and ranked just below inclusion terms."""
+    extra_terms = index_terms or {}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".building")
@@ -65,6 +93,7 @@ def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "")
         conn.executescript(_SCHEMA)
         vocab: Counter[str] = Counter()
         docs = sorted(records, key=_doc_order)
+        titles = {(rec.system, rec.key): rec.title for rec in docs}
         doc_rows, fts_rows = [], []
         for rowid, rec in enumerate(docs, start=1):
             terms = " ; ".join(rec.search_terms)
@@ -73,6 +102,9 @@ def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "")
                 for kind in _SEARCHABLE_NOTES
                 for item in rec.notes.get(kind, [])
                 if item not in rec.search_terms
+            )
+            lexicon = " ; ".join(
+                dict.fromkeys([*index_like_terms(rec), *extra_terms.get((rec.system, rec.key), ())])
             )
             doc_rows.append(
                 (
@@ -85,13 +117,20 @@ def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "")
                     rec.kind,
                     terms,
                     int(rec.is_generated),
+                    lexicon,
+                    titles.get((rec.system, rec.parent or ""), ""),
+                    int(_complete(rec)),
                 )
             )
-            fts_rows.append((rowid, rec.title, terms, notes, rec.system))
-            vocab.update(w for w in words(f"{rec.title} {terms}") if len(w) >= 4 and w.isalpha())
-        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+            fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))
+            vocab.update(
+                w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
+            )
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
         conn.executemany(
-            "INSERT INTO fts (rowid, title, terms, notes, sys) VALUES (?, ?, ?, ?, ?)", fts_rows
+            "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            fts_rows,
         )
         conn.execute("CREATE INDEX docs_key ON docs(key, system)")
         conn.executemany("INSERT INTO vocab VALUES (?, ?)", vocab.items())
@@ -118,13 +157,16 @@ def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "")
 
 
 def index_built_from(path: Path) -> str | None:
-    """The releases an existing index was built from (None if there is no readable index)."""
+    """The releases an existing index was built from (None if there is no readable index, or
+    one written in an older layout, which the engine cannot read: it is rebuilt)."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            row = conn.execute("SELECT v FROM meta WHERE k = 'built_from'").fetchone()
+            meta = dict(conn.execute("SELECT k, v FROM meta").fetchall())
         finally:
             conn.close()
     except sqlite3.Error:
         return None
-    return row[0] if row else ""
+    if meta.get("schema") != SCHEMA_VERSION:
+        return None
+    return meta.get("built_from", "")

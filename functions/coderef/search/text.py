@@ -7,7 +7,12 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+import snowballstemmer
+
 _WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset("a an and the of in on or for to by at as is are with".split())
+# The vocabularies of typed phrases and the official wording they stand for (same format).
+VOCABULARY_FILES = ("synonyms.txt", "coder_vocabulary.txt")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_QUERY_LENGTH = 200
 
@@ -46,21 +51,50 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+def content_words(tokens: list[str]) -> list[str]:
+    """The words that carry meaning (no stop words), or all of them if that leaves none."""
+    return [t for t in tokens if t not in STOPWORDS] or tokens
+
+
+_PORTER = snowballstemmer.stemmer("porter")
+
+
+@lru_cache(maxsize=1 << 15)
+def stem(word: str) -> str:
+    """The Porter stem the index's tokenizer gives a word, so ranking can tell which words of
+    a title a query matched ("fractures" and "fracture", "diabetic" and "diabetes")."""
+    return _PORTER.stemWord(word)
+
+
+@lru_cache(maxsize=1 << 13)
+def stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text))
+
+
 @lru_cache(maxsize=1)
 def synonyms() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """Parse synonyms.txt: typed phrase (as words) -> official phrases (as words)."""
+    """Parse the vocabulary files: typed phrase (its content words) -> official phrases.
+
+    Keys drop stop words, as a query does before it looks phrases up ("shortness of breath"
+    is found as "shortness breath"); entries of both files for one phrase are merged."""
     table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-    text = resources.files("coderef.search").joinpath("synonyms.txt").read_text("utf-8")
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if "=" not in line:
-            raise ValueError(f"synonyms.txt line {number}: expected 'typed = official'")
-        typed, official = line.split("=", 1)
-        key = tuple(words(typed))
-        alternatives = [tuple(words(p)) for p in official.split("|") if words(p)]
-        if not key or not alternatives:
-            raise ValueError(f"synonyms.txt line {number}: empty side")
-        table.setdefault(key, []).extend(a for a in alternatives if a != key)
+    for name in VOCABULARY_FILES:
+        text = resources.files("coderef.search").joinpath(name).read_text("utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if "=" not in line:
+                raise ValueError(f"{name} line {number}: expected 'typed = official'")
+            typed, official = line.split("=", 1)
+            key = tuple(content_words(words(typed)))
+            alternatives = [tuple(words(p)) for p in official.split("|") if words(p)]
+            if not key or not alternatives:
+                raise ValueError(f"{name} line {number}: empty side")
+            known = table.setdefault(key, [])
+            known.extend(
+                a
+                for a in dict.fromkeys(alternatives)
+                if tuple(content_words(list(a))) != key and a not in known
+            )
     return table
