@@ -11,7 +11,7 @@ def test_icd10cm_text_uses_inclusion_terms_and_names_the_hierarchy():
     assert "Also known as: Sinoatrial bradycardia; Sinus bradycardia" in text
     assert "category R00 (Abnormalities of heart beat)" in text
     assert "chapter 18" in text
-    assert "reported on a claim" in text
+    assert "may be reported on its own" in text
 
 
 def test_a_stem_says_a_seventh_character_is_needed_and_a_full_code_says_which():
@@ -28,4 +28,6 @@ def test_icd10pcs_text_reads_each_axis_from_the_official_definitions(tmp_path):
     assert text.startswith("This procedure is a resection: cutting out or off")
     assert "gallbladder (hepatobiliary system and pancreas)" in text
     assert "percutaneous endoscopic, meaning entry, by puncture" in text
-    assert "No device" in text
+    # Guideline B6.1b: "No device" means no device value is coded, not that nothing stays
+    assert "No device value is coded" in text
+    assert "left in place" not in text

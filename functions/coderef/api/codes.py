@@ -29,7 +29,15 @@ SystemPath = Annotated[str, Path(max_length=20, description="icd10cm, icd10pcs, 
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
 OnDate = Annotated[
     dt.date | None,
-    Query(alias="date", description="Answer from the release in force on this date (YYYY-MM-DD)"),
+    Query(
+        alias="date",
+        description="Answer from the release in force on this date (YYYY-MM-DD); when no "
+        "loaded release covers it, from the nearest one, with a warning in release.warnings",
+    ),
+]
+Strict = Annotated[
+    bool,
+    Query(description="With date: answer release_not_found when no loaded release covers it"),
 ]
 
 
@@ -47,9 +55,10 @@ def code_summary(
     system: SystemPath,
     code: CodePath,
     on_date: OnDate = None,
+    strict: Strict = False,
 ) -> dict:
     response.headers["Cache-Control"] = "public, max-age=300"
-    return services.lookup.summary(system, code, on_date=on_date)
+    return services.lookup.summary(system, code, on_date=on_date, strict=strict)
 
 
 @router.get(
@@ -62,7 +71,10 @@ def code_page(
     system: SystemPath,
     code: CodePath,
     on_date: OnDate = None,
+    strict: Strict = False,
 ) -> JSONResponse:
+    if on_date and strict:
+        services.lookup.require_release_on(system, on_date)  # before any charge
     # The record and the charge, side by side when the index knows the code (domain/
     # code_pages.py). One unlock opens a code in every loaded release.
     viewer = claimed_viewer(request, services)
@@ -76,7 +88,7 @@ def code_page(
         response = JSONResponse(
             {
                 **error_body(paid.wall.code, _wall_message(services, registered)),
-                "summary": services.lookup.summary_of(record),
+                "summary": services.lookup.summary_of(record, on_date),
                 "meter": paid.wall.details["meter"].to_public(),
             },
             status_code=402,
@@ -85,7 +97,7 @@ def code_page(
         new_guest_token = paid.wall.details.get("new_guest_token")
     else:
         assert paid.charge is not None
-        page = services.lookup.page_of(record, registered=registered)
+        page = services.lookup.page_of(record, registered=registered, on_date=on_date)
         page["meter"] = paid.charge.meter.to_public(charged=paid.charge.charged)
         response = JSONResponse(page, headers=headers)
         new_guest_token = paid.charge.new_guest_token

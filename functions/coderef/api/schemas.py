@@ -48,6 +48,18 @@ class LoadedReleaseOut(ReleaseOut):
     records: int
 
 
+class CodeReleaseOut(ReleaseOut):
+    """The release a code's text comes from, and whether it is in force (catalog/releases.py
+    standing)."""
+
+    today: str | None = None
+    in_force_today: bool | None = None
+    in_force_release: ReleaseOut | None = None  # the loaded release in force today, if any
+    asked_date: str | None = None
+    covers_asked_date: bool | None = None
+    warnings: list[str] = []
+
+
 class CodeSummary(BaseModel):
     system: str
     system_name: str
@@ -56,7 +68,7 @@ class CodeSummary(BaseModel):
     billable: bool
     kind: str
     ancestors: list[AncestorOut]
-    release: ReleaseOut
+    release: CodeReleaseOut
     notice: str | None = None  # the licence notice a page must carry (CPT, CDT dental codes)
 
 

@@ -51,6 +51,73 @@ def in_force(releases: Iterable[Release], on: date) -> Release | None:
     return ordered(candidates)[-1] if candidates else None
 
 
+def nearest(releases: Iterable[Release], on: date) -> Release | None:
+    """The release whose span lies closest to a date no release covers (the newest release for
+    a date after them all, the oldest for one before)."""
+    day = on.isoformat()
+
+    def distance(r: Release) -> int:
+        if day < r.effective_from:
+            return (date.fromisoformat(r.effective_from) - on).days
+        if r.effective_to is not None and day > r.effective_to:
+            return (on - date.fromisoformat(r.effective_to)).days
+        return 0
+
+    candidates = ordered(releases)
+    return min(reversed(candidates), key=distance) if candidates else None
+
+
+# How an operator loads another release (docs/operations in README name the same command).
+LOAD_HINT = "an operator loads it with `coderef import --system {system} --source <file>`"
+
+
+def standing(
+    release: Release, loaded: Iterable[Release], today: date, asked: date | None = None
+) -> dict[str, Any]:
+    """Whether the release a page's text comes from is in force today, and, for a dated
+    lookup, whether it covers the date asked; each problem as a plain sentence."""
+    loaded = list(loaded)
+    name = SYSTEMS[release.system].name if release.system in SYSTEMS else release.system
+    day = today.isoformat()
+    live_today = in_force([release], today) is not None
+    current = in_force([r for r in loaded if r.system == release.system], today)
+    warnings: list[str] = []
+    if not live_today:
+        if release.effective_from > day:
+            warnings.append(
+                f"The {release.name} takes effect on {release.effective_from}; it is not in "
+                f"force today ({day})."
+            )
+        else:
+            warnings.append(
+                f"The {release.name} ended on {release.effective_to}; it is not in force "
+                f"today ({day})."
+            )
+        if current is not None:
+            warnings.append(f"The release in force today is the {current.name}.")
+        else:
+            warnings.append(
+                f"No loaded {name} release is in force today: "
+                + LOAD_HINT.format(system=release.system)
+                + "."
+            )
+    covers = asked is None or in_force([release], asked) is not None
+    if not covers and asked is not None:
+        future = " (a date in the future)" if asked > today else ""
+        warnings.append(
+            f"No loaded {name} release covers {asked.isoformat()}{future}: this page shows "
+            f"the nearest, the {release.name} ({_span(release)})."
+        )
+    return {
+        "today": day,
+        "in_force_today": live_today,
+        "in_force_release": release_dict(current, current.id) if current else None,
+        "asked_date": asked.isoformat() if asked else None,
+        "covers_asked_date": covers,
+        "warnings": warnings,
+    }
+
+
 def parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
@@ -146,6 +213,12 @@ class ReleaseHistory:
                 f"No loaded {name} release was in force on {on.isoformat()}. Loaded: {loaded}."
             )
         return found
+
+    def answering(self, system: str, on: date) -> Release | None:
+        """The release in force on a date or, when none is, the nearest loaded one (the page
+        then says so); None only when no release of the system is loaded."""
+        releases = self.loaded(system)
+        return in_force(releases, on) or nearest(releases, on)
 
     def resolve(self, system: str, ref: str) -> Release:
         """A release named by its id (with or without the system prefix) or by a date it was
