@@ -150,7 +150,7 @@ def test_every_7th_character_value_carries_every_clarification_of_the_source(rel
                 wrong.append(record.code)
     assert wrong == []
     # S52's B reads as both of the source's lines; H34.811's 2 keeps "Old ... occlusion"
-    b = next(v for v in records["S52521B"].seventh_characters if v.char == "B")
+    b = next(v for v in records["S52531B"].seventh_characters if v.char == "B")
     assert b.clarifications == ["initial encounter for open fracture NOS"]
     two = next(v for v in records["H34811"].seventh_characters if v.char == "2")
     assert two.clarifications == ["Old central retinal vein occlusion"]
