@@ -151,10 +151,12 @@ function historyEntry(system, code, entry) {
   const detail = [];
   if (entry.status === 'revised') {
     const before = entry.before || {};
+    const after = entry.after || {};
+    const shown = (field, value) => (field === 'billable' ? (value ? 'billable' : 'not billable') : String(value));
     for (const field of list(entry.changed)) {
-      const now = field === 'title' ? entry.title : null;
-      detail.push(h('p', { class: 'shown' }, `${field === 'billable' ? 'Billable' : field[0].toUpperCase() + field.slice(1)} was: `,
-        String(before[field]), now ? ` · now: ${now}` : ''));
+      const name = field[0].toUpperCase() + field.slice(1);
+      detail.push(h('p', { class: 'shown' }, `${name} was: `, shown(field, before[field]),
+        field in after ? ` · now: ${shown(field, after[field])}` : ''));
     }
   } else if (entry.title && entry.status !== 'deleted') {
     detail.push(h('p', { class: 'shown' }, entry.title));

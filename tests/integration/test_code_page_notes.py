@@ -168,7 +168,7 @@ def test_o09_523_shows_its_chapter_notes_labelled_with_the_chapter(release):
     assert any("Z3A" in i for i in chapter["use_additional_code"]["items"])
     assert chapter["excludes1"]["items"] == ["supervision of normal pregnancy (Z34.-)"]
     assert any("MATERNAL RECORDS" in i for i in chapter["notes"]["items"])
-    assert "never together" in chapter["excludes1"]["meaning"].lower()
+    assert "never coded together" in chapter["excludes1"]["meaning"].lower()
 
 
 def test_i21_4_shows_its_block_code_also_note_labelled_with_the_block(release):

@@ -83,11 +83,17 @@ def test_instructions_written_as_inclusion_terms_are_not_other_names():
     o = _code(
         "O80",
         "Encounter for full-term uncomplicated delivery",
-        notes={"inclusion_terms": ["This code is for use as a single diagnosis code"]},
+        notes={
+            "inclusion_terms": [
+                "Delivery requiring minimal or no assistance. This code is for use as a single "
+                "diagnosis code"
+            ]
+        },
     )
     assert "Also known as" not in compose(z)
     assert "It also covers: Conditions classifiable to C50.-." in compose(z)
-    assert "Also known as" not in compose(o)
+    # O80's one term holds a name and an instruction: each goes where it belongs
+    assert "Also known as: Delivery requiring minimal or no assistance." in compose(o)
     assert "Instruction: This code is for use as a single diagnosis code." in compose(o)
 
 

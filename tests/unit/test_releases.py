@@ -48,6 +48,7 @@ def test_history_says_present_added_revised_unchanged_deleted_and_absent():
     assert [s["status"] for s in steps] == ["absent", "added", "revised"]
     assert steps[2]["changed"] == ["title", "description"]
     assert steps[2]["before"]["title"] == "Old"
+    assert steps[2]["after"] == {"title": "New", "description": "New"}
 
     steps = history_of(releases, {"cm-2024-10": _code("A"), "cm-2025-10": _code("A")})
     assert [s["status"] for s in steps] == ["present", "unchanged", "deleted"]

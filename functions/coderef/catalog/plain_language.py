@@ -91,6 +91,7 @@ _INSTRUCTION = re.compile(
     r"^(This (code|category|subcategory)|These codes|Use (two|additional|an additional)|Code )",
     re.IGNORECASE,
 )
+_SENTENCE_BREAK = re.compile(r"(?<=\.)\s+(?=(?:This|These|Use|Code) )")
 _SCOPE = re.compile(r"^(Any (condition|congenital)|Conditions (classifiable|in|listed))", re.I)
 
 # Chapter 20 (V00-Y99) holds the external causes; guideline I.C.20 makes them secondary only.
@@ -103,7 +104,10 @@ def split_inclusion_terms(terms: list[str]) -> tuple[list[str], list[str], list[
     names: list[str] = []
     scope: list[str] = []
     instructions: list[str] = []
-    for term in terms:
+    # One term may hold a name and then an instruction (O80: "... live-born infant. This code is
+    # for use as a single diagnosis code ..."): each sentence is placed on its own.
+    pieces = [p for term in terms for p in _SENTENCE_BREAK.split(term) if p.strip()]
+    for term in pieces:
         if _INSTRUCTION.match(term):
             instructions.append(term)
         elif _SCOPE.match(term):
@@ -111,6 +115,18 @@ def split_inclusion_terms(terms: list[str]) -> tuple[list[str], list[str], list[
         else:
             names.append(term)
     return names, scope, instructions
+
+
+def _listed(items: list[str]) -> str:
+    """Items of a note as one run of text: "; " between them, but a lead-in ending in a colon
+    ("underlying infection, such as:") runs straight into what it introduces."""
+    out = ""
+    for item in items:
+        item = item.rstrip(". ")
+        if out:
+            out += " " if out.endswith(":") else "; "
+        out += item
+    return out
 
 
 def _glossary() -> dict[str, str]:
@@ -206,7 +222,7 @@ def _reportability(record: CodeRecord, ancestors: Sequence[CodeRecord]) -> list[
         _MANIFESTATION.search(a.title) for a in record.ancestors if a.kind != "chapter"
     )
     external = record.system == "icd10cm" and bool(_EXTERNAL_CAUSE.match(record.key))
-    first_named = "; ".join(code_first)
+    first_named = _listed(code_first)
     if manifestation:
         sentences.append(
             "It describes a manifestation of another disease, so it is never listed first: "
@@ -263,9 +279,9 @@ def _cm_text(
         sentences.append(f"{record.code} is the ICD-10-CM {what} for {title}.")
     names, scope, instructions = split_inclusion_terms(record.notes.get("inclusion_terms", []))
     if names:
-        sentences.append("Also known as: " + "; ".join(names) + ".")
+        sentences.append("Also known as: " + _listed(names) + ".")
     if scope:
-        sentences.append("It also covers: " + "; ".join(scope) + ".")
+        sentences.append("It also covers: " + _listed(scope) + ".")
     for instruction in instructions:
         sentences.append(f"Instruction: {instruction.rstrip('.')}.")
     hierarchy = _hierarchy(record)

@@ -173,6 +173,7 @@ def history_of(releases: list[Release], versions: dict[str, CodeRecord]) -> list
             if changed:
                 entry["changed"] = changed
                 entry["before"] = {f: getattr(previous, f) for f in changed}
+                entry["after"] = {f: getattr(record, f) for f in changed}
         if record is not None:
             entry["title"] = record.title
         out.append(entry)
