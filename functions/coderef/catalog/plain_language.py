@@ -326,7 +326,8 @@ def _pcs_text(record: CodeRecord) -> str:
         )
     sentences = []
     op = ax["Root Operation"]
-    op_sentence = f"This procedure is a {op.label.lower()}"
+    article = "an" if op.label[:1].lower() in "aeiou" else "a"
+    op_sentence = f"This procedure is {article} {op.label.lower()}"
     if op.definition:
         op_sentence += f": {_lower_first(op.definition.rstrip('.'))}"
     sentences.append(op_sentence + ".")
@@ -348,7 +349,11 @@ def _pcs_text(record: CodeRecord) -> str:
         else:
             sentences.append(f"Device that remains after the procedure: {device.lower()}.")
     else:
-        sentences.append(f"No device value is coded (character 6 is {ax['Device'].value}).")
+        sentences.append(
+            f"No device value is coded (character 6 is {ax['Device'].value}); materials such "
+            "as sutures, ligatures, radiological markers and temporary drains are part of the "
+            "procedure, not coded devices."
+        )
     qualifier = ax["Qualifier"].label
     if qualifier and qualifier.lower() != "no qualifier":
         sentences.append(f"Qualifier: {qualifier.lower()}.")
