@@ -7,7 +7,7 @@ import { $, badges, codeHref, codeLink, fill, h, kindLabel, plural, settle } fro
 // What a guest is told each locked section holds, by its size: "4 coding notes".
 const LOCKED_NAMES = {
   notes: (n) => plural(n, 'coding note'),
-  seventh_characters: (n) => plural(n, '7th-character value'),
+  seventh_characters: (n) => `a 7th-character table of ${plural(n, 'value')}`,
   children: (n) => plural(n, 'child code'),
   related: (n) => plural(n, 'related code'),
 };
@@ -144,7 +144,7 @@ function showReleaseWarning(release) {
 
 // ---- history and the date chooser (public: which releases hold the code is no secret) ----
 
-function historyEntry(system, code, entry) {
+function historyEntry(system, code, entry, shownId) {
   const release = entry.release || {};
   const span = release.effective_from
     ? ` (${release.effective_from} to ${release.effective_to || 'until replaced'})` : '';
@@ -161,18 +161,21 @@ function historyEntry(system, code, entry) {
   } else if (entry.title && entry.status !== 'deleted') {
     detail.push(h('p', { class: 'shown' }, entry.title));
   }
-  const dateLink = release.effective_from && entry.title
+  const current = release.id === shownId;
+  const dateLink = release.effective_from && entry.title && !current
     ? h('a', { href: `${codeHref(system, code)}?date=${release.effective_from}` }, 'See the page as of this release')
     : null;
-  return h('li', { 'data-status': entry.status },
+  return h('li', { 'data-status': entry.status, class: current ? 'current' : null, 'aria-current': current ? 'true' : null },
     h('span', { class: 'status' }, STATUS_WORDS[entry.status] || entry.status), ' · ',
-    release.name || release.id, span, detail, dateLink ? h('p', { class: 'shown' }, dateLink) : null);
+    release.name || release.id, span, current ? h('strong', {}, ' · shown on this page') : null,
+    detail, dateLink ? h('p', { class: 'shown' }, dateLink) : null);
 }
 
 function showHistory(page) {
   const entries = list(page.history);
   const panel = $('#history');
-  fill($('#history-list'), entries.map((e) => historyEntry(page.system, page.code, e)));
+  const shownId = (page.release || {}).id;
+  fill($('#history-list'), entries.map((e) => historyEntry(page.system, page.code, e, shownId)));
   const form = $('#as-of');
   form.action = codeHref(page.system, page.code);
   const asked = askedDate();

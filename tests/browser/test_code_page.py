@@ -210,6 +210,13 @@ def test_a_guest_is_told_which_locked_sections_this_code_has_and_their_size(page
     expect(locked).not_to_contain_text("7th-character")
 
 
+def test_a_guest_on_a_stem_is_told_of_its_7th_character_table_and_child_codes(page: Page):
+    open_settled(page, "/code/icd10cm/S02.0")
+    locked = page.locator("#locked")
+    expect(locked).to_contain_text("a 7th-character table of 2 values")
+    expect(locked).to_contain_text("2 child codes")
+
+
 # The fixture's newest ICD-10-CM release is April 1, 2026, which ended on 2026-09-30: from
 # then on, every page of it is out of force.
 @VIEWPORTS
@@ -240,6 +247,9 @@ def test_the_history_lists_each_release_with_the_codes_status(
     expect(entries.nth(1)).to_have_attribute("data-status", "revised")
     expect(entries.nth(1)).to_contain_text("Title was: Essential hypertension")
     expect(entries.nth(1)).to_contain_text("now: Essential (primary) hypertension")
+    # The release this page shows is marked
+    expect(entries.nth(2)).to_have_attribute("aria-current", "true")
+    expect(entries.nth(2)).to_contain_text("shown on this page")
     assert horizontal_overflow(page) is None
     assert axe_violations(page) == []
 
