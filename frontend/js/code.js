@@ -382,6 +382,12 @@ async function loadPage(where, summaryRequest) {
       renderWall(error.data.meter, error.message);
       if (error.data.meter) showMeter(error.data.meter, { fromPage: true });
       settle('Out of code page views.');
+    } else if (error.code === 'invalid_input' && askedDate()) {
+      // The date in the address is not a calendar date (2026-02-30): say so, keep the way back
+      fill($('#metered'), h('div', { class: 'notice error', role: 'alert' },
+        h('p', {}, `The date ${askedDate()} is not a valid date of service. ${error.message}`),
+        h('p', {}, h('a', { href: codeHref(where.system, where.code) }, 'Show the code as of today'))));
+      settle('The date is not valid.');
     } else if (error.code === 'code_not_found' || error.code === 'unknown_system' || error.code === 'invalid_input') {
       if (!headerShown) renderNotFound(where, error);
       settle('Code not found.');

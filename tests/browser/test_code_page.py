@@ -279,3 +279,12 @@ def test_the_date_chooser_shows_the_page_as_of_a_date_of_service(
     assert page.url.endswith("/code/icd10cm/I10")
     assert horizontal_overflow(page) is None
     assert axe_violations(page) == []
+
+
+def test_a_date_that_is_not_a_calendar_date_is_explained_with_the_way_back(page: Page):
+    open_settled(page, "/code/icd10cm/R00.1?date=2026-02-30")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The date 2026-02-30 is not a valid date of service")
+    expect(alert.get_by_role("link", name="Show the code as of today")).to_have_attribute(
+        "href", "/code/icd10cm/R00.1"
+    )
