@@ -50,7 +50,12 @@ class CodeLookup:
         (the nearest loaded release when none was: the page says so)."""
         system = resolve_system(system_raw).id
         key = normalize_code(code_raw)
-        release = self.releases.answering(system, on_date) if on_date else None
+        release = None
+        if on_date:
+            # None only when no release of the system is loaded: in_force_on says so
+            release = self.releases.answering(system, on_date) or self.releases.in_force_on(
+                system, on_date
+            )
         record = self.catalog.get(system, key, release.id if release else None)
         if record is None:
             raise self._not_found(system, key, release)
