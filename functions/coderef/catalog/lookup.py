@@ -160,10 +160,11 @@ class CodeLookup:
         inherited = inherited_notes(record, got)
         named = (
             [k for g in inherited for item in g.items for k in referenced_keys(item)]
-            if record.system == "icd10cm"
+            if record.system == "icd10cm" and registered
             else []
         )
-        # The codes the inherited notes name, to know which exist: a second read, if any.
+        # The codes the inherited notes name, to know which exist: a second read, if any (a
+        # guest sees no notes, so none).
         wanted = [k for k in dict.fromkeys(named) if k not in got]
         if wanted:
             got.update(self.catalog.get_many(record.system, wanted, release=record.release))

@@ -134,7 +134,3 @@ def notes_in_force(
 ) -> list[NoteGroup]:
     """The record's own notes, then every inherited one: all that applies to the code."""
     return own_notes(record) + inherited_notes(record, ancestors)
-
-
-def kinds_in_force(groups: Iterable[NoteGroup]) -> set[str]:
-    return {g.kind for g in groups}
