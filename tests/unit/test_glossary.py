@@ -42,3 +42,18 @@ def test_plain_text_explains_an_abbreviation_in_the_title():
     )
     text = compose(record)
     assert "NSTEMI stands for non-ST elevation myocardial infarction" in text
+
+
+def test_an_abbreviation_among_the_other_names_is_explained_too():
+    record = CodeRecord(
+        system="icd10cm",
+        code="I50.30",
+        key="I5030",
+        kind="code",
+        billable=True,
+        title="Unspecified diastolic (congestive) heart failure",
+        description="Unspecified diastolic (congestive) heart failure",
+        release="icd10cm-2026-04",
+        notes={"inclusion_terms": ["Heart failure with preserved ejection fraction [HFpEF]"]},
+    )
+    assert "HFpEF stands for heart failure with preserved ejection fraction" in compose(record)

@@ -301,7 +301,8 @@ def _cm_text(
             sentences.append(
                 "The X before it is a placeholder that keeps the 7th character in place."
             )
-    for abbreviation, meaning in abbreviations_in(record.title):
+    # Abbreviations in the title or its other names (I50.3-: "HFpEF") are explained once each.
+    for abbreviation, meaning in abbreviations_in(" ; ".join([record.title, *names])):
         sentences.append(f"{abbreviation} stands for {meaning}.")
     return " ".join(sentences)
 
