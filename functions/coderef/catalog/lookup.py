@@ -44,6 +44,10 @@ class CodeLookup:
         self.cpt_notice = cpt_notice
         self.today = today
         self.releases = ReleaseHistory(catalog)
+        # Whether a code named in a note exists in a release, remembered: the same chapter and
+        # block notes name the same codes on thousands of pages. Bounded; a release's codes do
+        # not change once loaded (a reload under the same id is rare and only stales a link).
+        self._exists: dict[tuple[str, str, str], bool] = {}
 
     def record(self, system_raw: str, code_raw: str, on_date: date | None = None) -> CodeRecord:
         """The record from the live release or, for a date, from the release in force then
@@ -163,11 +167,9 @@ class CodeLookup:
             if record.system == "icd10cm" and registered
             else []
         )
-        # The codes the inherited notes name, to know which exist: a second read, if any (a
-        # guest sees no notes, so none).
-        wanted = [k for k in dict.fromkeys(named) if k not in got]
-        if wanted:
-            got.update(self.catalog.get_many(record.system, wanted, release=record.release))
+        # Which codes the inherited notes name exist: a second read, for codes not seen before
+        # (a guest sees no notes, so none).
+        named_present = self._present(record, [k for k in dict.fromkeys(named) if k not in got])
         sections: dict[str, Any] = {
             "notes": [g.to_dict() for g in own],
             "inherited_notes": [g.to_dict() for g in inherited],
@@ -190,12 +192,24 @@ class CodeLookup:
             page["absent_codes"] = sorted(
                 display_code(record.system, k)
                 for k in dict.fromkeys([*related_keys, *named])
-                if k not in got
+                if k not in got and k not in named_present
             )
             return page
         for name, content in sections.items():
             page[name] = _lock(name, content)
         return page
+
+    def _present(self, record: CodeRecord, keys: list[str]) -> set[str]:
+        """The keys, of those given, that the record's release has."""
+        memo = self._exists
+        unknown = [k for k in keys if (record.system, record.release, k) not in memo]
+        if unknown:
+            found = self.catalog.get_many(record.system, unknown, release=record.release)
+            if len(memo) > 50_000:
+                memo.clear()
+            for k in unknown:
+                memo[(record.system, record.release, k)] = k in found
+        return {k for k in keys if memo.get((record.system, record.release, k))}
 
 
 def _lock(section: str, content: list[dict[str, Any]]) -> dict[str, Any]:
