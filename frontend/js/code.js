@@ -2,14 +2,39 @@
 // then fills in the sections (or, for guests, says which are locked; or, out of views, the wall).
 import { api } from './api.js';
 import { gateMembers, initChrome, registerHref, showMeter } from './chrome.js';
-import { $, badges, codeHref, codeLink, fill, h, kindLabel, settle } from './dom.js';
+import { $, badges, codeHref, codeLink, fill, h, kindLabel, plural, settle } from './dom.js';
 
+// What a guest is told each locked section holds, by its size: "4 coding notes".
 const LOCKED_NAMES = {
-  notes: 'Coding notes: inclusion terms, excludes, code first, use additional code',
-  seventh_characters: 'The 7th-character table',
-  children: 'Child codes',
-  related: 'Related codes named in the notes',
+  notes: (n) => plural(n, 'coding note'),
+  seventh_characters: (n) => `a 7th-character table of ${plural(n, 'value')}`,
+  children: (n) => plural(n, 'child code'),
+  related: (n) => plural(n, 'related code'),
 };
+
+const STATUS_WORDS = {
+  present: 'In this release',
+  added: 'Added',
+  revised: 'Revised',
+  unchanged: 'Unchanged',
+  deleted: 'Deleted',
+  absent: 'Not in this release',
+};
+
+const LEVEL_WORDS = {
+  chapter: 'Chapter', block: 'Block', category: 'Category', subcategory: 'Subcategory', code: 'Code',
+};
+
+// The date of service asked for in the address (?date=YYYY-MM-DD), if any.
+function askedDate() {
+  const value = new URLSearchParams(location.search).get('date');
+  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null;
+}
+
+function withDate(path) {
+  const date = askedDate();
+  return date ? `${path}?date=${encodeURIComponent(date)}` : path;
+}
 
 const isLocked = (value) => Boolean(value && typeof value === 'object' && !Array.isArray(value) && value.locked);
 const list = (value) => (Array.isArray(value) ? value : []);
@@ -73,7 +98,7 @@ function showHeader(summary) {
   const { system } = summary;
   const canonical = `${location.origin}${codeHref(system, summary.code)}`;
   if (location.pathname !== codeHref(system, summary.code)) {
-    history.replaceState(null, '', codeHref(system, summary.code));
+    history.replaceState(null, '', codeHref(system, summary.code) + location.search);
   }
   document.title = `${summary.code} ${summary.title} · ${summary.system_name} · CodeRef`;
   askContext = { system, code: summary.code };
@@ -92,6 +117,7 @@ function showHeader(summary) {
   fill($('#code-heading'), h('span', { class: 'code' }, summary.code), ' ', summary.title);
   fill($('#code-badges'), badges(summary));
   const release = summary.release || {};
+  showReleaseWarning(release);
   fill($('#code-source'),
     h('p', {}, h('strong', {}, 'Source: '), release.source || summary.system_name),
     h('p', {}, h('strong', {}, 'Release: '), release.name || release.id,
@@ -99,11 +125,74 @@ function showHeader(summary) {
       release.effective_to ? ` to ${release.effective_to}` : '', '.'));
 }
 
+// Whether the release this page's text comes from is in force today (and covers the date asked):
+// every warning the API gives, said plainly above the page. A command in backquotes is code.
+function showReleaseWarning(release) {
+  const box = $('#release-warning');
+  const warnings = list(release.warnings);
+  if (!warnings.length) {
+    box.hidden = true;
+    return;
+  }
+  const words = (text) => text.split(/`([^`]+)`/).map((part, i) => (i % 2 ? h('code', {}, part) : part));
+  fill(box,
+    h('p', {}, h('strong', {}, release.in_force_today === false ? 'Not the release in force today. ' : 'Not the date asked. '),
+      release.name ? `This page shows the ${release.name}.` : ''),
+    h('ul', {}, warnings.map((w) => h('li', {}, words(w)))));
+  box.hidden = false;
+}
+
+// ---- history and the date chooser (public: which releases hold the code is no secret) ----
+
+function historyEntry(system, code, entry, shownId) {
+  const release = entry.release || {};
+  const span = release.effective_from
+    ? ` (${release.effective_from} to ${release.effective_to || 'until replaced'})` : '';
+  const detail = [];
+  if (entry.status === 'revised') {
+    const before = entry.before || {};
+    const after = entry.after || {};
+    const shown = (field, value) => (field === 'billable' ? (value ? 'billable' : 'not billable') : String(value));
+    for (const field of list(entry.changed)) {
+      const name = field[0].toUpperCase() + field.slice(1);
+      detail.push(h('p', { class: 'shown' }, `${name} was: `, shown(field, before[field]),
+        field in after ? ` · now: ${shown(field, after[field])}` : ''));
+    }
+  } else if (entry.title && entry.status !== 'deleted') {
+    detail.push(h('p', { class: 'shown' }, entry.title));
+  }
+  const current = release.id === shownId;
+  const dateLink = release.effective_from && entry.title && !current
+    ? h('a', { href: `${codeHref(system, code)}?date=${release.effective_from}` }, 'See the page as of this release')
+    : null;
+  return h('li', { 'data-status': entry.status, class: current ? 'current' : null, 'aria-current': current ? 'true' : null },
+    h('span', { class: 'status' }, STATUS_WORDS[entry.status] || entry.status), ' · ',
+    release.name || release.id, span, current ? h('strong', {}, ' · shown on this page') : null,
+    detail, dateLink ? h('p', { class: 'shown' }, dateLink) : null);
+}
+
+function showHistory(page) {
+  const entries = list(page.history);
+  const panel = $('#history');
+  const shownId = (page.release || {}).id;
+  fill($('#history-list'), entries.map((e) => historyEntry(page.system, page.code, e, shownId)));
+  const form = $('#as-of');
+  form.action = codeHref(page.system, page.code);
+  const asked = askedDate();
+  $('#as-of-date').value = asked || '';
+  const back = $('#as-of-now');
+  back.hidden = !asked;
+  $('a', back).href = codeHref(page.system, page.code);
+  panel.hidden = false;
+}
+
 // ---- the metered part ----
 
 // Codes in a note are named in parentheses: "(P29.12)", "(I47-I49)", "(E10.-)". Each becomes a
 // link to its page; words outside parentheses (vitamin B12) are left alone.
 const CODE_IN_NOTE = /\b([A-Z][0-9][0-9A-Z])(?:\.([0-9A-Z]{1,4}))?(?:\.?-)?(?=[\s,;)\]-]|$)/g;
+
+let absentCodes = new Set(); // codes the notes name that the release lacks: linked to search
 
 function linkCodes(system, text) {
   if (system !== 'icd10cm') return [text];
@@ -115,7 +204,10 @@ function linkCodes(system, text) {
       const at = start + m.index;
       parts.push(text.slice(last, at));
       const code = m[1] + (m[2] ? `.${m[2]}` : '');
-      parts.push(h('a', { href: codeHref(system, code) }, m[0]));
+      const href = absentCodes.has(code)
+        ? `/?q=${encodeURIComponent(code)}`
+        : codeHref(system, code);
+      parts.push(h('a', { href, title: absentCodes.has(code) ? `${code} is not in this release: search for it` : null }, m[0]));
       last = at + m[0].length;
     }
   }
@@ -127,22 +219,53 @@ function section(id, title, ...children) {
   return h('section', { class: 'block', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), children);
 }
 
-function noteGroup(system, note, from) {
-  return [
-    h('h3', {}, note.label, from ? h('span', { class: 'from prose' }, ' from ', h('a', { href: codeHref(system, from) }, from)) : null),
-    h('ul', { class: 'prose' }, list(note.items).map((item) => h('li', {}, linkCodes(system, item)))),
-  ];
+function meaning(note) {
+  if (!note.meaning) return null;
+  return h('details', { class: 'meaning' },
+    h('summary', {}, `What “${note.label}” means`), h('p', {}, note.meaning));
 }
 
-function lockedPanel(names) {
+function noteGroup(system, note) {
+  return h('div', { class: 'note-group', 'data-kind': note.kind },
+    h('h4', {}, note.label),
+    h('ul', { class: 'prose' }, list(note.items).map((item) => h('li', {}, linkCodes(system, item)))),
+    meaning(note));
+}
+
+// Notes grouped by the level that writes them, the code's own first, then up to its chapter.
+function notesByLevel(system, page) {
+  const levels = [];
+  for (const note of [...list(page.notes), ...list(page.inherited_notes)]) {
+    const from = note.from || page.code;
+    let level = levels.find((l) => l.from === from);
+    if (!level) {
+      level = { from, kind: note.level || page.kind, title: note.from_title || page.title, notes: [] };
+      levels.push(level);
+    }
+    level.notes.push(note);
+  }
+  return levels.map((level) => {
+    const own = level.from === page.code;
+    const name = `${LEVEL_WORDS[level.kind] || kindLabel(level.kind)} ${level.from}`;
+    return h('section', { class: 'level', 'data-level': level.kind, 'aria-label': own ? 'On this code' : `From ${name}` },
+      h('h3', {}, own ? 'On this code' : ['From ', h('a', { href: codeHref(system, level.from) }, name)],
+        h('span', { class: 'from' }, ` ${level.title}`)),
+      level.notes.map((n) => noteGroup(system, n)));
+  });
+}
+
+function lockedPanel(entries) {
   return h('section', { class: 'locked', id: 'locked', 'aria-labelledby': 'locked-h' },
     h('h2', { id: 'locked-h' }, 'For registered users'),
-    h('ul', {}, names.map((n) => h('li', {}, n))),
+    h('p', {}, 'This code page also has:'),
+    h('ul', {}, entries.map((n) => h('li', {}, n))),
     h('p', {}, h('strong', {}, 'Register to view content.'), ' A free account shows these sections on every code page you open.'),
     h('p', { class: 'actions' },
       h('a', { class: 'button', href: registerHref('/register') }, 'Register'),
       h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')));
 }
+
+const lockedCount = (value) => (isLocked(value) ? Number(value.count) || 0 : 0);
 
 function renderPage(page) {
   const { system } = page;
@@ -153,25 +276,25 @@ function renderPage(page) {
     out.push(section('plain', 'Plain-language description', h('p', {}, plain.text),
       plain.source ? h('p', { class: 'fine' }, `Source: ${plain.source}.`) : null));
   }
+  absentCodes = new Set(list(page.absent_codes));
   const locked = [];
   if (isLocked(page.notes) || isLocked(page.inherited_notes)) {
-    locked.push(LOCKED_NAMES.notes);
-  } else {
-    const own = list(page.notes);
-    const inherited = list(page.inherited_notes);
-    if (own.length || inherited.length) {
-      out.push(section('notes', 'Coding notes', h('div', { class: 'notes' },
-        own.map((n) => noteGroup(system, n)),
-        inherited.map((n) => noteGroup(system, n, n.from)))));
-    }
+    const n = lockedCount(page.notes) + lockedCount(page.inherited_notes);
+    if (n) locked.push(LOCKED_NAMES.notes(n));
+  } else if (list(page.notes).length || list(page.inherited_notes).length) {
+    out.push(section('notes', 'Coding notes',
+      h('p', { class: 'fine' }, 'Every instruction that applies to this code, from the code itself up to its chapter.'),
+      h('div', { class: 'notes' }, notesByLevel(system, page))));
   }
   if (isLocked(page.seventh_characters)) {
-    locked.push(LOCKED_NAMES.seventh_characters);
+    const n = lockedCount(page.seventh_characters);
+    if (n) locked.push(LOCKED_NAMES.seventh_characters(n));
   } else if (list(page.seventh_characters).length) {
     out.push(section('seventh', '7th characters', h('table', {},
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Character'), h('th', { scope: 'col' }, 'Meaning'), h('th', { scope: 'col' }, 'Full code'))),
       h('tbody', {}, page.seventh_characters.map((s) => h('tr', {},
-        h('td', {}, s.char), h('td', {}, s.meaning),
+        h('td', {}, s.char),
+        h('td', {}, s.meaning, list(s.clarifications).map((c) => h('span', { class: 'clarify' }, c))),
         h('td', {}, s.code ? h('a', { href: codeHref(system, s.code) }, s.code) : '—')))))));
   }
   if (list(page.axes).length) {
@@ -182,13 +305,15 @@ function renderPage(page) {
       a.definition ? h('span', { class: 'def' }, a.definition) : null)))));
   }
   if (isLocked(page.children)) {
-    locked.push(LOCKED_NAMES.children);
+    const n = lockedCount(page.children);
+    if (n) locked.push(LOCKED_NAMES.children(n));
   } else if (list(page.children).length) {
     out.push(section('children', `Codes under ${page.code}`,
       h('ul', { class: 'code-list' }, page.children.map((c) => h('li', {}, codeLink(system, c))))));
   }
   if (isLocked(page.related)) {
-    locked.push(LOCKED_NAMES.related);
+    const n = lockedCount(page.related);
+    if (n) locked.push(LOCKED_NAMES.related(n));
   } else if (list(page.related).length) {
     out.push(section('related', 'Related codes', h('p', { class: 'fine' }, 'Codes named in the notes on this page.'),
       h('ul', { class: 'code-list' }, page.related.map((c) => h('li', {}, codeLink(system, c))))));
@@ -243,11 +368,12 @@ function renderError(error, retry) {
 
 async function loadPage(where, summaryRequest) {
   fill($('#metered'), h('p', { class: 'loading' }, 'Loading the code page…'));
-  const path = `/api/codes/${encodeURIComponent(where.system)}/${encodeURIComponent(where.code)}`;
+  const path = withDate(`/api/codes/${encodeURIComponent(where.system)}/${encodeURIComponent(where.code)}`);
   try {
     const page = await api(path);
     showHeader(page);
     renderPage(page);
+    showHistory(page);
     if (page.meter) showMeter(page.meter, { fromPage: true });
     settle('Code page loaded.');
   } catch (error) {
@@ -256,6 +382,12 @@ async function loadPage(where, summaryRequest) {
       renderWall(error.data.meter, error.message);
       if (error.data.meter) showMeter(error.data.meter, { fromPage: true });
       settle('Out of code page views.');
+    } else if (error.code === 'invalid_input' && askedDate()) {
+      // The date in the address is not a calendar date (2026-02-30): say so, keep the way back
+      fill($('#metered'), h('div', { class: 'notice error', role: 'alert' },
+        h('p', {}, `The date ${askedDate()} is not a valid date of service. ${error.message}`),
+        h('p', {}, h('a', { href: codeHref(where.system, where.code) }, 'Show the code as of today'))));
+      settle('The date is not valid.');
     } else if (error.code === 'code_not_found' || error.code === 'unknown_system' || error.code === 'invalid_input') {
       if (!headerShown) renderNotFound(where, error);
       settle('Code not found.');
@@ -288,7 +420,7 @@ function start() {
     settle('Code not found.');
     return;
   }
-  const summaryRequest = api(`/api/codes/${encodeURIComponent(where.system)}/${encodeURIComponent(where.code)}/summary`)
+  const summaryRequest = api(withDate(`/api/codes/${encodeURIComponent(where.system)}/${encodeURIComponent(where.code)}/summary`))
     .then(showHeader)
     .catch(() => { /* the full page request explains any failure */ });
   loadPage(where, summaryRequest);

@@ -151,6 +151,8 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"{page['code']}  {page['title']}")
     print(f"{page['system_name']} · {page['release']['name']}")
+    for warning in page["release"].get("warnings", []):
+        print(f"! {warning}")
     if page["notice"]:
         print(page["notice"])
     print(" > ".join(a["code"] for a in page["ancestors"]))
@@ -158,12 +160,15 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
     print(page["description"])
     print()
     print(page["plain_language"]["text"])
-    for note in page["notes"]:
-        print(f"\n{note['label']}:")
+    for note in page["notes"] + page["inherited_notes"]:
+        source = f" (from {note['level']} {note['from']})" if note["from"] != page["code"] else ""
+        print(f"\n{note['label']}{source}:")
         for item in note["items"]:
             print(f"  - {item}")
     for row in page["seventh_characters"]:
         print(f"  7th {row['char']}: {row['meaning']} {row['code'] or ''}")
+        for clarification in row["clarifications"]:
+            print(f"      also: {clarification}")
     for axis in page["axes"]:
         print(f"  {axis['position']} {axis['name']}: {axis['value']} = {axis['label']}")
     for fact in page["attributes"]:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from coderef.adapters.dynamodb_catalog import DynamoCatalog
 from coderef.api.app import create_app
 from coderef.api.services import Services
+from coderef.catalog.lookup import CodeLookup
 from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.errors import InvalidInput, ServiceUnavailable
 from coderef.settings import Settings
@@ -177,6 +178,27 @@ def test_a_code_and_its_history_come_from_one_read(moto_dynamodb, table, cm_rele
     # Then one Query brought both
     assert counting.reads == ["query"]
     assert history == {release.id: record}
+
+
+def test_a_code_page_with_every_inherited_note_costs_a_bounded_number_of_reads(
+    moto_dynamodb, table, cm_release
+):
+    # Given a cold reader (release pointers known) over a loaded release
+    release, records = cm_release
+    DynamoCatalog(table, client=moto_dynamodb).load_release(release, records)
+    counting = CountingDynamoDB(moto_dynamodb)
+    reader = DynamoCatalog(table, client=counting, refresh_seconds=3600)
+    reader.releases(), reader.all_releases("icd10cm")
+    counting.reads.clear()
+    # When the full page of R00.1 is assembled: its notes, its category's, block's, chapter's
+    page = CodeLookup(reader).page("icd10cm", "R00.1")
+    # Then it shows the notes of every level above it, from at most one Query and two batches
+    assert page.inherited_notes[0].level == "category"
+    assert "chapter" in {g.level for g in page.inherited_notes}
+    assert sorted(counting.reads) in (
+        ["batch_get_item", "query"],
+        ["batch_get_item", "batch_get_item", "query"],
+    )
 
 
 def test_a_new_release_is_read_afresh_not_served_from_memory(moto_dynamodb, table, cm_release):

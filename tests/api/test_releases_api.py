@@ -5,6 +5,8 @@ ICD-10-CM is loaded three times: FY2025 and FY2026 from CMS order files, and the
 R00.8, retitles I10 and makes E11.4 a heading (no longer billable).
 """
 
+from datetime import date
+
 import pytest
 
 from coderef.catalog.notices import ADA_CDT_NOTICE
@@ -120,7 +122,12 @@ def test_the_order_file_and_the_xml_of_one_year_show_no_code_changes(client):
 @pytest.mark.parametrize(
     "path, params, status, code",
     [
-        ("/api/codes/icd10cm/R00.1", {"date": "2019-01-01"}, 404, "release_not_found"),
+        (
+            "/api/codes/icd10cm/R00.1",
+            {"date": "2019-01-01", "strict": "true"},
+            404,
+            "release_not_found",
+        ),
         ("/api/codes/icd10cm/R00.1/summary", {"date": "2026-02-30"}, 400, "invalid_input"),
         ("/api/codes/icd10cm/R00.1", {"date": "yesterday"}, 400, "invalid_input"),
         ("/api/systems/icd10cm/changes", {"from": "icd10cm-2024-10"}, 400, "invalid_input"),
@@ -146,8 +153,10 @@ def test_bad_release_questions_get_the_error_shape(client, path, params, status,
     assert response.json()["error"]["code"] == code
 
 
-def test_a_date_before_any_loaded_release_names_what_is_loaded(client):
-    error = client.get("/api/codes/icd10cm/R00.1", params={"date": "2019-01-01"}).json()["error"]
+def test_a_date_before_any_loaded_release_names_what_is_loaded_when_strict(client):
+    error = client.get(
+        "/api/codes/icd10cm/R00.1", params={"date": "2019-01-01", "strict": "true"}
+    ).json()["error"]
     assert "No loaded ICD-10-CM release was in force on 2019-01-01" in error["message"]
     assert "FY2025 release (2024-10-01 to 2025-09-30)" in error["message"]
 
@@ -219,3 +228,44 @@ def test_a_system_with_nothing_loaded_says_so(tmp_path):
         "message": "No CPT release is loaded here.",
         "suggestions": [],
     }
+
+
+def test_a_date_no_release_covers_answers_from_the_nearest_with_a_warning(client):
+    # Given releases from FY2025 to April 2026 loaded, and a date of service before them all
+    body = client.get("/api/codes/icd10cm/R00.1", params={"date": "2019-01-01"}).json()
+    # Then the nearest release answers, and says plainly that it does not cover the date
+    release = body["release"]
+    assert release["name"] == "ICD-10-CM FY2025 release"
+    assert release["covers_asked_date"] is False
+    assert any("No loaded ICD-10-CM release covers 2019-01-01" in w for w in release["warnings"])
+
+
+def test_a_future_date_answers_from_the_newest_release_and_says_it_is_in_the_future(client):
+    body = client.get("/api/codes/icd10cm/R00.1/summary", params={"date": "2099-01-01"}).json()
+    assert body["release"]["name"] == "ICD-10-CM April 1, 2026 release"
+    assert any("in the future" in w for w in body["release"]["warnings"])
+
+
+def test_a_release_that_has_ended_says_so_and_how_to_load_the_current_one(client, app, monkeypatch):
+    # Given today is 2026-11-27, after the newest loaded release ended on 2026-09-30
+    monkeypatch.setattr(app.state.services.lookup, "today", lambda: date(2026, 11, 27))
+    # When a page is opened without a date
+    release = client.get("/api/codes/icd10cm/R00.1/summary").json()["release"]
+    # Then it says the release is not in force, when it ended, and how an operator loads another
+    assert release["in_force_today"] is False and release["in_force_release"] is None
+    assert any("ended on 2026-09-30" in w for w in release["warnings"])
+    assert any("coderef import --system icd10cm" in w for w in release["warnings"])
+
+
+def test_a_release_in_force_today_carries_no_warning(client, app, monkeypatch):
+    monkeypatch.setattr(app.state.services.lookup, "today", lambda: date(2026, 5, 1))
+    release = client.get("/api/codes/icd10cm/R00.1").json()["release"]
+    assert release["in_force_today"] is True and release["warnings"] == []
+
+
+def test_an_older_release_names_the_release_in_force_today(client, app, monkeypatch):
+    monkeypatch.setattr(app.state.services.lookup, "today", lambda: date(2026, 5, 1))
+    release = client.get("/api/codes/icd10cm/I10", params={"date": "2025-01-01"}).json()["release"]
+    assert release["in_force_today"] is False
+    assert release["in_force_release"]["name"] == "ICD-10-CM April 1, 2026 release"
+    assert any("in force today is the ICD-10-CM April 1, 2026" in w for w in release["warnings"])

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.browser.conftest import open_settled, settled
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, open_settled, settled
+from tests.browser.test_pages import horizontal_overflow
+
+VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360x740", "1280x800"])
 
 
 def test_the_summary_shows_at_once_and_the_metered_sections_follow(page: Page):
@@ -75,12 +79,18 @@ def test_coding_notes_link_the_codes_they_name(reader: Callable[..., Page]):
     notes = page.locator("#notes")
     expect(notes.get_by_role("heading", name="Inclusion terms")).to_be_visible()
     expect(notes).to_contain_text("Vagal bradycardia")
+    # A code the release lacks links to search, never to a page that does not exist
     excludes = notes.get_by_role("link", name="P29.12")
-    assert excludes.get_attribute("href") == "/code/icd10cm/P29.12"
-    # Ranges link both ends; notes inherited from the category say where they come from
-    assert notes.get_by_role("link", name="I47").get_attribute("href") == "/code/icd10cm/I47"
-    assert notes.get_by_role("link", name="I49").get_attribute("href") == "/code/icd10cm/I49"
-    expect(notes.get_by_role("heading", name="Excludes2 from R00")).to_be_visible()
+    assert excludes.get_attribute("href") == "/?q=P29.12"
+    # Ranges link both ends
+    assert notes.get_by_role("link", name="I47").get_attribute("href") == "/?q=I47"
+    assert notes.get_by_role("link", name="I49").get_attribute("href") == "/?q=I49"
+    # Notes inherited from the category say where they come from
+    category = notes.get_by_role("region", name="From Category R00")
+    expect(category.get_by_role("heading", name="Excludes2")).to_be_visible()
+    assert category.get_by_role("link", name="Category R00").get_attribute("href") == (
+        "/code/icd10cm/R00"
+    )
 
 
 def test_a_stem_code_shows_its_7th_character_table_and_children(reader: Callable[..., Page]):
@@ -166,3 +176,115 @@ def test_an_error_page_from_the_network_is_explained_in_words_never_shown_raw(pa
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("CodeRef had a problem answering (error 500)")
     assert "<" not in alert.inner_text() and "{" not in alert.inner_text()
+
+
+def test_an_inherited_note_links_a_code_of_the_release_to_its_page(reader: Callable[..., Page]):
+    page = reader()
+    open_settled(page, "/code/icd10cm/E11.9")
+    category = page.locator("#notes").get_by_role("region", name="From Category E11")
+    expect(category.get_by_role("link", name="E10.-")).to_have_attribute(
+        "href", "/code/icd10cm/E10"
+    )
+
+
+def test_notes_group_by_level_and_each_note_type_explains_itself(reader: Callable[..., Page]):
+    page = reader()
+    open_settled(page, "/code/icd10cm/R00.1")
+    notes = page.locator("#notes")
+    # The code's own notes come first, then each level above, up to the chapter
+    levels = notes.locator("section.level")
+    expect(levels.first).to_have_attribute("aria-label", "On this code")
+    expect(levels.last).to_have_attribute("data-level", "chapter")
+    # The meaning of a note type is one click away
+    meaning = notes.locator("details.meaning", has_text="Excludes1").first
+    meaning.get_by_text("What “Excludes1” means").click()
+    expect(meaning).to_contain_text("Never coded together")
+
+
+def test_a_guest_is_told_which_locked_sections_this_code_has_and_their_size(page: Page):
+    open_settled(page, "/code/icd10cm/R00.1")
+    locked = page.locator("#locked")
+    expect(locked).to_contain_text("coding notes")
+    # R00.1 has no 7th characters and no child codes: the panel does not pretend it does
+    expect(locked).not_to_contain_text("child code")
+    expect(locked).not_to_contain_text("7th-character")
+
+
+def test_a_guest_on_a_stem_is_told_of_its_7th_character_table_and_child_codes(page: Page):
+    open_settled(page, "/code/icd10cm/S02.0")
+    locked = page.locator("#locked")
+    expect(locked).to_contain_text("a 7th-character table of 2 values")
+    expect(locked).to_contain_text("2 child codes")
+
+
+# The fixture's newest ICD-10-CM release is April 1, 2026, which ended on 2026-09-30: from
+# then on, every page of it is out of force.
+@VIEWPORTS
+def test_a_release_out_of_force_is_said_plainly_above_the_page(page: Page, viewport: dict):
+    page.set_viewport_size(viewport)
+    open_settled(page, "/code/icd10cm/R00.1")
+    warning = page.get_by_role("note", name="Release in force")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Not the release in force today")
+    expect(warning).to_contain_text("ended on 2026-09-30")
+    expect(warning).to_contain_text("coderef import --system icd10cm")
+    assert horizontal_overflow(page) is None
+    assert axe_violations(page) == []
+
+
+@VIEWPORTS
+def test_the_history_lists_each_release_with_the_codes_status(
+    reader: Callable[..., Page], viewport: dict
+):
+    # Given I10, retitled between FY2025 and FY2026
+    page = reader(viewport)
+    open_settled(page, "/code/icd10cm/I10")
+    history = page.get_by_role("region", name="Releases and history")
+    entries = history.locator("#history-list > li")
+    # Then each loaded release is listed, oldest first, with what happened to the code there
+    expect(entries).to_have_count(3)
+    expect(entries.nth(0)).to_contain_text("ICD-10-CM FY2025 release")
+    expect(entries.nth(1)).to_have_attribute("data-status", "revised")
+    expect(entries.nth(1)).to_contain_text("Title was: Essential hypertension")
+    expect(entries.nth(1)).to_contain_text("now: Essential (primary) hypertension")
+    # The release this page shows is marked
+    expect(entries.nth(2)).to_have_attribute("aria-current", "true")
+    expect(entries.nth(2)).to_contain_text("shown on this page")
+    assert horizontal_overflow(page) is None
+    assert axe_violations(page) == []
+
+
+@VIEWPORTS
+def test_the_date_chooser_shows_the_page_as_of_a_date_of_service(
+    reader: Callable[..., Page], viewport: dict
+):
+    page = reader(viewport)
+    open_settled(page, "/code/icd10cm/I10")
+    # When a date of service in FY2025 is chosen
+    page.get_by_label("Show this code as of a date of service").fill("2025-01-01")
+    page.get_by_role("button", name="Show", exact=True).click()
+    settled(page)
+    # Then the page is the code as that release wrote it, and says which release that is
+    assert page.url.endswith("/code/icd10cm/I10?date=2025-01-01")
+    expect(page.locator("h1")).to_have_text("I10 Essential hypertension")
+    expect(page.locator("#code-source")).to_contain_text("ICD-10-CM FY2025 release")
+    expect(page.get_by_role("note", name="Release in force")).to_contain_text("ended on 2025-09-30")
+    # And a date no release covers answers with the nearest release and says so
+    open_settled(page, "/code/icd10cm/I10?date=2019-01-01")
+    expect(page.get_by_role("note", name="Release in force")).to_contain_text(
+        "No loaded ICD-10-CM release covers 2019-01-01"
+    )
+    page.get_by_role("link", name="Back to today's page").click()
+    settled(page)
+    assert page.url.endswith("/code/icd10cm/I10")
+    assert horizontal_overflow(page) is None
+    assert axe_violations(page) == []
+
+
+def test_a_date_that_is_not_a_calendar_date_is_explained_with_the_way_back(page: Page):
+    open_settled(page, "/code/icd10cm/R00.1?date=2026-02-30")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The date 2026-02-30 is not a valid date of service")
+    expect(alert.get_by_role("link", name="Show the code as of today")).to_have_attribute(
+        "href", "/code/icd10cm/R00.1"
+    )

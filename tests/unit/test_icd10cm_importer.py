@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from coderef.catalog.notes import inherited_notes
 from coderef.codesets.icd10cm_xml import read_tabular
 from coderef.errors import SourceError
 from tests.conftest import CM_FIXTURE
@@ -42,12 +43,17 @@ def test_every_note_type_is_kept(records):
     assert by_key["18"].notes["notes"]
 
 
-def test_category_notes_are_inherited_by_the_codes_below(records):
+def test_notes_are_stored_once_on_their_level_and_inherited_when_read(records):
     _, by_key = records
-    inherited = by_key["R001"].inherited_notes
-    assert {"from": "R00", "kind": "excludes2", "items": ["specified arrhythmias (I47-I49)"]} in (
-        inherited
-    )
+    # Given R00.1, under category R00, block R00-R09 and chapter 18
+    r001 = by_key["R001"]
+    # Then nothing is copied into it, yet reading its ancestors gives every level's notes
+    assert r001.inherited_notes == []
+    groups = inherited_notes(r001, by_key)
+    assert ("R00", "category", "excludes2", ("specified arrhythmias (I47-I49)",)) in [
+        (g.code, g.level, g.kind, g.items) for g in groups
+    ]
+    assert groups[-1].level == "chapter" and groups[-1].code == "18"
 
 
 def test_seventh_character_codes_are_generated_with_placeholder_x(records):
@@ -117,3 +123,27 @@ def test_a_file_that_is_not_the_tabular_list_is_refused(tmp_path):
     path = _write(tmp_path, "<?xml version='1.0'?><catalog/>")
     with pytest.raises(SourceError, match=r"ICD10CM\.tabular"):
         read_tabular(path)
+
+
+def test_a_seventh_character_clarification_stays_with_its_value(tmp_path):
+    # Given a 7th-character table whose value B is clarified by a note, as S52's is
+    text = CM_FIXTURE.read_text().replace(
+        '<extension char="B">initial encounter for open fracture</extension>',
+        '<extension char="B">initial encounter for open fracture</extension>'
+        "<note>\tinitial encounter for open fracture NOS</note>",
+    )
+    _, records = read_tabular(_write(tmp_path, text))
+    by_key = {r.key: r for r in records}
+    # Then the stem's table and the full code both carry it, beside B
+    b = next(v for v in by_key["S020"].seventh_characters if v.char == "B")
+    assert b.clarifications == ["initial encounter for open fracture NOS"]
+    assert by_key["S020XXB"].seventh_characters[0].clarifications == b.clarifications
+    assert by_key["S020XXA"].seventh_characters[0].clarifications == []
+
+
+def test_a_seventh_character_note_before_any_value_is_refused(tmp_path):
+    text = CM_FIXTURE.read_text().replace(
+        '<extension char="A">', '<note>stray</note><extension char="A">', 1
+    )
+    with pytest.raises(SourceError, match="7th-character note before any value"):
+        read_tabular(_write(tmp_path, text))

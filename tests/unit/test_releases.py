@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from coderef.catalog.records import CodeRecord, Release
-from coderef.catalog.releases import history_of, in_force, revised_fields
+from coderef.catalog.releases import history_of, in_force, nearest, revised_fields, standing
 from coderef.codesets.release_naming import fiscal_year, icd_effective_date
 
 FY2025 = Release("cm-2024-10", "icd10cm", "FY2025", "", "2024-10-01", "2025-09-30")
@@ -48,6 +48,7 @@ def test_history_says_present_added_revised_unchanged_deleted_and_absent():
     assert [s.status for s in steps] == ["absent", "added", "revised"]
     assert steps[2].changed == ["title", "description"]
     assert steps[2].before["title"] == "Old"
+    assert steps[2].after == {"title": "New", "description": "New"}
 
     steps = history_of(releases, {"cm-2024-10": _code("A"), "cm-2025-10": _code("A")})
     assert [s.status for s in steps] == ["present", "unchanged", "deleted"]
@@ -75,3 +76,46 @@ def test_icd_file_names_give_the_effective_date(name, effective):
 def test_the_fiscal_year_starts_in_october():
     assert fiscal_year(date(2025, 9, 30)) == 2025
     assert fiscal_year(date(2025, 10, 1)) == 2026
+
+
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (date(2019, 1, 1), FY2025),  # before them all: the oldest
+        (date(2026, 11, 27), APRIL_2026),  # after them all: the newest of the latest end
+        (date(2099, 1, 1), APRIL_2026),
+    ],
+)
+def test_a_date_no_release_covers_takes_the_nearest(day, expected):
+    assert nearest([FY2025, FY2026, APRIL_2026], day) == expected
+
+
+def test_a_release_that_ended_says_when_and_how_to_load_another():
+    # Given today is 2026-11-27 and the newest loaded release ended on 2026-09-30
+    told = standing(APRIL_2026, [FY2025, FY2026, APRIL_2026], date(2026, 11, 27))
+    # Then it is out of force, nothing loaded is in force, and the warning says what to do
+    assert told.in_force_today is False and told.in_force_release is None
+    assert told.warnings[0] == (
+        "The April 2026 ended on 2026-09-30; it is not in force today (2026-11-27)."
+    )
+    assert "coderef import --system icd10cm --source <file>" in told.warnings[1]
+
+
+def test_an_older_release_names_the_one_in_force_today():
+    told = standing(FY2025, [FY2025, FY2026, APRIL_2026], date(2026, 5, 1))
+    assert told.in_force_release == APRIL_2026
+    assert told.warnings[-1] == "The release in force today is the April 2026."
+
+
+def test_a_release_in_force_that_covers_the_date_asked_has_nothing_to_say():
+    told = standing(APRIL_2026, [APRIL_2026], date(2026, 5, 1), asked=date(2026, 4, 2))
+    assert told.in_force_today and told.covers_asked_date and told.warnings == []
+
+
+def test_a_date_the_release_does_not_cover_is_named_and_a_future_one_called_so():
+    told = standing(APRIL_2026, [APRIL_2026], date(2026, 5, 1), asked=date(2027, 1, 1))
+    assert told.covers_asked_date is False
+    assert told.warnings == [
+        "No loaded ICD-10-CM release covers 2027-01-01 (a date in the future): this page shows "
+        "the nearest, the April 2026 (2026-04-01 to 2026-09-30)."
+    ]

@@ -35,7 +35,15 @@ SystemPath = Annotated[str, Path(max_length=20, description=system_list())]
 CodePath = Annotated[str, Path(max_length=20, description="A code, with or without its dot")]
 OnDate = Annotated[
     dt.date | None,
-    Query(alias="date", description="Answer from the release in force on this date (YYYY-MM-DD)"),
+    Query(
+        alias="date",
+        description="Answer from the release in force on this date (YYYY-MM-DD); when no "
+        "loaded release covers it, from the nearest one, with a warning in release.warnings",
+    ),
+]
+Strict = Annotated[
+    bool,
+    Query(description="With date: answer release_not_found when no loaded release covers it"),
 ]
 
 
@@ -53,9 +61,10 @@ def code_summary(
     system: SystemPath,
     code: CodePath,
     on_date: OnDate = None,
+    strict: Strict = False,
 ) -> dict:
     response.headers["Cache-Control"] = "public, max-age=300"
-    return summary_body(services.lookup.summary(system, code, on_date=on_date))
+    return summary_body(services.lookup.summary(system, code, on_date=on_date, strict=strict))
 
 
 # The page and the wall are JSONResponses built by the presenters: no second validation pass
@@ -78,6 +87,7 @@ def code_page(
     system: SystemPath,
     code: CodePath,
     on_date: OnDate = None,
+    strict: Strict = False,
 ) -> JSONResponse:
     # A page of another site must not spend a member's views by linking or framing this URL:
     # browsers say where a request comes from, and a cross-site one is refused before any
@@ -87,6 +97,8 @@ def code_page(
         raise ForbiddenOrigin(
             "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
         )
+    if on_date and strict:
+        services.lookup.require_release_on(system, on_date)  # before any charge
     # The record and the charge, side by side when the index knows the code (domain/
     # code_pages.py). One unlock opens a code in every loaded release.
     viewer = claimed_viewer(request, services)
@@ -100,7 +112,7 @@ def code_page(
         response = JSONResponse(
             {
                 **error_body(paid.wall.code, _wall_message(services, registered)),
-                "summary": summary_body(services.lookup.summary_of(record)),
+                "summary": summary_body(services.lookup.summary_of(record, on_date)),
                 "meter": meter_body(paid.wall.details["meter"]),
             },
             status_code=402,
@@ -109,7 +121,7 @@ def code_page(
         new_guest_token = paid.wall.details.get("new_guest_token")
     else:
         assert paid.charge is not None
-        page = page_body(services.lookup.page_of(record, registered=registered))
+        page = page_body(services.lookup.page_of(record, registered=registered, on_date=on_date))
         page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
         response = JSONResponse(page, headers=headers)
         new_guest_token = paid.charge.new_guest_token

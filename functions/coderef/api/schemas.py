@@ -57,6 +57,18 @@ class LoadedReleaseOut(ReleaseOut):
     records: int
 
 
+class CodeReleaseOut(ReleaseOut):
+    """The release a code's text comes from, and whether it is in force (catalog/releases.py
+    standing)."""
+
+    today: str | None = None
+    in_force_today: bool | None = None
+    in_force_release: ReleaseOut | None = None  # the loaded release in force today, if any
+    asked_date: str | None = None
+    covers_asked_date: bool | None = None
+    warnings: list[str] = []  # each problem in a sentence: not in force today, date not covered
+
+
 class CodeSummary(Out):
     system: str
     system_name: str
@@ -65,7 +77,7 @@ class CodeSummary(Out):
     billable: bool
     kind: str
     ancestors: list[AncestorOut]
-    release: ReleaseOut
+    release: CodeReleaseOut
     notice: str | None = None  # the licence notice a page must carry (CPT, CDT dental codes)
 
 
@@ -118,10 +130,11 @@ class HealthResponse(Out):
 
 
 class Locked(Out):
-    """Stands in for a section a guest does not receive."""
+    """Stands in for a section a guest does not receive: only its size."""
 
     locked: Literal[True]
     reason: str  # "register"
+    count: int  # entries in the section (notes count their items); 0 when it is empty
 
 
 class PlainLanguage(Out):
@@ -148,24 +161,33 @@ class HistoryStepOut(Out):
     release: ReleaseOut
     status: Literal["present", "added", "revised", "unchanged", "deleted", "absent"]
     changed: list[str] | None = None
-    before: dict[str, str | bool] | None = None
+    before: dict[str, str | bool] | None = None  # the changed fields, as they were
+    after: dict[str, str | bool] | None = None  # the changed fields, as they became
     title: str | None = None  # absent where the code is not in that release
 
 
 class NoteOut(Out):
+    """One kind of note written on one level (catalog/notes.py NoteGroup): the code's own
+    notes carry the code itself as their level."""
+
     kind: str
     label: str
+    meaning: str  # what the note type asks of a coder
     items: list[str]
+    from_: str = Field(alias="from")  # the code or grouping the note is written on
+    level: str  # that level's kind: code | subcategory | category | block | chapter
+    from_title: str
 
 
 class InheritedNoteOut(NoteOut):
-    from_: str = Field(alias="from")  # the code or grouping the note is written on
+    """A note of a level above the code; it binds the code too."""
 
 
 class SeventhCharacterOut(Out):
     char: str
     meaning: str
     code: str | None = None
+    clarifications: list[str]  # further wording the source gives for the value
 
 
 class MeterOut(Out):
@@ -187,6 +209,8 @@ class CodePageResponse(CodeSummary):
     seventh_characters: list[SeventhCharacterOut] | Locked
     children: list[ChangedCode] | Locked
     related: list[ChangedCode] | Locked
+    # Codes the notes name that the release lacks (registered readers only): linked to search
+    absent_codes: list[str] | None = None
     meter: MeterOut
 
 

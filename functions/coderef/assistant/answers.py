@@ -45,10 +45,13 @@ def scope_notes(record: CodeRecord, ancestors: Sequence[CodeRecord] = ()) -> lis
     notes = [
         Note(kind, item, record.code) for kind in SCOPE_NOTES for item in record.notes.get(kind, [])
     ]
+    # Records imported before inheritance moved to read time carry category notes copied in;
+    # use them only for levels the caller did not read.
+    read = {a.code for a in ancestors}
     notes += [
         Note(group["kind"], item, group["from"])
         for group in record.inherited_notes
-        if group["kind"] in SCOPE_NOTES
+        if group["kind"] in SCOPE_NOTES and group["from"] not in read
         for item in group["items"]
     ]
     for ancestor in ancestors:

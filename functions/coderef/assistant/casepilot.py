@@ -25,6 +25,7 @@ from coderef.assistant.composer import DeterministicComposer
 from coderef.assistant.grounding import code_key, ungrounded_codes
 from coderef.assistant.ports import CandidateSource, GuidelineSearch
 from coderef.catalog.codes import SYSTEMS, resolve_system
+from coderef.catalog.notes import ancestor_keys
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import CodeRecord
 from coderef.catalog.references import referenced_spans, span_covers
@@ -164,8 +165,9 @@ class CasePilot:
         return evidence
 
     def _ancestors(self, record: CodeRecord) -> list[CodeRecord]:
-        """The block and chapter records above a code: their notes apply to it too."""
-        keys = [a.code for a in record.ancestors if a.kind in ("chapter", "block")]
+        """The records of every level above a code: their notes apply to it too
+        (catalog/notes.py resolves inheritance at read time)."""
+        keys = ancestor_keys(record)
         got = self.catalog.get_many(record.system, keys)
         return [got[k] for k in keys if k in got]
 

@@ -1,12 +1,17 @@
 """Plain-language text, assembled only from the official facts in a record.
 
-Nothing here is invented: inclusion terms become "also known as", the hierarchy is put into
-words, and an ICD-10-PCS code is read out axis by axis from CMS's own definitions.
+Nothing here is invented: inclusion terms become "also known as" (instructions written among
+them stay instructions), the hierarchy is put into words, reporting limits follow the coding
+conventions, abbreviations are explained from a reviewed glossary (data/abbreviations.tsv), and
+an ICD-10-PCS code is read out axis by axis from CMS's own definitions, in the words of the
+ICD-10-PCS guidelines.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from coderef.catalog.records import CodeRecord
 
@@ -31,12 +36,19 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text and not text[:2].isupper() else text
 
 
-def compose(record: CodeRecord) -> str:
+def compose(
+    record: CodeRecord,
+    ancestors: Sequence[CodeRecord] = (),
+    words: frozenset[str] | None = None,
+) -> str:
+    """The text for one record. `ancestors` are the records of the levels above (their notes
+    apply: a "code first" on a category binds its codes); `words` are the release's common
+    words (common_words), which keep proper nouns capitalised."""
     if record.system == "icd10pcs":
         return _pcs_text(record)
     if record.system in ("hcpcs", "cpt"):
         return _procedure_text(record)
-    return _cm_text(record)
+    return _cm_text(record, ancestors, words)
 
 
 _SYSTEM_WORDS = {"hcpcs": "HCPCS Level II", "cpt": "CPT"}
@@ -72,44 +84,226 @@ def _procedure_text(record: CodeRecord) -> str:
     return " ".join(sentences)
 
 
-def _cm_text(record: CodeRecord) -> str:
+# An inclusion term is another name for the condition; but the tabular list also writes
+# instructions ("This code is for use as a single diagnosis code") and statements of scope
+# ("Conditions classifiable to C50.-") as inclusion terms. They are told apart by how they start.
+_INSTRUCTION = re.compile(
+    r"^(This (code|category|subcategory)|These codes|Use (two|additional|an additional)|Code )",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"(?<=\.)\s+(?=(?:This|These|Use|Code) )")
+_SCOPE = re.compile(r"^(Any (condition|congenital)|Conditions (classifiable|in|listed))", re.I)
+
+# Chapter 20 (V00-Y99) holds the external causes; guideline I.C.20 makes them secondary only.
+_EXTERNAL_CAUSE = re.compile(r"^[V-Y]")
+_MANIFESTATION = re.compile(r"\bin (diseases|conditions) classified elsewhere\b", re.I)
+
+
+def split_inclusion_terms(terms: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(other names, statements of what else the code covers, instructions)."""
+    names: list[str] = []
+    scope: list[str] = []
+    instructions: list[str] = []
+    # One term may hold a name and then an instruction (O80: "... live-born infant. This code is
+    # for use as a single diagnosis code ..."): each sentence is placed on its own.
+    pieces = [p for term in terms for p in _SENTENCE_BREAK.split(term) if p.strip()]
+    for term in pieces:
+        if _INSTRUCTION.match(term):
+            instructions.append(term)
+        elif _SCOPE.match(term):
+            scope.append(term)
+        else:
+            names.append(term)
+    return names, scope, instructions
+
+
+def _listed(items: list[str]) -> str:
+    """Items of a note as one run of text: "; " between them, but a lead-in ending in a colon
+    ("underlying infection, such as:") runs straight into what it introduces."""
+    out = ""
+    for item in items:
+        item = item.rstrip(". ")
+        if out:
+            out += " " if out.endswith(":") else "; "
+        out += item
+    return out
+
+
+def _glossary() -> dict[str, str]:
+    path = Path(__file__).with_name("data") / "abbreviations.tsv"
+    entries: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            abbreviation, meaning = line.split("\t")
+            entries[abbreviation.strip()] = meaning.strip()
+    return entries
+
+
+GLOSSARY: dict[str, str] = _glossary()
+
+
+def abbreviations_in(text: str) -> list[tuple[str, str]]:
+    """Glossary abbreviations a title uses, in the order it uses them."""
+    found = []
+    for abbreviation, meaning in GLOSSARY.items():
+        match = re.search(rf"(?<![A-Za-z0-9-]){re.escape(abbreviation)}(?![A-Za-z0-9])", text)
+        if match:
+            found.append((match.start(), abbreviation, meaning))
+    return [(a, m) for _, a, m in sorted(found)]
+
+
+def _sentence_case(text: str, common_words: frozenset[str] | None) -> str:
+    """A title as the middle of a sentence: its first letter lowered only when the first word
+    is a common word, never a proper noun (Colles', Alzheimer's, West Nile)."""
+    if not text:
+        return text
+    first = re.split(r"[\s,;(]", text, maxsplit=1)[0]
+    if first[:2].isupper() or not first[:1].isupper():
+        return text
+    if first.endswith(("'s", "s'", "'")):
+        return text
+    rest = text[len(first) :].split()
+    if rest and rest[0][:1].isupper() and not rest[0][:2].isupper():
+        return text  # "West Nile", "Down syndrome"-like pairs
+    if common_words is not None and first.lower() not in common_words:
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def common_words(records: Iterable[CodeRecord]) -> frozenset[str]:
+    """Words some title of the release writes in lower case after its first word: a title that
+    starts with one of them starts with a common word, not a name."""
+    words: set[str] = set()
+    for record in records:
+        for word in record.title.split()[1:]:
+            word = word.strip(",;:()[]")
+            if word[:1].islower():
+                words.add(word)
+    return frozenset(words)
+
+
+def _level(kind: str, code: str, title: str) -> str:
+    return f"{_KIND_WORDS.get(kind, kind).replace('block of categories', 'block')} {code} ({title})"
+
+
+def _hierarchy(record: CodeRecord) -> str:
+    """Where the code sits, nearest level first, in natural words. A block that holds a single
+    category (O09-O09) says nothing its category does not."""
+    places = []
+    for a in reversed(record.ancestors):
+        if a.kind == "code":
+            continue
+        if a.kind == "block" and a.code.split("-")[0] == a.code.split("-")[-1]:
+            continue
+        title = _RANGE_SUFFIX.sub("", a.title)
+        if a.kind == "chapter":
+            places.append(f"chapter {a.code} ({title})")
+        else:
+            places.append(_level(a.kind, a.code, title))
+    if not places:
+        return ""
+    return "It comes under " + ", within ".join(places) + "."
+
+
+def _notes_of_kind(record: CodeRecord, ancestors: Sequence[CodeRecord], kind: str) -> list[str]:
+    items = list(record.notes.get(kind, []))
+    for level in ancestors:
+        items += level.notes.get(kind, [])
+    return items
+
+
+def _reportability(record: CodeRecord, ancestors: Sequence[CodeRecord]) -> list[str]:
+    """What the conventions say about reporting the code: never first-listed, secondary only,
+    a 7th character or a placeholder needed. Only a code with none of these limits is called
+    reportable on its own."""
     sentences: list[str] = []
-    what = _KIND_WORDS.get(record.kind, record.kind)
-    if record.kind == "chapter":
-        sentences.append(f"Chapter {record.code} of ICD-10-CM covers {_lower_first(record.title)}.")
-    else:
-        sentences.append(f"{record.code} is the ICD-10-CM {what} for {_lower_first(record.title)}.")
-    terms = record.notes.get("inclusion_terms", [])
-    if terms:
-        sentences.append("Also known as: " + "; ".join(terms) + ".")
-    chain = [a for a in reversed(record.ancestors) if a.kind != "code"]
-    if chain:
-        places = ", in ".join(
-            f"{_KIND_WORDS.get(a.kind, a.kind)} {a.code} ({_RANGE_SUFFIX.sub('', a.title)})"
-            for a in chain
+    code_first = _notes_of_kind(record, ancestors, "code_first")
+    manifestation = bool(_MANIFESTATION.search(record.title)) or any(
+        _MANIFESTATION.search(a.title) for a in record.ancestors if a.kind != "chapter"
+    )
+    external = record.system == "icd10cm" and bool(_EXTERNAL_CAUSE.match(record.key))
+    first_named = _listed(code_first)
+    if manifestation:
+        sentences.append(
+            "It describes a manifestation of another disease, so it is never listed first: "
+            + (
+                f"code the underlying condition first ({first_named})."
+                if first_named
+                else "code the underlying condition first."
+            )
         )
-        sentences.append(f"It sits within {places}.")
-    if record.billable:
-        sentences.append("It is specific enough to be reported on a claim.")
+    elif code_first:
+        sentences.append(
+            'It is never reported alone or listed first when its "code first" condition is '
+            f"present: code that first ({first_named})."
+        )
+    if external:
+        sentences.append(
+            "It is an external cause code: secondary only, never the first-listed diagnosis; "
+            "it is reported after the code for the injury or condition it explains."
+        )
+    if record.billable and not (manifestation or code_first or external):
+        sentences.append("It is a complete code that may be reported on its own.")
+    elif record.billable:
+        sentences.append("It is a complete code (no further characters are needed).")
     elif record.seventh_characters and any(s.code for s in record.seventh_characters):
         sentences.append(
             "It cannot be reported as it stands: add a 7th character to say which encounter "
             f"or detail applies ({len(record.seventh_characters)} choices)."
         )
+        if len(record.key) < 6:
+            sentences.append(
+                f"Being shorter than six characters, it takes the placeholder X up to the 6th "
+                f"place first ({record.key.ljust(6, 'X')[:3]}.{record.key.ljust(6, 'X')[3:]} + "
+                "the 7th character)."
+            )
     elif record.children and record.kind not in ("chapter", "block"):
         sentences.append(
             f"It is not reported on its own: choose one of its {len(record.children)} "
             "more specific codes."
         )
+    return sentences
+
+
+def _cm_text(
+    record: CodeRecord,
+    ancestors: Sequence[CodeRecord] = (),
+    words: frozenset[str] | None = None,
+) -> str:
+    sentences: list[str] = []
+    what = _KIND_WORDS.get(record.kind, record.kind)
+    title = _sentence_case(record.title, words)
+    if record.kind == "chapter":
+        sentences.append(f"Chapter {record.code} of ICD-10-CM covers {title}.")
+    else:
+        sentences.append(f"{record.code} is the ICD-10-CM {what} for {title}.")
+    names, scope, instructions = split_inclusion_terms(record.notes.get("inclusion_terms", []))
+    if names:
+        sentences.append("Also known as: " + _listed(names) + ".")
+    if scope:
+        sentences.append("It also covers: " + _listed(scope) + ".")
+    for instruction in instructions:
+        sentences.append(f"Instruction: {instruction.rstrip('.')}.")
+    hierarchy = _hierarchy(record)
+    if hierarchy:
+        sentences.append(hierarchy)
+    if record.kind not in ("chapter", "block"):
+        sentences += _reportability(record, ancestors)
     if (
         record.kind == "code"
         and len(record.seventh_characters) == 1
         and record.key[-1] == (record.seventh_characters[0].char)
     ):
-        sentences.append(
-            f"Its 7th character, {record.seventh_characters[0].char}, means "
-            f"{record.seventh_characters[0].meaning}."
-        )
+        value = record.seventh_characters[0]
+        also = "".join(f" (also: {c})" for c in value.clarifications)
+        sentences.append(f"Its 7th character, {value.char}, means {value.meaning}{also}.")
+        if "X" in record.key[3:6]:
+            sentences.append(
+                "The X before it is a placeholder that keeps the 7th character in place."
+            )
+    # Abbreviations in the title or its other names (I50.3-: "HFpEF") are explained once each.
+    for abbreviation, meaning in abbreviations_in(" ; ".join([record.title, *names])):
+        sentences.append(f"{abbreviation} stands for {meaning}.")
     return " ".join(sentences)
 
 
@@ -133,7 +327,8 @@ def _pcs_text(record: CodeRecord) -> str:
         )
     sentences = []
     op = ax["Root Operation"]
-    op_sentence = f"This procedure is a {op.label.lower()}"
+    article = "an" if op.label[:1].lower() in "aeiou" else "a"
+    op_sentence = f"This procedure is {article} {op.label.lower()}"
     if op.definition:
         op_sentence += f": {_lower_first(op.definition.rstrip('.'))}"
     sentences.append(op_sentence + ".")
@@ -145,12 +340,24 @@ def _pcs_text(record: CodeRecord) -> str:
     if approach.definition:
         approach_sentence += f", meaning {_lower_first(approach.definition.rstrip('.'))}"
     sentences.append(approach_sentence + ".")
+    # Guideline B6.1: a device is coded only when it remains after the procedure; materials
+    # such as sutures and clips are not coded as devices. "No device" says only that no device
+    # value is coded, not that nothing stays in the body.
     device = ax["Device"].label
     if device and device.lower() != "no device":
-        sentences.append(f"Device: {device.lower()}.")
+        if op.label.lower() == "removal":
+            sentences.append(f"Device taken out: {device.lower()}.")
+        else:
+            sentences.append(f"Device that remains after the procedure: {device.lower()}.")
     else:
-        sentences.append("No device is left in place as part of the procedure.")
+        sentences.append(
+            f"No device value is coded (character 6 is {ax['Device'].value}); materials such "
+            "as sutures, ligatures, radiological markers and temporary drains are part of the "
+            "procedure, not coded devices."
+        )
     qualifier = ax["Qualifier"].label
     if qualifier and qualifier.lower() != "no qualifier":
         sentences.append(f"Qualifier: {qualifier.lower()}.")
+    else:
+        sentences.append(f"No qualifier applies (character 7 is {ax['Qualifier'].value}).")
     return " ".join(sentences)

@@ -103,6 +103,9 @@ class SeventhCharacter:
     char: str
     meaning: str
     code: str | None = None  # the full code this character forms, where this record is a stem
+    # Further wording the source gives for the value ("initial encounter for open fracture NOS"
+    # under B of S52), in source order.
+    clarifications: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -119,6 +122,9 @@ class CodeRecord:
     ancestors: list[Ancestor] = field(default_factory=list)  # root first
     children: list[str] = field(default_factory=list)  # child keys, in source order
     notes: dict[str, list[str]] = field(default_factory=dict)
+    # Legacy: notes of the levels above, once copied in by the importer. Pages and the
+    # assistant now resolve inheritance at read time (catalog/notes.py); new imports leave this
+    # empty.
     inherited_notes: list[dict[str, Any]] = field(default_factory=list)  # {from, kind, items}
     seventh_characters: list[SeventhCharacter] = field(default_factory=list)
     axes: list[Axis] = field(default_factory=list)

@@ -52,6 +52,79 @@ def in_force(releases: Iterable[Release], on: date) -> Release | None:
     return ordered(candidates)[-1] if candidates else None
 
 
+def nearest(releases: Iterable[Release], on: date) -> Release | None:
+    """The release whose span lies closest to a date no release covers (the newest release for
+    a date after them all, the oldest for one before)."""
+    day = on.isoformat()
+
+    def distance(r: Release) -> int:
+        if day < r.effective_from:
+            return (date.fromisoformat(r.effective_from) - on).days
+        if r.effective_to is not None and day > r.effective_to:
+            return (on - date.fromisoformat(r.effective_to)).days
+        return 0
+
+    candidates = ordered(releases)
+    return min(reversed(candidates), key=distance) if candidates else None
+
+
+# How an operator loads another release (docs/operations in README name the same command).
+LOAD_HINT = "an operator loads it with `coderef import --system {system} --source <file>`"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether a release is in force today and covers the date asked, with each problem as a
+    plain sentence (the api shows them as release.warnings)."""
+
+    today: date
+    in_force_today: bool
+    in_force_release: Release | None  # the loaded release of the system in force today
+    asked_date: date | None
+    covers_asked_date: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def standing(
+    release: Release, loaded: Iterable[Release], today: date, asked: date | None = None
+) -> Standing:
+    """Whether the release a page's text comes from is in force today, and, for a dated
+    lookup, whether it covers the date asked; each problem as a plain sentence."""
+    loaded = list(loaded)
+    name = SYSTEMS[release.system].name if release.system in SYSTEMS else release.system
+    day = today.isoformat()
+    live_today = in_force([release], today) is not None
+    current = in_force([r for r in loaded if r.system == release.system], today)
+    warnings: list[str] = []
+    if not live_today:
+        if release.effective_from > day:
+            warnings.append(
+                f"The {release.name} takes effect on {release.effective_from}; it is not in "
+                f"force today ({day})."
+            )
+        else:
+            warnings.append(
+                f"The {release.name} ended on {release.effective_to}; it is not in force "
+                f"today ({day})."
+            )
+        if current is not None:
+            warnings.append(f"The release in force today is the {current.name}.")
+        else:
+            warnings.append(
+                f"No loaded {name} release is in force today: "
+                + LOAD_HINT.format(system=release.system)
+                + "."
+            )
+    covers = asked is None or in_force([release], asked) is not None
+    if not covers and asked is not None:
+        future = " (a date in the future)" if asked > today else ""
+        warnings.append(
+            f"No loaded {name} release covers {asked.isoformat()}{future}: this page shows "
+            f"the nearest, the {release.name} ({_span(release)})."
+        )
+    return Standing(today, live_today, current, asked, covers, warnings)
+
+
 def parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
@@ -77,6 +150,7 @@ class HistoryStep:
     title: str | None = None  # the code's title in this release; None where it is not in it
     changed: list[str] = field(default_factory=list)
     before: dict[str, str | bool] = field(default_factory=dict)
+    after: dict[str, str | bool] = field(default_factory=dict)  # the changed fields' new values
 
 
 @dataclass(frozen=True)
@@ -146,8 +220,9 @@ def changes_from_saved(saved: dict[str, Any], before: Release, after: Release) -
     )
 
 
-def _before(previous: CodeRecord, changed: list[str]) -> dict[str, str | bool]:
-    return {f: getattr(previous, f) for f in changed}
+def _values(record: CodeRecord, changed: list[str]) -> dict[str, str | bool]:
+    """The changed fields as one release has them."""
+    return {f: getattr(record, f) for f in changed}
 
 
 def history_of(releases: list[Release], versions: dict[str, CodeRecord]) -> list[HistoryStep]:
@@ -166,7 +241,14 @@ def history_of(releases: list[Release], versions: dict[str, CodeRecord]) -> list
         else:
             changed = revised_fields(previous, record)
             if changed:
-                step = HistoryStep(release, "revised", title, changed, _before(previous, changed))
+                step = HistoryStep(
+                    release,
+                    "revised",
+                    title,
+                    changed,
+                    _values(previous, changed),
+                    _values(record, changed),
+                )
             else:
                 step = HistoryStep(release, "unchanged", title)
         out.append(step)
@@ -201,6 +283,12 @@ class ReleaseHistory:
                 f"No loaded {name} release was in force on {on.isoformat()}. Loaded: {loaded}."
             )
         return found
+
+    def answering(self, system: str, on: date) -> Release | None:
+        """The release in force on a date or, when none is, the nearest loaded one (the page
+        then says so); None only when no release of the system is loaded."""
+        releases = self.loaded(system)
+        return in_force(releases, on) or nearest(releases, on)
 
     def resolve(self, system: str, ref: str) -> Release:
         """A release named by its id (with or without the system prefix) or by a date it was
@@ -270,7 +358,7 @@ class ReleaseHistory:
             previous = old.get(record.key)
             changed = revised_fields(previous, record) if previous else []
             if previous and changed:
-                revised.append(Revision(record, changed, _before(previous, changed)))
+                revised.append(Revision(record, changed, _values(previous, changed)))
         return ReleaseChanges(
             system=system,
             before=before,

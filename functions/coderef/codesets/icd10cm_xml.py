@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from coderef.catalog.codes import display_code
-from coderef.catalog.records import NOTE_KINDS, Ancestor, CodeRecord, Release, SeventhCharacter
+from coderef.catalog.records import Ancestor, CodeRecord, Release, SeventhCharacter
 from coderef.codesets.release_naming import icd_effective_date, icd_release, undated
 from coderef.codesets.xmltree import Node, parse_xml
 from coderef.errors import SourceError
@@ -34,12 +34,6 @@ _NOTE_ELEMENTS = {
     "codeAlso": "code_also",
     "sevenChrNote": "seventh_character_note",
 }
-
-# Notes that bind every code below the element that carries them: all but the other names
-# of the element itself and its 7th-character note (the table is inherited on its own).
-_INHERITED_KINDS = tuple(
-    kind for kind in NOTE_KINDS if kind not in ("inclusion_terms", "seventh_character_note")
-)
 
 # A rule stated in prose in the tabular list rather than in the sevenChrDef markup. Category
 # S06 says: "7th characters D and S do not apply to codes in category S06 with 6th character
@@ -102,19 +96,6 @@ def _notes_of(node: Node) -> dict[str, list[str]]:
     return notes
 
 
-def _inherited(ancestor_records: list[CodeRecord]) -> list[dict]:
-    """Notes of the category levels above a code. Chapter and block notes stay on their own
-    pages (linked from the breadcrumb): copying them into every code would multiply the store."""
-    out = []
-    for rec in ancestor_records:
-        if rec.kind in ("chapter", "block"):
-            continue
-        for kind in _INHERITED_KINDS:
-            if rec.notes.get(kind):
-                out.append({"from": rec.code, "kind": kind, "items": rec.notes[kind]})
-    return out
-
-
 def _add(ctx: _Context, node: Node, record: CodeRecord) -> None:
     if record.key in ctx.seen:
         raise _fail(ctx, node, f"code {record.code} appears twice")
@@ -161,7 +142,6 @@ def _read_block(ctx: _Context, node: Node, chapter: CodeRecord) -> str:
         parent=chapter.key,
         ancestors=[Ancestor(chapter.code, chapter.title, chapter.kind)],
         notes=_notes_of(node),
-        inherited_notes=_inherited([chapter]),
     )
     _add(ctx, node, block)
     for diag in node.findall("diag"):
@@ -169,15 +149,33 @@ def _read_block(ctx: _Context, node: Node, chapter: CodeRecord) -> str:
     return block.key
 
 
-def _seventh_defs(node: Node) -> dict[str, str] | None:
+def _seventh_defs(ctx: _Context, node: Node) -> dict[str, SeventhCharacter] | None:
+    """The 7th-character table of an element. A <note> after an <extension> clarifies that
+    value (S52's B: "initial encounter for open fracture NOS"): it belongs to the value."""
     table = node.find("sevenChrDef")
     if table is None:
         return None
-    return {e.attrs["char"]: e.text for e in table.findall("extension") if e.attrs.get("char")}
+    defs: dict[str, SeventhCharacter] = {}
+    last: SeventhCharacter | None = None
+    for child in table.children:
+        if child.tag == "extension" and child.attrs.get("char"):
+            last = defs[child.attrs["char"]] = SeventhCharacter(child.attrs["char"], child.text)
+        elif child.tag == "note" and child.text:
+            if last is None:
+                raise _fail(ctx, child, "a 7th-character note before any value")
+            last.clarifications.append(child.text)
+    return defs
+
+
+def _value(defn: SeventhCharacter, code: str | None = None) -> SeventhCharacter:
+    return SeventhCharacter(defn.char, defn.meaning, code, list(defn.clarifications))
 
 
 def _read_diag(
-    ctx: _Context, node: Node, lineage: list[CodeRecord], inherited_defs: dict[str, str] | None
+    ctx: _Context,
+    node: Node,
+    lineage: list[CodeRecord],
+    inherited_defs: dict[str, SeventhCharacter] | None,
 ) -> str:
     name, desc = node.findtext("name"), node.findtext("desc")
     if not name or not desc:
@@ -188,7 +186,7 @@ def _read_diag(
     key = name.replace(".", "")
     if parent.kind in ("category", "subcategory") and not key.startswith(parent.key):
         raise _fail(ctx, node, f"{name} is nested under {parent.code} but does not extend it")
-    own_defs = _seventh_defs(node)
+    own_defs = _seventh_defs(ctx, node)
     defs = own_defs if own_defs is not None else inherited_defs
     sub_diags = node.findall("diag")
     is_stem = not sub_diags and bool(defs)
@@ -205,10 +203,9 @@ def _read_diag(
         parent=parent.key,
         ancestors=[Ancestor(a.code, a.title, a.kind) for a in lineage],
         notes=_notes_of(node),
-        inherited_notes=_inherited(lineage),
     )
     if own_defs:
-        record.seventh_characters = [SeventhCharacter(c, m) for c, m in own_defs.items()]
+        record.seventh_characters = [_value(d) for d in own_defs.values()]
     _add(ctx, node, record)
     for sub in sub_diags:
         record.children.append(_read_diag(ctx, sub, [*lineage, record], defs))
@@ -225,18 +222,22 @@ def _extension_applies(stem_key: str, char: str) -> bool:
 
 
 def _add_extensions(
-    ctx: _Context, node: Node, stem: CodeRecord, lineage: list[CodeRecord], defs: dict[str, str]
+    ctx: _Context,
+    node: Node,
+    stem: CodeRecord,
+    lineage: list[CodeRecord],
+    defs: dict[str, SeventhCharacter],
 ) -> None:
     padded = stem.key.ljust(6, "X")
     stem.seventh_characters = []
-    for char, meaning in defs.items():
+    for char, defn in defs.items():
         if not _extension_applies(padded, char):
             continue
         key = padded + char
         code = display_code(SYSTEM, key)
-        stem.seventh_characters.append(SeventhCharacter(char, meaning, code))
+        stem.seventh_characters.append(_value(defn, code))
         stem.children.append(key)
-        title = f"{stem.title}, {meaning}"
+        title = f"{stem.title}, {defn.meaning}"
         _add(
             ctx,
             node,
@@ -252,8 +253,7 @@ def _add_extensions(
                 parent=stem.key,
                 ancestors=[Ancestor(a.code, a.title, a.kind) for a in [*lineage, stem]],
                 notes={},
-                inherited_notes=_inherited([*lineage, stem]),
-                seventh_characters=[SeventhCharacter(char, meaning)],
+                seventh_characters=[_value(defn)],
             ),
         )
 

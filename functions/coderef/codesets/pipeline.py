@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from coderef.adapters.sqlite_catalog import SqliteCatalog
-from coderef.catalog.plain_language import OFFICIAL_SOURCE, compose
+from coderef.catalog.notes import ancestor_keys
+from coderef.catalog.plain_language import OFFICIAL_SOURCE, common_words, compose
 from coderef.catalog.ports import CatalogLoader, CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
 from coderef.catalog.releases import ReleaseHistory
@@ -50,12 +51,16 @@ def read_source(
 def add_plain_language(records: list[CodeRecord], lay_csv: Path | None) -> None:
     lay = read_lay_text(lay_csv) if lay_csv else {}
     label = source_label(lay_csv) if lay_csv else ""
+    by_key = {rec.key: rec for rec in records}
+    words = common_words(records)
     for rec in records:
         operator_text = lay.get((rec.system, rec.key))
         if operator_text:
             rec.plain_language, rec.plain_language_source = operator_text, label
         elif not rec.plain_language:  # an importer may bring official plain text (CPT's)
-            rec.plain_language, rec.plain_language_source = compose(rec), OFFICIAL_SOURCE
+            levels = [by_key[k] for k in ancestor_keys(rec) if k in by_key]
+            rec.plain_language = compose(rec, levels, words)
+            rec.plain_language_source = OFFICIAL_SOURCE
 
 
 def load_release(

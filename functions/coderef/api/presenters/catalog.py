@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from coderef.catalog.lookup import CodePage, CodeView
-from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release
-from coderef.catalog.releases import HistoryStep, ReleaseChanges, SystemReleases
+from coderef.catalog.notes import NoteGroup
+from coderef.catalog.records import CodeRecord, Release
+from coderef.catalog.releases import HistoryStep, ReleaseChanges, Standing, SystemReleases
 
 # Sections a guest never receives: the coding notes, the 7th-character table, and the codes
-# around this one. The official descriptor and the plain-language text stay open.
+# around this one. The official descriptor and the plain-language text stay open. A guest
+# learns only which of them this code has and how many entries each holds.
 REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "children", "related")
-LOCKED = {"locked": True, "reason": "register"}
 
 
 def release_body(release: Release | None, release_id: str) -> dict[str, Any]:
@@ -45,6 +46,28 @@ def brief(record: CodeRecord) -> dict[str, Any]:
     }
 
 
+def standing_body(standing: Standing) -> dict[str, Any]:
+    """Whether a code's release is in force today and covers the date asked (release.warnings
+    says each problem in a sentence)."""
+    current = standing.in_force_release
+    return {
+        "today": standing.today.isoformat(),
+        "in_force_today": standing.in_force_today,
+        "in_force_release": release_body(current, current.id) if current else None,
+        "asked_date": standing.asked_date.isoformat() if standing.asked_date else None,
+        "covers_asked_date": standing.covers_asked_date,
+        "warnings": list(standing.warnings),
+    }
+
+
+def code_release_body(view: CodeView) -> dict[str, Any]:
+    """The release a code's text comes from, with its standing when the release is listed."""
+    body = release_body(view.release, view.record.release)
+    if view.standing is not None:
+        body.update(standing_body(view.standing))
+    return body
+
+
 def summary_body(view: CodeView) -> dict[str, Any]:
     record = view.record
     return {
@@ -55,7 +78,7 @@ def summary_body(view: CodeView) -> dict[str, Any]:
         "billable": record.billable,
         "kind": record.kind,
         "ancestors": [{"code": a.code, "title": a.title, "kind": a.kind} for a in record.ancestors],
-        "release": release_body(view.release, record.release),
+        "release": code_release_body(view),
         "notice": view.notice,
     }
 
@@ -68,14 +91,60 @@ def history_body(steps: list[HistoryStep]) -> list[dict[str, Any]]:
         if step.changed:
             entry["changed"] = step.changed
             entry["before"] = step.before
+            entry["after"] = step.after
         if step.title is not None:
             entry["title"] = step.title
         out.append(entry)
     return out
 
 
+def note_group_body(group: NoteGroup) -> dict[str, Any]:
+    """One kind of note written on one level: what it asks of a coder, and the level."""
+    return {
+        "kind": group.kind,
+        "label": group.label,
+        "meaning": group.meaning,
+        "items": list(group.items),
+        "from": group.code,
+        "level": group.level,
+        "from_title": group.title,
+    }
+
+
+def _sections(page: CodePage) -> dict[str, list[dict[str, Any]]]:
+    record = page.view.record
+    return {
+        "notes": [note_group_body(g) for g in page.notes],
+        "inherited_notes": [note_group_body(g) for g in page.inherited_notes],
+        "seventh_characters": [
+            {
+                "char": s.char,
+                "meaning": s.meaning,
+                "code": s.code,
+                "clarifications": list(s.clarifications),
+            }
+            for s in record.seventh_characters
+        ],
+        "children": [brief(r) for r in page.children],
+        "related": [brief(r) for r in page.related],
+    }
+
+
+def _lock_counts(page: CodePage) -> dict[str, int]:
+    """What a guest learns of each locked section: how many entries it has (notes count their
+    items). Counted from the page, never from a built section, so no locked text is formed."""
+    return {
+        "notes": sum(len(g.items) for g in page.notes),
+        "inherited_notes": sum(len(g.items) for g in page.inherited_notes),
+        "seventh_characters": len(page.view.record.seventh_characters),
+        "children": len(page.children),
+        "related": len(page.related),
+    }
+
+
 def page_body(page: CodePage) -> dict[str, Any]:
-    """The full page; for a guest the registered sections are lock markers."""
+    """The full page; for a guest the registered sections are lock markers with their sizes
+    (an empty section is locked with a count of 0), and nothing of their content."""
     record = page.view.record
     body = summary_body(page.view)
     body["description"] = record.description
@@ -100,21 +169,12 @@ def page_body(page: CodePage) -> dict[str, Any]:
     ]
     body["history"] = history_body(page.history)
     if not page.registered:
-        body.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})
+        counts = _lock_counts(page)
+        for section in REGISTERED_SECTIONS:
+            body[section] = {"locked": True, "reason": "register", "count": counts[section]}
         return body
-    body["notes"] = [
-        {"kind": kind, "label": NOTE_LABELS[kind], "items": record.notes[kind]}
-        for kind in NOTE_KINDS
-        if record.notes.get(kind)
-    ]
-    body["inherited_notes"] = [
-        {**n, "label": NOTE_LABELS[n["kind"]]} for n in record.inherited_notes
-    ]
-    body["seventh_characters"] = [
-        {"char": s.char, "meaning": s.meaning, "code": s.code} for s in record.seventh_characters
-    ]
-    body["children"] = [brief(r) for r in page.children]
-    body["related"] = [brief(r) for r in page.related]
+    body.update(_sections(page))
+    body["absent_codes"] = list(page.absent_codes)
     return body
 
 
