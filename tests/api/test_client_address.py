@@ -3,8 +3,6 @@ app is behind CloudFront; never by default."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from starlette.requests import Request
 
@@ -39,7 +37,7 @@ def _request(headers: dict[str, str], peer: str = "130.176.0.1") -> Request:
 
 def _services(**settings) -> Services:
     base = Settings.from_env({"CODEREF_DATA_DIR": "/nonexistent", "CODEREF_ADDRESS_SECRET": "k"})
-    services = Services(settings=replace(base, **settings), catalog=None)  # type: ignore[arg-type]
+    services = Services(settings=base.model_copy(update=settings), catalog=None)  # type: ignore[arg-type]
     services.__dict__["address_key"] = lambda address: address  # see the raw address
     return services
 
