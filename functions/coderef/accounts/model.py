@@ -7,12 +7,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
 from coderef.errors import InvalidInput, WeakPassword
 
-PLANS = ("free", "unlimited")
+
+class Plan(StrEnum):
+    """Who pays how for code pages. A guest's meter has the plan GUEST; accounts are FREE
+    (views counted) or UNLIMITED."""
+
+    GUEST = "guest"
+    FREE = "free"
+    UNLIMITED = "unlimited"
+
+
+PLANS = (Plan.FREE, Plan.UNLIMITED)  # the plans an account may be set to
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # NIST SP 800-63B: allow at least 64; we allow 128
 MAX_EMAIL = 254
@@ -41,8 +52,12 @@ class MeterPolicy:
 class User:
     id: str
     email: str
-    plan: str
+    plan: Plan
     created_at: str
+
+    def __post_init__(self) -> None:
+        # Stores hand back plain strings; an unknown plan fails here, not in a rule later.
+        object.__setattr__(self, "plan", Plan(self.plan))
 
     def to_public(self) -> dict:
         return {"email": self.email, "plan": self.plan, "created_at": self.created_at}
@@ -52,11 +67,14 @@ class User:
 class Meter:
     id: str
     remaining: int
-    plan: str  # guest | free | unlimited
+    plan: Plan
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan", Plan(self.plan))
 
     def to_public(self, charged: bool = False) -> dict:
         return {
-            "remaining": None if self.plan == "unlimited" else self.remaining,
+            "remaining": None if self.plan == Plan.UNLIMITED else self.remaining,
             "plan": self.plan,
             "charged": charged,
         }

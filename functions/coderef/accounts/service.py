@@ -14,6 +14,7 @@ from coderef.accounts.model import (
     PLANS,
     Meter,
     MeterPolicy,
+    Plan,
     SessionCheck,
     User,
     check_password,
@@ -103,7 +104,7 @@ class AccountService:
         user = User(
             id=uuid.uuid4().hex,
             email=email,
-            plan="free",
+            plan=Plan.FREE,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         left = guest_meter.remaining if guest_meter else self.policy.guest_views
@@ -224,7 +225,7 @@ class AccountService:
         if plan not in PLANS:
             raise InvalidInput(f"Plan must be one of: {', '.join(PLANS)}.")
         user = self._user(email)
-        self.accounts.set_plan(user.id, plan)
+        self.accounts.set_plan(user.id, Plan(plan))
         return self._user(email)
 
     def grant_views(self, email: str, views: int) -> Meter:

@@ -77,12 +77,12 @@ def code_page(
             {
                 **error_body(paid.wall.code, _wall_message(services, registered)),
                 "summary": services.lookup.summary_of(record),
-                "meter": paid.wall.details["meter"].to_public(),
+                "meter": paid.wall.meter.to_public(),
             },
             status_code=402,
             headers=headers,
         )
-        new_guest_token = paid.wall.details.get("new_guest_token")
+        new_guest_token = paid.wall.new_guest_token
     else:
         assert paid.charge is not None
         page = services.lookup.page_of(record, registered=registered)

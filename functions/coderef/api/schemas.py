@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -100,7 +102,7 @@ class SystemsResponse(BaseModel):
     systems: list[SystemOut]
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed input"},
     404: {"model": ErrorResponse, "description": "Not found"},
     503: {"model": ErrorResponse, "description": "Temporarily unavailable"},

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from coderef.assistant.grounding import code_tokens
 from coderef.assistant.guidelines import GuidelinePassage
+from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS
 from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release, SeventhCharacter
 
@@ -89,10 +90,20 @@ class Missing:
     near: tuple[dict, ...] = ()
 
 
+# The kinds whose answer is about the codes found.
+_ABOUT_CODES = (
+    Kind.DEFINE,
+    Kind.COMPARE,
+    Kind.TOGETHER,
+    Kind.SEVENTH_CHARACTER,
+    Kind.CODE_NOT_FOUND,
+)
+
+
 @dataclass
 class Evidence:
     question: str
-    kind: str
+    kind: Kind
     codes: list[CodeRecord] = field(default_factory=list)
     notes: dict[str, list[Note]] = field(default_factory=dict)  # by code
     missing: list[Missing] = field(default_factory=list)
@@ -113,11 +124,11 @@ class Evidence:
     def answered(self) -> bool:
         if self.missing:
             return False
-        if self.kind in ("define", "compare", "together", "seventh_character", "code_not_found"):
+        if self.kind in _ABOUT_CODES:
             return bool(self.codes)
-        if self.kind == "codes_for":
+        if self.kind == Kind.CODES_FOR:
             return bool(self.candidates)
-        if self.kind == "guideline":
+        if self.kind == Kind.GUIDELINE:
             return bool(self.passages)
         return False
 
@@ -198,7 +209,7 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if evidence.codes:
         out["codes"] = [card(record) for record in evidence.codes]
-    if kind in ("compare", "together"):
+    if kind in (Kind.COMPARE, Kind.TOGETHER):
         out["notes"] = {
             code: [
                 {
@@ -225,13 +236,13 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
             for r in evidence.relations
         ]
         out["shared_ancestor"] = evidence.shared_ancestor
-    if kind == "together":
+    if kind == Kind.TOGETHER:
         out["verdict"] = evidence.verdict
         out["ncci_edits"] = {
             "loaded": False,
             "message": "No NCCI edits are loaded; they pair HCPCS and CPT codes, not ICD-10.",
         }
-    if kind == "seventh_character":
+    if kind == Kind.SEVENTH_CHARACTER:
         out["asked"] = evidence.encounter
         out["full_code_of"] = evidence.seventh_of
         out["characters"] = [
@@ -244,7 +255,7 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
             }
             for s in evidence.seventh
         ]
-    if kind == "codes_for" or evidence.candidates:
+    if kind == Kind.CODES_FOR or evidence.candidates:
         out["topic"] = evidence.topic
         out["candidates"] = [c.to_dict() for c in evidence.candidates]
     if evidence.passages:

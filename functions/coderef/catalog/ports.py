@@ -51,3 +51,6 @@ class CatalogLoader(Protocol):
 
     def set_live(self, release_id: str) -> Release:
         """Make a loaded release the live one of its system."""
+
+    def releases(self) -> list[Release]:
+        """The live release of every loaded system (did a load take over?)."""
