@@ -11,7 +11,6 @@ import re
 from email import policy
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -23,8 +22,6 @@ from tests.browser.conftest import (
     settled,
     unique_email,
 )
-
-pytestmark = pytest.mark.needs_accounts
 
 
 def banner(page: Page):
