@@ -206,7 +206,7 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
 def _dynamodb_actions_called_by(module: str, leave_out: set[str]) -> set[str]:
     """The DynamoDB operations an adapter's source calls (`self.client.put_item` ->
     dynamodb:PutItem), less those only the operator's CLI makes."""
-    source = (aws.ROOT / "functions" / "coderef" / "store" / f"{module}.py").read_text()
+    source = (aws.ROOT / "functions" / "coderef" / "adapters" / f"{module}.py").read_text()
     # IAM authorizes a TransactWriteItems by the Put/Update/ConditionCheck actions inside it.
     calls = set(re.findall(r"self\.client\.([a-z_]+)\b", source)) - leave_out
     calls.discard("transact_write_items")
