@@ -79,7 +79,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Under `--dist loadgroup` each group runs on one worker. A file's tests stay together
         # (its module fixtures are built once); the browser suite stays together, sharing one
         # chromium and one live server.
-        group = "browser" if item.get_closest_marker("browser") else str(item.path)
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
 
 
