@@ -2,42 +2,61 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+DEPS   := $(shell cat pyproject.toml functions/requirements.txt | sha1sum | cut -c1-12)
+# Two stamps: `make run` installs the runtime dependencies only; `make test` adds the test
+# extra (pytest, moto, playwright, mypy...). Each is named after the hash of pyproject.toml
+# and the lock (functions/requirements.txt), whose pins both installs follow.
+RUN_STAMP  := $(VENV)/.installed-run-$(DEPS)
+TEST_STAMP := $(VENV)/.installed-test-$(DEPS)
 # Test-only JavaScript (axe-core for the browser tests); the site itself needs no npm.
 NODE_DEPS := node_modules/.package-lock.json
+# Parallel test workers; every test still runs (tests/conftest.py groups what must share one).
+WORKERS ?= 2
 
-.PHONY: run test lint format bench import clean
+.PHONY: run test quick lint format bench import clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "CodeRef needs Python 3.11 or newer"'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -c functions/requirements.txt
-	@rm -f $(VENV)/.installed-*
-	@touch $(STAMP)
+	$(PYTHON) -m venv $(VENV)
 
-run: $(STAMP)  ## set up, import bundled data on first run, serve http://127.0.0.1:8000
+$(RUN_STAMP): pyproject.toml functions/requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e . -c functions/requirements.txt
+	@rm -f $(VENV)/.installed-run-*
+	@touch $@
+
+$(TEST_STAMP): $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -c functions/requirements.txt
+	@rm -f $(VENV)/.installed-test-*
+	@touch $@
+
+run: $(RUN_STAMP)  ## set up, import bundled data on first run, serve http://127.0.0.1:8000
 	$(BIN)/coderef serve
 
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-test: $(STAMP) $(NODE_DEPS)  ## lint, then the whole test suite
+test: $(TEST_STAMP) $(NODE_DEPS)  ## lint and type-check, then the whole test suite in parallel
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/mypy
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup
 
-lint: $(STAMP)
+quick: $(TEST_STAMP)  ## the test suite without the slow tiers (browser, full release, moto server, kill, fuzz)
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not slow"
+
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-format: $(STAMP)
+format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-import: $(STAMP)  ## re-import the bundled releases
+import: $(RUN_STAMP)  ## re-import the bundled releases
 	$(BIN)/coderef import
 
-bench: $(STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed here if root)
+bench: $(TEST_STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed here if root)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } \
 		|| { echo "install wrk (apt-get install wrk) for the load benchmark"; exit 1; }
 	$(BIN)/python -m bench.run

@@ -33,12 +33,6 @@ SITE_URL = "https://coderef.example.org"
 ADDRESS_SECRET_PARAMETER = "/coderef/bench/address-secret"
 
 
-def handler_exists(module: str) -> bool:
-    """Whether this build has the handler module (another branch may still be writing it)."""
-    relative = Path(*module.split(".")).with_suffix(".py")
-    return (ROOT / "functions" / relative).exists()
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

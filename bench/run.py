@@ -139,8 +139,6 @@ def cold_section(cold: dict[str, Any]) -> str:
             f"| `{name}` | {h['import']:.0f} | {h['first']:.0f} | {h['total']:.0f} | "
             f"{h['ratio']:.2f} | ≤ {cold['target']} | {_met(h['ratio'] <= cold['target'])} |"
         )
-    for name in cold["missing"]:
-        rows.append(f"| `{name}` | — | — | — | — | ≤ {cold['target']} | not in this build |")
     extra = "\n".join(
         f"- `{name}`: " + ", ".join(f"{group} {ms:.0f}" for group, ms in groups.items() if ms >= 1)
         for name, groups in cold["extra_imports"].items()
@@ -194,10 +192,6 @@ def warm_section(warm: dict[str, Any]) -> str:
             f"{c['max_in_flight']} | {', '.join(c['operations']) or '—'} | "
             f"{_met(ok) if metered else ''} |"
         )
-    missing = "".join(
-        f"\n- {name}: its handler is not in this build, so it is not measured."
-        for name in warm["missing"]
-    )
     return f"""
 ## 3. Warm request cost through the Mangum handler (against moto)
 
@@ -212,7 +206,6 @@ includes the round trips to moto's server on loopback and is given only for scal
 | request | calls | CPU ms / request | wall ms / request |
 | --- | --- | --- | --- |
 {cpu_rows}
-{missing}
 
 DynamoDB calls per request, seen by botocore `before-call`/`after-call` hooks on every client
 of the process. "In flight" is the most calls overlapping in time: equal to the number of
@@ -337,38 +330,26 @@ def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> st
     else:
         cold_line += "not met for " + ", ".join(f"`{n}` ({r:.2f}×)" for n, r in over.items())
         cold_line += COLD_PLAN
-    if cold["missing"]:
-        cold_line += (
-            " Not measured (module not in this build): "
-            + ", ".join(f"`{n}`" for n in cold["missing"])
-            + "."
-        )
     lines.append(cold_line)
     pages = {n: c for n, c in warm["calls"].items() if n.startswith(("guest", "registered"))}
-    if not pages:
-        lines.append(
-            "- **Metered page ≤ 2 DynamoDB calls, concurrent**: not measured (no "
-            "`coderef.handlers.code_page` in this build)."
-        )
-    else:
-        bad = {
-            n: c
-            for n, c in pages.items()
-            if c["calls"] > warm["target_calls"] or (c["calls"] > 1 and c["max_in_flight"] < 2)
-        }
-        lines.append(
-            "- **Metered page ≤ 2 DynamoDB calls, concurrent**: "
-            + (
-                "met for every case in §3."
-                if not bad
-                else "not met for "
-                + ", ".join(
-                    f"{n} ({c['calls']} calls, at most {c['max_in_flight']} in flight)"
-                    for n, c in bad.items()
-                )
-                + CALLS_PLAN
+    bad = {
+        n: c
+        for n, c in pages.items()
+        if c["calls"] > warm["target_calls"] or (c["calls"] > 1 and c["max_in_flight"] < 2)
+    }
+    lines.append(
+        "- **Metered page ≤ 2 DynamoDB calls, concurrent**: "
+        + (
+            "met for every case in §3."
+            if not bad
+            else "not met for "
+            + ", ".join(
+                f"{n} ({c['calls']} calls, at most {c['max_in_flight']} in flight)"
+                for n, c in bad.items()
             )
+            + CALLS_PLAN
         )
+    )
     lines.append(
         "- **Local server throughput, frontend**: no numeric target; §4 and §6 give the "
         "figures, §4 before and after the throughput work."

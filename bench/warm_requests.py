@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.lambda_env import HANDLERS, ROOT, handler_exists, moto_stack
+from bench.lambda_env import HANDLERS, ROOT, moto_stack
 
 ITERATIONS = 200
 WARMUP = 10
@@ -180,79 +180,72 @@ def child(iterations: int) -> dict[str, Any]:
     events.register("before-call.dynamodb", log.before)
     events.register("after-call.dynamodb", log.after)
 
-    present = {h: importlib.import_module(h) for h in HANDLERS if handler_exists(h)}
-    result: dict[str, Any] = {"cpu": {}, "calls": {}, "missing": []}
-    search = present.get("coderef.handlers.search")
-    page_module = present.get("coderef.handlers.code_page")
+    present = {h: importlib.import_module(h) for h in HANDLERS}
+    result: dict[str, Any] = {"cpu": {}, "calls": {}}
+    search = present["coderef.handlers.search"]
+    page_module = present["coderef.handlers.code_page"]
     codes: list[tuple[str, str]] = []
-    if search:
-        searches = [http_api_event("GET", "/api/search", {"q": q}) for q in SEARCHES]
-        for event in searches:
-            hits = _body(search.handler(event, _context()))["results"]
-            codes += [(hit["system"], hit["code"]) for hit in hits]
-        codes = list(dict.fromkeys(codes))
-        summaries = [
-            http_api_event("GET", f"/api/codes/{s}/{c}/summary", route_key=SUMMARY_ROUTE)
-            for s, c in codes
-        ]
-        # Counted before the CPU loops, so the first summary is the environment's first read
-        # of that code (the catalog keeps what it has read; the second one shows that). One
-        # other code first: it fills what a warm function refreshes once a minute (the live
-        # pointers, the loaded releases).
-        search.handler(summaries[-1], _context())
-        for name, event in (
-            ("search", searches[0]),
-            ("summary, code not read before", summaries[0]),
-            ("summary, code read before", summaries[0]),
-        ):
-            result["calls"][name] = _calls_for(log, search.handler, event)[1]
-        result["cpu"]["search"] = _cpu(search.handler, searches, iterations)
-        result["cpu"]["summary"] = _cpu(search.handler, summaries, iterations)
-    else:
-        result["missing"] += ["search", "summary"]
-    if page_module and codes:
-        handler = page_module.handler
+    searches = [http_api_event("GET", "/api/search", {"q": q}) for q in SEARCHES]
+    for event in searches:
+        hits = _body(search.handler(event, _context()))["results"]
+        codes += [(hit["system"], hit["code"]) for hit in hits]
+    codes = list(dict.fromkeys(codes))
+    summaries = [
+        http_api_event("GET", f"/api/codes/{s}/{c}/summary", route_key=SUMMARY_ROUTE)
+        for s, c in codes
+    ]
+    # Counted before the CPU loops, so the first summary is the environment's first read
+    # of that code (the catalog keeps what it has read; the second one shows that). One
+    # other code first: it fills what a warm function refreshes once a minute (the live
+    # pointers, the loaded releases).
+    search.handler(summaries[-1], _context())
+    for name, event in (
+        ("search", searches[0]),
+        ("summary, code not read before", summaries[0]),
+        ("summary, code read before", summaries[0]),
+    ):
+        result["calls"][name] = _calls_for(log, search.handler, event)[1]
+    result["cpu"]["search"] = _cpu(search.handler, searches, iterations)
+    result["cpu"]["summary"] = _cpu(search.handler, summaries, iterations)
+    handler = page_module.handler
 
-        def page(code: tuple[str, str], cookies: dict[str, str]) -> dict:
-            return http_api_event(
-                "GET",
-                f"/api/codes/{code[0]}/{code[1]}",
-                route_key=PAGE_ROUTE,
-                cookies=[f"{k}={v}" for k, v in cookies.items()],
-            )
-
-        session_id = _register(page_module)
-        session = {"coderef_session": session_id}
-        # Twice: the first pass fills what a warm function keeps for a minute (live
-        # pointers, loaded releases); the second, on other codes and a new guest, counts.
-        for guest_code, user_code in ((codes[0], codes[1]), (codes[2], codes[3])):
-            first, guest = _calls_for(log, handler, page(guest_code, {}))
-            result["calls"]["guest first view"] = guest
-            reopen = page(guest_code, _cookies(first))
-            result["calls"]["guest re-open"] = _calls_for(log, handler, reopen)[1]
-            registered = _calls_for(log, handler, page(user_code, session))[1]
-            result["calls"]["registered first view"] = registered
-            again = _calls_for(log, handler, page(user_code, session))[1]
-            result["calls"]["registered re-open"] = again
-        # /api/me: the header asks it on every page (CodePageFunction serves it too).
-        me_guest = http_api_event("GET", "/api/me", cookies=[f"coderef_guest={'0' * 32}"])
-        me_user = http_api_event("GET", "/api/me", cookies=[f"coderef_session={session_id}"])
-        result["calls"]["/api/me, guest"] = _calls_for(log, handler, me_guest)[1]
-        result["calls"]["/api/me, registered"] = _calls_for(log, handler, me_user)[1]
-        # CPU: a new guest's first view (meter created, view charged) and a registered
-        # account re-opening codes it has unlocked (the warm-up unlocks them).
-        result["cpu"]["metered page, new guest"] = _cpu(
-            handler, [page(code, {}) for code in codes], iterations
+    def page(code: tuple[str, str], cookies: dict[str, str]) -> dict:
+        return http_api_event(
+            "GET",
+            f"/api/codes/{code[0]}/{code[1]}",
+            route_key=PAGE_ROUTE,
+            cookies=[f"{k}={v}" for k, v in cookies.items()],
         )
-        reopen = [page(code, session) for code in codes]
-        for event in reopen:
-            handler(event, _context())
-        result["cpu"]["metered page, registered re-open"] = _cpu(handler, reopen, iterations)
-        result["cpu"]["/api/me, guest"] = _cpu(handler, [me_guest], iterations)
-        result["cpu"]["/api/me, registered"] = _cpu(handler, [me_user], iterations)
-    else:
-        result["missing"].append("metered page")
-    result["handlers_missing"] = [h for h in HANDLERS if h not in present]
+
+    session_id = _register(page_module)
+    session = {"coderef_session": session_id}
+    # Twice: the first pass fills what a warm function keeps for a minute (live
+    # pointers, loaded releases); the second, on other codes and a new guest, counts.
+    for guest_code, user_code in ((codes[0], codes[1]), (codes[2], codes[3])):
+        first, guest = _calls_for(log, handler, page(guest_code, {}))
+        result["calls"]["guest first view"] = guest
+        reopen = page(guest_code, _cookies(first))
+        result["calls"]["guest re-open"] = _calls_for(log, handler, reopen)[1]
+        registered = _calls_for(log, handler, page(user_code, session))[1]
+        result["calls"]["registered first view"] = registered
+        again = _calls_for(log, handler, page(user_code, session))[1]
+        result["calls"]["registered re-open"] = again
+    # /api/me: the header asks it on every page (CodePageFunction serves it too).
+    me_guest = http_api_event("GET", "/api/me", cookies=[f"coderef_guest={'0' * 32}"])
+    me_user = http_api_event("GET", "/api/me", cookies=[f"coderef_session={session_id}"])
+    result["calls"]["/api/me, guest"] = _calls_for(log, handler, me_guest)[1]
+    result["calls"]["/api/me, registered"] = _calls_for(log, handler, me_user)[1]
+    # CPU: a new guest's first view (meter created, view charged) and a registered
+    # account re-opening codes it has unlocked (the warm-up unlocks them).
+    result["cpu"]["metered page, new guest"] = _cpu(
+        handler, [page(code, {}) for code in codes], iterations
+    )
+    reopen = [page(code, session) for code in codes]
+    for event in reopen:
+        handler(event, _context())
+    result["cpu"]["metered page, registered re-open"] = _cpu(handler, reopen, iterations)
+    result["cpu"]["/api/me, guest"] = _cpu(handler, [me_guest], iterations)
+    result["cpu"]["/api/me, registered"] = _cpu(handler, [me_user], iterations)
     return result
 
 
@@ -300,8 +293,6 @@ def main() -> None:
             f"{name:<24} {c['calls']} DynamoDB calls, at most {c['max_in_flight']} in flight: "
             f"{', '.join(c['operations'])} (status {c['status']}, charged {c['charged']})"
         )
-    for name in result["missing"]:
-        print(f"{name}: its handler is not in this build, not measured")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,30 @@ def full_release(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def app(fixture_settings: Settings) -> FastAPI:
     # A generous guest-meter cap: every test client below is a new visitor.
-    return create_local_app(replace(fixture_settings, guest_meters_per_address_per_day=100_000))
+    return create_local_app(
+        fixture_settings.model_copy(update={"guest_meters_per_address_per_day": 100_000})
+    )
+
+
+# ---- test tiers and parallel runs ----
+
+TESTS = Path(__file__).parent
+# Suites that take seconds each: `pytest -m "not slow"` is the quick tier; `make test` runs all.
+SLOW_MARKERS = ("browser", "fullrelease", "moto_server", "kill", "fuzz")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TESTS / "browser"):
+            item.add_marker(pytest.mark.browser)
+        if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
+        # Under `--dist loadgroup` each group runs on one worker. A file's tests stay together
+        # (its module fixtures are built once); the browser suite stays together, sharing one
+        # chromium and one live server.
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 _addresses = itertools.count(1)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from coderef import cli_releases
+from coderef.accounts.model import PLANS, Plan
 from coderef.catalog.systems import SYSTEMS
 from coderef.codesets.registry import BUNDLED, sources_help
 from coderef.errors import CodeRefError, InvalidInput
@@ -194,7 +195,7 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
     users = services_accounts.list_users()
     for user in users:
         meter = services_accounts.meter(user_meter_id(user.id))
-        left = "unlimited" if user.plan == "unlimited" else (meter.remaining if meter else 0)
+        left = "unlimited" if user.plan == Plan.UNLIMITED else (meter.remaining if meter else 0)
         print(f"{user.email:<40} {user.plan:<10} views left: {left:<10} since {user.created_at}")
     print(f"{len(users)} accounts", file=sys.stderr)
     return 0
@@ -276,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub.add_parser("list", help="list accounts").set_defaults(func=cmd_user_list)
     set_plan = user_sub.add_parser("set-plan", help="change an account's plan")
     set_plan.add_argument("email")
-    set_plan.add_argument("plan", choices=["free", "unlimited"])
+    set_plan.add_argument("plan", choices=[str(p) for p in PLANS])
     set_plan.set_defaults(func=cmd_user_set_plan)
     grant = user_sub.add_parser("grant", help="add code page views to an account")
     grant.add_argument("email")

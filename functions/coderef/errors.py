@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coderef.accounts.model import Meter
+
 
 class CodeRefError(Exception):
     """Base for every error the domain knows how to explain to a user."""
@@ -53,6 +58,11 @@ class ViewLimitReached(CodeRefError):
 
     code = "view_limit_reached"
     status = 402
+
+    def __init__(self, message: str, meter: Meter, new_guest_token: str | None = None) -> None:
+        super().__init__(message, meter=meter, new_guest_token=new_guest_token)
+        self.meter = meter  # what is left, for the wall's answer
+        self.new_guest_token = new_guest_token  # a guest meter started by this refusal
 
 
 class MeterClosed(CodeRefError):

@@ -2,7 +2,6 @@
 its text is used when every code it names is in the catalog, and replaced when not."""
 
 import logging
-from dataclasses import replace
 
 import boto3
 import pytest
@@ -151,7 +150,7 @@ def test_bedrock_is_off_by_default_and_needs_a_model_to_turn_on(fixture_settings
         }
     )
     services = Services(
-        settings=replace(on, data_dir=fixture_settings.data_dir),
+        settings=on.model_copy(update={"data_dir": fixture_settings.data_dir}),
         catalog=SqliteCatalog(fixture_settings.catalog_path),
     )
     composer = services.composer

@@ -4,7 +4,6 @@ offsets for highlighting, 7th characters, locks, and no note text in logs or sto
 import logging
 import subprocess
 import sys
-from dataclasses import replace
 
 import pytest
 
@@ -139,8 +138,8 @@ def test_guests_see_case2code_locked(client):
 
 def test_notes_are_rate_limited_per_account(fixture_settings):
     app = create_local_app(
-        replace(
-            fixture_settings, case2code_notes_per_hour=1, guest_meters_per_address_per_day=10**5
+        fixture_settings.model_copy(
+            update={"case2code_notes_per_hour": 1, "guest_meters_per_address_per_day": 10**5}
         )
     )
     client = new_client(app)

@@ -1,7 +1,5 @@
 """CasePilot through HTTP on the fixture catalog: each kind of question, grounding, locks."""
 
-from dataclasses import replace
-
 import pytest
 
 from coderef.assistant.grounding import code_tokens
@@ -215,10 +213,8 @@ def test_guests_see_casepilot_locked(client):
 def test_questions_are_rate_limited_per_account(fixture_settings):
     # Given an app that allows two questions an hour
     app = create_local_app(
-        replace(
-            fixture_settings,
-            casepilot_questions_per_hour=2,
-            guest_meters_per_address_per_day=100_000,
+        fixture_settings.model_copy(
+            update={"casepilot_questions_per_hour": 2, "guest_meters_per_address_per_day": 100_000}
         )
     )
     first, second = new_client(app), new_client(app)

@@ -4,8 +4,6 @@ configured proxies wrote it; never by default. IPv6 clients count by their /64."
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from starlette.requests import Request
 
@@ -42,7 +40,7 @@ def _request(headers: dict[str, str], peer: str = "130.176.0.1") -> Request:
 def _services(**settings) -> Services:
     base = Settings.from_env({"CODEREF_DATA_DIR": "/nonexistent", "CODEREF_ADDRESS_SECRET": "k"})
     return Services(
-        settings=replace(base, **settings),
+        settings=base.model_copy(update=settings),
         catalog=None,  # type: ignore[arg-type]
         address_hasher=lambda address: address,  # see the raw address
     )

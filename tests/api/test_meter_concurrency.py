@@ -6,7 +6,6 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -19,12 +18,14 @@ from coderef.api.services import Services
 from coderef.local import create_local_app
 from tests import aws
 
+pytestmark = pytest.mark.moto_server
+
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
 def server(request, fixture_settings):
-    settings = replace(fixture_settings, guest_meters_per_address_per_day=100_000)
+    settings = fixture_settings.model_copy(update={"guest_meters_per_address_per_day": 100_000})
     if request.param == "sqlite":
         yield from _serve(create_local_app(settings))
         return

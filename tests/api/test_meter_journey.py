@@ -1,7 +1,5 @@
 """The product's model end to end, through HTTP: guest, wall, register, views, re-open, log in."""
 
-from dataclasses import replace
-
 from fastapi.testclient import TestClient
 
 from coderef.local import create_local_app
@@ -124,7 +122,9 @@ def test_granted_views_open_more_codes(member, app):
 
 def test_new_guest_meters_per_address_per_day_are_capped(fixture_settings):
     # Given an address that has already started the daily cap of guest meters
-    app = create_local_app(replace(fixture_settings, guest_meters_per_address_per_day=2))
+    app = create_local_app(
+        fixture_settings.model_copy(update={"guest_meters_per_address_per_day": 2})
+    )
     first, second, third = (
         TestClient(app, base_url="https://testserver", client=("10.200.0.1", 40000))
         for _ in range(3)

@@ -4,6 +4,8 @@ page reads sessions on every request) must not build it."""
 
 from __future__ import annotations
 
+import time
+
 from coderef.api.services import Services
 from coderef.settings import Settings
 
@@ -22,3 +24,20 @@ def test_reading_a_session_builds_no_password_hasher_and_passwords_still_work(tm
     again = services.account_service.login("reader@example.org", "a long enough pass phrase", "a")
     assert again.user.id == signed_in.user.id
     assert "password_hasher" in vars(services)
+
+
+def test_starting_the_local_app_sweeps_what_dynamodb_would_have_expired(tmp_path):
+    # Given a local account store holding a rate window that ended and one still running
+    from coderef.adapters.sqlite_accounts import SqliteAccounts
+
+    settings = Settings.from_env({"CODEREF_DATA_DIR": str(tmp_path)})
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteAccounts(settings.accounts_path)
+    now = int(time.time())
+    store.hit_window("ended", now - 60)
+    store.hit_window("running", now + 3600)
+    # When the local app's services are built (each start of `coderef serve`)
+    Services.local(settings)
+    # Then the ended window is gone and the running one keeps its count
+    assert store.count_window("ended") == 0
+    assert store.count_window("running") == 1

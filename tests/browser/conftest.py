@@ -10,12 +10,10 @@ under test-artifacts/.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import re
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -48,32 +46,6 @@ AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
-ACCOUNTS_ROUTE = "/api/auth/register"
-
-
-# ---- which tests can run: the accounts API may not exist yet in this build ----
-
-
-@functools.cache
-def _app_routes() -> frozenset[str]:
-    """The API paths the local app serves (from its OpenAPI document, which lists every
-    route however the routers are nested)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_local_app(Settings.from_env({"CODEREF_DATA_DIR": tmp}))
-        return frozenset(app.openapi()["paths"])
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    needing = [item for item in items if item.get_closest_marker("needs_accounts")]
-    if not needing or ACCOUNTS_ROUTE in _app_routes():
-        return
-    reason = f"the app has no {ACCOUNTS_ROUTE} route yet (accounts API not in this build)"
-    for item in needing:
-        item.add_marker(pytest.mark.skip(reason=reason))
-
-
-def accounts_available() -> bool:
-    return ACCOUNTS_ROUTE in _app_routes()
 
 
 # ---- the server ----
@@ -303,14 +275,12 @@ PASSWORD = "correct horse battery staple 42"
 
 @pytest.fixture
 def reader(browsing: Browsing) -> Callable[..., Page]:
-    """A page whose visitor may read full code pages: once the accounts API exists, a newly
-    registered user (guests see coding notes, children and related codes locked); before
-    that, anyone."""
+    """A page whose visitor may read full code pages: a newly registered user (guests see
+    coding notes, children and related codes locked)."""
 
     def open_reader(viewport: dict = PHONE) -> Page:
         context = browsing.context(viewport)
-        if accounts_available():
-            register_through_api(context, unique_email("reader"), PASSWORD)
+        register_through_api(context, unique_email("reader"), PASSWORD)
         return context.new_page()
 
     return open_reader

@@ -13,7 +13,6 @@ import re
 from email import policy
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -26,8 +25,6 @@ from tests.browser.conftest import (
     settled,
     unique_email,
 )
-
-pytestmark = pytest.mark.needs_accounts
 
 
 def banner(page: Page):

@@ -18,8 +18,6 @@ from tests.browser.conftest import (
 )
 from tests.browser.test_pages import horizontal_overflow
 
-pytestmark = pytest.mark.needs_accounts
-
 NOTE = "45 yo F with HTN presents with CP. Denies fever."
 
 

@@ -17,6 +17,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import new_client
 
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES_PER_OPERATION = 40
 
 # Invalid data may also be refused for its size before it is validated: 2,000 emoji make a

@@ -5,7 +5,6 @@ from a busy store aside) and always carries the security headers."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
@@ -63,11 +62,12 @@ headers = st.lists(st.tuples(st.sampled_from(HEADER_NAMES), header_values), max_
 def fuzz_app(request, fixture_settings):
     trust = request.param == "behind-proxies"
     return create_local_app(
-        replace(
-            fixture_settings,
-            guest_meters_per_address_per_day=1_000_000,
-            trust_forwarded_for=trust,
-            trusted_proxies=2 if trust else 1,
+        fixture_settings.model_copy(
+            update={
+                "guest_meters_per_address_per_day": 1_000_000,
+                "trust_forwarded_for": trust,
+                "trusted_proxies": 2 if trust else 1,
+            }
         )
     )
 

@@ -179,7 +179,6 @@ def test_without_the_runtime_module_no_hooks_are_registered(monkeypatch, functio
 
 # -- guideline passages from the layer -----------------------------------------------------
 def test_guideline_passages_are_read_from_the_layers_small_copy(tmp_path):
-    from dataclasses import replace
 
     from coderef.api.services import Services
     from coderef.codesets import bundled
@@ -190,7 +189,7 @@ def test_guideline_passages_are_read_from_the_layers_small_copy(tmp_path):
     copy = tmp_path / "pcs-guidelines.db"
     written = write_pcs_guidelines(bundled.icd10pcs_database(), copy)
     # When a function's services read guidelines from that copy
-    settings = replace(Settings.from_env({}), guidelines_db=copy)
+    settings = Settings.from_env({}).model_copy(update={"guidelines_db": copy})
     library = Services(settings=settings, catalog=None).guidelines  # type: ignore[arg-type]
     # Then every passage is there and CasePilot's retrieval finds them
     assert len(library.passages()) == written == 60

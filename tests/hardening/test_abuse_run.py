@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -72,7 +72,7 @@ def serve_on(request, fixture_settings):
 
     def start(hasher: PasswordHasher | None = None, **settings: object) -> Target:
         dynamodb = request.getfixturevalue("dynamodb") if request.param == "dynamodb" else None
-        app = app_on(request.param, replace(fixture_settings, **settings), dynamodb)
+        app = app_on(request.param, fixture_settings.model_copy(update=settings), dynamodb)
         services: Services = app.state.services
         counting = CountingHasher(hasher or PasswordHasher())
         services.__dict__["password_hasher"] = counting

@@ -9,7 +9,6 @@ import sys
 import textwrap
 import time
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -44,7 +43,7 @@ def test_a_locked_account_store_answers_503_with_retry_after_and_charges_nothing
     fixture_settings, tmp_path
 ):
     # Given a member with views, on an account store another process holds locked
-    settings = replace(fixture_settings, data_dir=tmp_path)
+    settings = fixture_settings.model_copy(update={"data_dir": tmp_path})
     tmp_path.joinpath("catalog.db").symlink_to(fixture_settings.catalog_path)
     tmp_path.joinpath("search.db").symlink_to(fixture_settings.index_path)
     accounts = SqliteAccounts(settings.accounts_path, busy_timeout_ms=200)
@@ -83,7 +82,7 @@ class TurnsReadOnly(SqliteAccounts):
 
 
 def test_a_read_only_account_store_answers_503_and_charges_nothing(fixture_settings, tmp_path):
-    settings = replace(fixture_settings, data_dir=tmp_path)
+    settings = fixture_settings.model_copy(update={"data_dir": tmp_path})
     tmp_path.joinpath("catalog.db").symlink_to(fixture_settings.catalog_path)
     tmp_path.joinpath("search.db").symlink_to(fixture_settings.index_path)
     accounts = TurnsReadOnly(settings.accounts_path)
@@ -119,6 +118,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.kill
 def test_killing_a_writer_mid_stream_loses_no_acknowledged_account_or_charge(tmp_path):
     # Given a real process writing accounts and charges as fast as it can
     db = tmp_path / "accounts.db"
@@ -173,6 +173,7 @@ def _big_tabular(path: Path, categories: int) -> Path:
     return path
 
 
+@pytest.mark.kill
 @pytest.mark.parametrize("kill_after_wal_bytes", [1])
 def test_killing_an_import_mid_write_leaves_the_previous_release_serving(
     tmp_path, kill_after_wal_bytes
@@ -237,6 +238,7 @@ def moto_dynamodb():
     ids=["page-charge", "session-read"],
 )
 @pytest.mark.parametrize(("code", "status"), DYNAMODB_FAULTS)
+@pytest.mark.moto_server
 def test_a_failing_dynamodb_account_store_answers_503_and_charges_nothing(
     fixture_settings, moto_dynamodb, operation, path, code, status
 ):

@@ -23,6 +23,8 @@ from tests.conftest import CM_FIXTURE, import_fixture_catalog
 BIN = Path(sys.executable).parent
 LAYER_MAKEFILE = aws.ROOT / "infra" / "search-layer" / "Makefile"
 
+pytestmark = pytest.mark.moto_server
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -91,11 +91,16 @@ def test_suggest_completes_the_last_word(index):
 
 
 @pytest.mark.parametrize(
-    "hostile", ['"', "heart AND", "NOT OR (", "col:val", "*", "'; DROP", "NEAR(a b)"]
+    "syntax", ['"', "AND", "NOT OR (", "col:val", "*", "'; DROP", "NEAR(a b)", "^", "-"]
 )
-def test_search_syntax_in_user_input_never_raises(index, hostile):
-    index.search(hostile)
-    index.suggest(hostile)
+def test_search_syntax_in_user_input_is_read_as_plain_text(index, syntax):
+    # Given a word that finds a code, with full-text query syntax before or after it
+    # When it is searched
+    # Then the syntax neither raises nor changes the query: the code still comes first
+    assert codes(index.search(f"bradycardia {syntax}"))[0] == "R00.1"
+    assert codes(index.search(f"{syntax} bradycardia"))[0] == "R00.1"
+    # And suggestions never offer anything the typed words do not complete to
+    assert set(codes(index.suggest(f"{syntax} brady"))) <= {"R00.1"}
 
 
 def test_a_stray_word_no_code_has_leaves_the_codes_matching_the_rest(index):

@@ -11,6 +11,7 @@ from typing import TypeVar
 from coderef.accounts.model import (
     Meter,
     MeterPolicy,
+    Plan,
     SessionCheck,
     Unlocked,
     User,
@@ -111,7 +112,7 @@ class ViewMeter:
                 return Standing(member, member_meter, unlocked)
             viewer = viewer.as_guest()
         guest_meter_id = viewer.meter_id
-        no_meter_yet = Standing(None, Meter("", self.policy.guest_views, "guest"), [])
+        no_meter_yet = Standing(None, Meter("", self.policy.guest_views, Plan.GUEST), [])
         if guest_meter_id is None:
             return no_meter_yet
         meter = self.start_beside(lambda: self.accounts.meter(guest_meter_id))
@@ -139,7 +140,7 @@ class ViewMeter:
         first = (system, key, now) if allowance > 0 else None
         try:
             meter = self.accounts.create_meter(
-                guest_meter_id(token), max(allowance - 1, 0), "guest", first, expires, todays
+                guest_meter_id(token), max(allowance - 1, 0), Plan.GUEST, first, expires, todays
             )
         except WindowFull:
             raise TooManyRequests(
@@ -182,7 +183,7 @@ class ViewMeter:
             except MeterClosed:
                 if viewer.is_registered:
                     raise ViewLimitReached(
-                        "This account has no view meter.", meter=Meter(meter_id, 0, "free")
+                        "This account has no view meter.", meter=Meter(meter_id, 0, Plan.FREE)
                     ) from None
                 raise
         except MeterClosed:

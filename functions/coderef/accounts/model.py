@@ -8,12 +8,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
 from coderef.errors import InvalidInput, WeakPassword
 
-PLANS = ("free", "unlimited")
+
+class Plan(StrEnum):
+    """Who pays how for code pages. A guest's meter has the plan GUEST; accounts are FREE
+    (views counted) or UNLIMITED."""
+
+    GUEST = "guest"
+    FREE = "free"
+    UNLIMITED = "unlimited"
+
+
+PLANS = (Plan.FREE, Plan.UNLIMITED)  # the plans an account may be set to
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # NIST SP 800-63B: allow at least 64; we allow 128
 MAX_EMAIL = 254
@@ -46,18 +57,25 @@ class MeterPolicy:
 class User:
     id: str
     email: str
-    plan: str
+    plan: Plan
     created_at: str
     # False until the owner opens the link mailed at registration; accounts made before
     # confirmation existed count as confirmed (they had their bonus at registration).
     email_confirmed: bool = True
+
+    def __post_init__(self) -> None:
+        # Stores hand back plain strings; an unknown plan fails here, not in a rule later.
+        object.__setattr__(self, "plan", Plan(self.plan))
 
 
 @dataclass(frozen=True)
 class Meter:
     id: str
     remaining: int
-    plan: str  # guest | free | unlimited
+    plan: Plan
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan", Plan(self.plan))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from coderef.accounts.model import Meter, SessionCheck, Unlocked, User, WindowCount
+from coderef.accounts.model import Meter, Plan, SessionCheck, Unlocked, User, WindowCount
 
 
 class Users(Protocol):
@@ -30,7 +30,7 @@ class Users(Protocol):
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
 
-    def set_plan(self, user_id: str, plan: str) -> None: ...
+    def set_plan(self, user_id: str, plan: Plan) -> None: ...
 
     def grant_views(self, meter_id: str, views: int) -> Meter: ...
 
@@ -56,7 +56,7 @@ class Meters(Protocol):
         self,
         meter_id: str,
         remaining: int,
-        plan: str,
+        plan: Plan,
         first: tuple[str, str, str] | None = None,
         expires_at: int | None = None,
         counted_in: WindowCount | None = None,

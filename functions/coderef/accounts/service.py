@@ -15,6 +15,7 @@ from coderef.accounts.model import (
     PLANS,
     Meter,
     MeterPolicy,
+    Plan,
     SessionCheck,
     User,
     WindowCount,
@@ -115,7 +116,7 @@ class AccountService:
         user = User(
             id=uuid.uuid4().hex,
             email=email,
-            plan="free",
+            plan=Plan.FREE,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             email_confirmed=False,
         )
@@ -297,7 +298,7 @@ class AccountService:
         if plan not in PLANS:
             raise InvalidInput(f"Plan must be one of: {', '.join(PLANS)}.")
         user = self._user(email)
-        self.accounts.set_plan(user.id, plan)
+        self.accounts.set_plan(user.id, Plan(plan))
         return self._user(email)
 
     def grant_views(self, email: str, views: int) -> Meter:

@@ -36,11 +36,11 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from botocore.exceptions import ClientError
 
-from coderef.accounts.model import Meter, SessionCheck, Unlocked, User, WindowCount
+from coderef.accounts.model import Meter, Plan, SessionCheck, Unlocked, User, WindowCount
 from coderef.adapters.aws import dynamodb_client, storage_errors
 from coderef.errors import (
     EmailTaken,
@@ -96,8 +96,13 @@ def _meter(meter_id: str, item: dict[str, dict]) -> Meter:
     return Meter(meter_id, int(item["remaining"]["N"]), item["plan"]["S"])
 
 
-def _is_open(item: dict[str, dict] | None) -> bool:
-    return bool(item) and not item.get("closed", {}).get("BOOL", False)
+def _is_open(item: dict[str, dict] | None) -> TypeGuard[dict[str, dict]]:
+    return item is not None and bool(item) and not item.get("closed", {}).get("BOOL", False)
+
+
+def _system_and_key(name: str) -> tuple[str, str]:
+    system, key = name.split("|", 1)
+    return system, key
 
 
 class _ConditionFailed(Exception):
@@ -202,7 +207,7 @@ class DynamoAccounts:
                                 ":yes": {"BOOL": True},
                                 ":no": {"BOOL": False},
                                 ":zero": _n(0),
-                                ":seen": guest["remaining"],  # type: ignore[index]
+                                ":seen": guest["remaining"],
                             },
                         }
                     }
@@ -281,7 +286,7 @@ class DynamoAccounts:
             "FilterExpression": "sk = :user",
             "ExpressionAttributeValues": {":user": _s("user")},
         }
-        users = []
+        users: list[User] = []
         while True:
             with storage_errors(WHAT):
                 page = self.client.scan(**request)
@@ -300,7 +305,7 @@ class DynamoAccounts:
             ExpressionAttributeValues={":h": _s(password_hash)},
         )
 
-    def set_plan(self, user_id: str, plan: str) -> None:
+    def set_plan(self, user_id: str, plan: Plan) -> None:
         def update(key: dict) -> dict:
             return {
                 "Update": {
@@ -401,7 +406,7 @@ class DynamoAccounts:
         self,
         meter_id: str,
         remaining: int,
-        plan: str,
+        plan: Plan,
         first: tuple[str, str, str] | None = None,
         expires_at: int | None = None,
         counted_in: WindowCount | None = None,
@@ -457,7 +462,7 @@ class DynamoAccounts:
             ":one": _n(1),
             ":zero": _n(0),
             ":no": {"BOOL": False},
-            ":unlimited": _s("unlimited"),
+            ":unlimited": _s(Plan.UNLIMITED),
             ":now": _s(now),
         }
         if session:
@@ -500,7 +505,7 @@ class DynamoAccounts:
         meter = _meter(meter_id, old)
         if _code_name(system, key) in old.get("unlocked", {}).get("M", {}):
             return meter, False  # opened before: free
-        if meter.plan == "unlimited":
+        if meter.plan == Plan.UNLIMITED:
             self._record_unlimited(meter_id, system, key, now)
             return meter, False
         raise ViewLimitReached("You have used all your code page views.", meter=meter)
@@ -522,7 +527,7 @@ class DynamoAccounts:
             UpdateExpression="SET remaining = remaining + :one REMOVE unlocked.#code",
             ConditionExpression="attribute_exists(unlocked.#code) AND #plan <> :unlimited",
             ExpressionAttributeNames={"#code": _code_name(system, key), "#plan": "plan"},
-            ExpressionAttributeValues={":one": _n(1), ":unlimited": _s("unlimited")},
+            ExpressionAttributeValues={":one": _n(1), ":unlimited": _s(Plan.UNLIMITED)},
         )
 
     def unlocked(self, meter_id: str) -> list[Unlocked]:
@@ -534,7 +539,7 @@ class DynamoAccounts:
                 )
             elif item["sk"]["S"].startswith("code#"):
                 found.setdefault(item["sk"]["S"].removeprefix("code#"), item["unlocked_at"]["S"])
-        codes = [Unlocked(*name.split("|", 1), unlocked_at=when) for name, when in found.items()]
+        codes = [Unlocked(*_system_and_key(name), when) for name, when in found.items()]
         codes.sort(key=lambda u: (u.system, u.key))
         codes.sort(key=lambda u: u.unlocked_at, reverse=True)
         return codes

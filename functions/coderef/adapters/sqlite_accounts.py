@@ -10,6 +10,7 @@ from pathlib import Path
 
 from coderef.accounts.model import (
     Meter,
+    Plan,
     SessionCheck,
     Unlocked,
     User,
@@ -218,7 +219,7 @@ class SqliteAccounts:
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         self._write("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
-    def set_plan(self, user_id: str, plan: str) -> None:
+    def set_plan(self, user_id: str, plan: Plan) -> None:
         with self._tx() as conn:
             conn.execute("UPDATE users SET plan = ? WHERE id = ?", (plan, user_id))
             conn.execute("UPDATE meters SET plan = ? WHERE id = ?", (plan, f"u:{user_id}"))
@@ -261,7 +262,7 @@ class SqliteAccounts:
         self,
         meter_id: str,
         remaining: int,
-        plan: str,
+        plan: Plan,
         first: tuple[str, str, str] | None = None,
         expires_at: int | None = None,  # local guest meters are kept
         counted_in: WindowCount | None = None,
@@ -320,7 +321,7 @@ class SqliteAccounts:
             ).rowcount
             if not added:
                 return Meter(meter_id, remaining, plan), False
-            if plan == "unlimited":
+            if plan == Plan.UNLIMITED:
                 return Meter(meter_id, remaining, plan), False
             # The guarded write: it takes a view only while one is left.
             charged = conn.execute(

@@ -170,10 +170,6 @@ class SqliteCatalog:
             changed=[r[0] for r in changed],
         )
 
-    def record_count(self, release_id: str) -> int:
-        rows = self._query("SELECT record_count FROM releases WHERE id = ?", (release_id,))
-        return rows[0][0] if rows else 0
-
     def iter_live(self) -> Iterator[CodeRecord]:
         conn = self._connect()
         try:
@@ -255,5 +251,7 @@ class SqliteCatalog:
 
 
 def _release(row: tuple) -> Release:
-    *facts, live, count = row
-    return Release(*facts, live=bool(live), record_count=count)
+    release_id, system, name, source, effective_from, effective_to, live, count = row
+    return Release(
+        release_id, system, name, source, effective_from, effective_to, bool(live), count
+    )

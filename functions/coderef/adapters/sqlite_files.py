@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 
 class SqliteFile:
@@ -28,11 +29,13 @@ class SqliteFile:
 
     def connect(self) -> sqlite3.Connection:
         """A new connection, for work that must not share the thread's (a long import)."""
+        # isolation_level is passed only when None: the module's own default otherwise.
+        options: dict[str, Any] = {"isolation_level": None} if self.explicit_transactions else {}
         conn = sqlite3.connect(
             self.path,
             timeout=self.busy_timeout_ms / 1000,
             check_same_thread=False,
-            **({"isolation_level": None} if self.explicit_transactions else {}),
+            **options,
         )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")

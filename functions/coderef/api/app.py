@@ -58,6 +58,7 @@ def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -
     install_error_handlers(app)
     for router in all_routers() if routers is None else routers:
         app.include_router(router)
+    # FastAPI's documented way to extend the OpenAPI document is to replace this method.
     app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit)
     # Outermost, around Starlette's own error middleware too: a 500 carries the headers.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
@@ -26,7 +28,7 @@ class AskRequest(BaseModel):
     )
 
 
-MEMBER_ERRORS = {
+MEMBER_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     401: {"description": "Not signed in: CasePilot is for registered accounts"},
     429: {"description": "Hourly allowance used; Retry-After says when to try again"},

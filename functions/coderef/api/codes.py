@@ -113,12 +113,12 @@ def code_page(
             {
                 **error_body(paid.wall.code, _wall_message(services, registered)),
                 "summary": summary_body(services.lookup.summary_of(record, on_date)),
-                "meter": meter_body(paid.wall.details["meter"]),
+                "meter": meter_body(paid.wall.meter),
             },
             status_code=402,
             headers=headers,
         )
-        new_guest_token = paid.wall.details.get("new_guest_token")
+        new_guest_token = paid.wall.new_guest_token
     else:
         assert paid.charge is not None
         page = page_body(services.lookup.page_of(record, registered=registered, on_date=on_date))

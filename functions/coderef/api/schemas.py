@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -284,7 +284,7 @@ class GuidelinePassageOut(Out):
     url: str
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed input"},
     404: {"model": ErrorResponse, "description": "Not found"},
     503: {"model": ErrorResponse, "description": "Temporarily unavailable"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -78,7 +79,7 @@ class Services:
         assert self.accounts is not None and self.mailer is not None
         return AccountService(
             self.accounts,
-            _HasherOnFirstUse(self),  # type: ignore[arg-type]
+            _HasherOnFirstUse(self),  # type: ignore[arg-type]  # a PasswordHasher in all but name
             self.mailer,
             self.policy,
             self.settings.public_url,
@@ -165,10 +166,14 @@ class Services:
         from coderef.adapters.sqlite_accounts import SqliteAccounts
         from coderef.adapters.sqlite_catalog import SqliteCatalog
 
+        accounts = SqliteAccounts(settings.accounts_path)
+        # DynamoDB's TTL deletes ended sessions, used reset tokens and old rate windows; the
+        # local store sweeps them each time the app starts.
+        accounts.purge_expired(int(time.time()))
         return cls(
             settings=settings,
             catalog=SqliteCatalog(settings.catalog_path),
-            accounts=SqliteAccounts(settings.accounts_path),
+            accounts=accounts,
             mailer=OutboxMailer(settings.outbox_dir),
         )
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from coderef.assistant.grounding import code_tokens
 from coderef.assistant.guidelines import GuidelinePassage
+from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS
 from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release, SeventhCharacter
 
@@ -84,10 +85,20 @@ class Missing:
     near: tuple[dict, ...] = ()
 
 
+# The kinds whose answer is about the codes found.
+_ABOUT_CODES = (
+    Kind.DEFINE,
+    Kind.COMPARE,
+    Kind.TOGETHER,
+    Kind.SEVENTH_CHARACTER,
+    Kind.CODE_NOT_FOUND,
+)
+
+
 @dataclass
 class Evidence:
     question: str
-    kind: str
+    kind: Kind
     codes: list[CodeRecord] = field(default_factory=list)
     notes: dict[str, list[Note]] = field(default_factory=dict)  # by code
     missing: list[Missing] = field(default_factory=list)
@@ -108,11 +119,11 @@ class Evidence:
     def answered(self) -> bool:
         if self.missing:
             return False
-        if self.kind in ("define", "compare", "together", "seventh_character", "code_not_found"):
+        if self.kind in _ABOUT_CODES:
             return bool(self.codes)
-        if self.kind == "codes_for":
+        if self.kind == Kind.CODES_FOR:
             return bool(self.candidates)
-        if self.kind == "guideline":
+        if self.kind == Kind.GUIDELINE:
             return bool(self.passages)
         return False
 

@@ -24,6 +24,7 @@ from coderef.assistant.answers import (
 from coderef.assistant.composer import DeterministicComposer
 from coderef.assistant.grounding import code_key, ungrounded_codes
 from coderef.assistant.ports import CandidateSource, GuidelineSearch
+from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS, resolve_system
 from coderef.catalog.notes import ancestor_keys
 from coderef.catalog.ports import CodeCatalog
@@ -131,22 +132,22 @@ class CasePilot:
         kind = q.kind_of(question, len(subjects))
         evidence = Evidence(question=question.text, kind=kind, releases=releases, typed_keys=typed)
         if missing:
-            evidence.kind = "code_not_found"
+            evidence.kind = Kind.CODE_NOT_FOUND
             evidence.missing = missing
             evidence.codes = subjects
             return evidence
-        if kind == q.DEFINE:
+        if kind == Kind.DEFINE:
             evidence.codes = subjects[:1]
-        elif kind == q.COMPARE:
+        elif kind == Kind.COMPARE:
             self._compare(evidence, subjects[0], subjects[1])
-        elif kind == q.TOGETHER:
+        elif kind == Kind.TOGETHER:
             self._together(evidence, subjects[0], subjects[1])
-        elif kind == q.SEVENTH:
+        elif kind == Kind.SEVENTH_CHARACTER:
             self._seventh(evidence, subjects[0], question.encounter)
-        elif kind == q.GUIDELINE:
+        elif kind == Kind.GUIDELINE:
             evidence.topic = question.topic()
             evidence.passages = self.guidelines.search(question.text, limit=PASSAGES)
-        elif kind == q.CODES_FOR:
+        elif kind == Kind.CODES_FOR:
             evidence.topic = question.codes_for_topic or question.topic()
             evidence.candidates = self.candidates.find(
                 evidence.topic, system=question.system_hint, limit=CANDIDATES
@@ -157,11 +158,11 @@ class CasePilot:
             evidence.candidates = self.candidates.find(
                 evidence.topic, system=question.system_hint, limit=CANDIDATES
             )
-            evidence.kind = q.CODES_FOR
+            evidence.kind = Kind.CODES_FOR
             if not evidence.candidates:
                 passages = self.guidelines.search(question.text, limit=PASSAGES)
                 if passages:
-                    evidence.kind, evidence.passages = q.GUIDELINE, passages
+                    evidence.kind, evidence.passages = Kind.GUIDELINE, passages
         return evidence
 
     def _ancestors(self, record: CodeRecord) -> list[CodeRecord]:

@@ -4,6 +4,7 @@ the same answer every time."""
 from __future__ import annotations
 
 from coderef.assistant.answers import EXCLUDES_MEANING, Evidence, missing_message
+from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS
 from coderef.catalog.records import NOTE_LABELS, CodeRecord
 
@@ -35,8 +36,16 @@ class DeterministicComposer:
             return self._missing(evidence)
         if not evidence.answered:
             return self._nothing(evidence)
-        write = getattr(self, "_" + evidence.kind)
-        return write(evidence)
+        writers = {
+            Kind.DEFINE: self._define,
+            Kind.COMPARE: self._compare,
+            Kind.TOGETHER: self._together,
+            Kind.SEVENTH_CHARACTER: self._seventh_character,
+            Kind.CODES_FOR: self._codes_for,
+            Kind.GUIDELINE: self._guideline,
+        }
+        # An answered evidence of any other kind would be a bug in CasePilot: fail loudly.
+        return writers[evidence.kind](evidence)
 
     # -- one writer per kind ------------------------------------------------------------
     def _define(self, ev: Evidence) -> str:

@@ -6,19 +6,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from coderef.assistant.grounding import code_tokens
 
 MAX_QUESTION_LENGTH = 500
 
-# Kinds of question, in the order they are tried.
-DEFINE = "define"
-COMPARE = "compare"
-TOGETHER = "together"
-SEVENTH = "seventh_character"
-CODES_FOR = "codes_for"
-GUIDELINE = "guideline"
-OPEN = "open"  # no code, no telling words: search the codes and the guidelines
+
+class QuestionKind(StrEnum):
+    """Kinds of question, in the order they are tried; the value is the API's `kind`."""
+
+    DEFINE = "define"
+    COMPARE = "compare"
+    TOGETHER = "together"
+    SEVENTH_CHARACTER = "seventh_character"
+    CODES_FOR = "codes_for"
+    GUIDELINE = "guideline"
+    OPEN = "open"  # no code, no telling words: search the codes and the guidelines
+    CODE_NOT_FOUND = "code_not_found"  # not read from the text: a named code does not exist
+
 
 _SEVENTH = re.compile(
     r"\b(7th|seventh)\b|\bextension\b|\b(initial|subsequent)\s+(encounter|visit)|\bsequela",
@@ -139,21 +145,21 @@ def read_question(raw: str) -> Question:
     )
 
 
-def kind_of(question: Question, subjects: int) -> str:
+def kind_of(question: Question, subjects: int) -> QuestionKind:
     """The kind of question, given how many codes it is about (named codes that exist, plus
     the code of the page it was asked on when the question leans on it)."""
     if subjects and question.asks_seventh:
-        return SEVENTH
+        return QuestionKind.SEVENTH_CHARACTER
     if subjects >= 2:
         if question.asks_together and not question.asks_compare:
-            return TOGETHER
+            return QuestionKind.TOGETHER
         if question.asks_compare:
-            return COMPARE
-        return TOGETHER if question.asks_together else COMPARE
+            return QuestionKind.COMPARE
+        return QuestionKind.TOGETHER if question.asks_together else QuestionKind.COMPARE
     if question.asks_guideline:
-        return GUIDELINE
+        return QuestionKind.GUIDELINE
     if subjects == 1:
-        return DEFINE
+        return QuestionKind.DEFINE
     if question.codes_for_topic:
-        return CODES_FOR
-    return OPEN
+        return QuestionKind.CODES_FOR
+    return QuestionKind.OPEN

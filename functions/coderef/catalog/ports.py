@@ -52,6 +52,9 @@ class CatalogLoader(Protocol):
     def set_live(self, release_id: str) -> Release:
         """Make a loaded release the live one of its system."""
 
+    def releases(self) -> list[Release]:
+        """The live release of every loaded system (did a load take over?)."""
+
 
 @runtime_checkable
 class SavedChanges(Protocol):

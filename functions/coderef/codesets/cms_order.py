@@ -216,11 +216,12 @@ def read_icd10pcs_order(
             continue
         if not entry.valid:
             raise fail(f"{entry.key} is a seven-character code flagged 0 (a header)")
-        table = records.get(entry.key[:3])
-        if table is None:
+        header = records.get(entry.key[:3])
+        if header is None:
             raise fail(f"{entry.key} comes before (or without) its table header {entry.key[:3]}")
+        table = header
         axes = []
-        if tables is not None:
+        if tables is not None and tables_path is not None:
             info: PcsTable | None = tables.get(entry.key[:3])
             found = info.axes_for(entry.key) if info else None
             if found is None:

@@ -9,7 +9,6 @@ full code, padding short stems with the placeholder X to six characters.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -256,7 +255,3 @@ def _add_extensions(
                 seventh_characters=[_value(defn)],
             ),
         )
-
-
-def iter_release(path: Path) -> Iterator[CodeRecord]:
-    yield from read_tabular(path)[1]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.catalog.notes import ancestor_keys
@@ -81,7 +82,8 @@ def load_release(
     if isinstance(catalog, SavedChanges):
         # A store that cannot compare releases per request keeps each comparison now.
         report(f"comparing {release.name} with the other releases", 0, 1)
-        ReleaseHistory(catalog).save_changes_of(release.id)
+        # A catalog that keeps comparisons reads releases too (the DynamoDB catalog).
+        ReleaseHistory(cast(CodeCatalog, catalog)).save_changes_of(release.id)
         report(f"comparing {release.name} with the other releases", 1, 1)
     live = any(r.id == release.id for r in catalog.releases())
     return ImportResult(release, len(records), live)

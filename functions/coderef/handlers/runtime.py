@@ -5,7 +5,6 @@ SnapStart hooks (warm before the snapshot, renew after a restore)."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 from collections.abc import Callable, Iterable
@@ -94,7 +93,7 @@ def aws_settings(needs_address_secret: bool = False) -> Settings:
         changes["allowed_origins"] = (*settings.allowed_origins, site)
     if secret_parameter:
         changes["address_secret"] = values[secret_parameter] or None
-    settings = dataclasses.replace(settings, **changes)
+    settings = settings.model_copy(update=changes)
     if needs_address_secret and not settings.address_secret:
         raise ConfigurationError(
             "no address secret: set CODEREF_ADDRESS_SECRET_PARAMETER to a SecureString "
@@ -205,7 +204,8 @@ def before_snapshot(app: FastAPI) -> None:
     the whole stack, the search index opened and queried, the password hasher."""
     services: Services = app.state.services
     app.openapi()
-    Mangum(app, lifespan="off")(warm_event(), None)
+    # No Lambda context exists before the snapshot; the app never reads it.
+    Mangum(app, lifespan="off")(warm_event(), None)  # type: ignore[arg-type]
     if services.settings.index_path.exists():
         services.index.search("heart")
         services.index.suggest("brady")

@@ -125,9 +125,6 @@ class SearchIndex:
         except sqlite3.OperationalError as exc:
             raise ServiceUnavailable("Search is unavailable; try again shortly.") from exc
 
-    def document_count(self) -> int:
-        return int(self._rows("SELECT v FROM meta WHERE k = 'documents'")[0][0])
-
     # -- public API ----------------------------------------------------------------------
     def search(
         self, raw_query: str, system: str | None = None, limit: int = 20, offset: int = 0
@@ -326,13 +323,13 @@ class SearchIndex:
         key = query.strip().upper()
         if len(key) != 2 or not key.isalnum():
             return []
-        where, params = "key = ? AND kind = 'modifier'", (key,)
+        where, params = "key = ? AND kind = 'modifier'", [key]
         if system:
             where += " AND system = ?"
-            params += (system,)
+            params.append(system)
         rows = self._rows(
             f"SELECT system, code, title, billable, kind FROM docs WHERE {where} ORDER BY system",
-            params,
+            tuple(params),
         )
         return [Hit(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
