@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Test-only JavaScript (axe-core for the browser tests); the site itself needs no npm.
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: run test lint format bench import clean
+.PHONY: run test lint format bench import publish clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "CodeRef needs Python 3.11 or newer"'
@@ -36,6 +36,12 @@ format: $(STAMP)
 
 import: $(STAMP)  ## re-import the bundled releases
 	$(BIN)/coderef import
+
+# The public pages for S3: `make publish BUCKET=<SiteBucketName output> SITE_URL=https://...`
+# (or OUT=dir to write a folder). Run after each data load; docs/deploy.md.
+publish: $(STAMP)
+	@test -n "$(BUCKET)$(OUT)" || { echo "make publish BUCKET=name (or OUT=dir) [SITE_URL=https://...]"; exit 2; }
+	$(BIN)/coderef publish $(if $(BUCKET),--bucket $(BUCKET)) $(if $(OUT),--out $(OUT)) $(if $(SITE_URL),--site-url $(SITE_URL)) $(if $(CODES_TABLE),--codes-table $(CODES_TABLE))
 
 bench: $(STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed here if root)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } \

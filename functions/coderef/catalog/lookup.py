@@ -18,9 +18,10 @@ __all__ = ["CodeLookup", "release_dict"]
 
 Suggester = Callable[[str, str], list[dict[str, Any]]]
 
-# Sections a guest never receives: the coding notes, the 7th-character table, and the codes
-# around this one. The official descriptor and the plain-language text stay open.
-REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "children", "related")
+# Sections a guest never receives: the coding notes, the 7th-character table and the related
+# codes. The official descriptor and the plain-language text stay open, and so do the codes
+# under this one: the code tree is free to browse (its pages show them to everyone).
+REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "related")
 LOCKED = {"locked": True, "reason": "register"}
 
 
@@ -120,6 +121,8 @@ class CodeLookup:
         page["history"] = self.releases.history(record.system, record.key)
         if not registered:
             page.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})
+            children = self.catalog.get_many(record.system, record.children, release=record.release)
+            page["children"] = [children[k].brief() for k in record.children if k in children]
             return page
         related_keys = [
             key

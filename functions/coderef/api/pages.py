@@ -1,0 +1,114 @@
+"""The site's HTML pages, rendered per request for `coderef serve` (on AWS, `coderef publish`
+writes the same pages to S3 and CloudFront serves them with no function in the path).
+
+Reading a code page here never touches the meter: it is the free, public part (the code tree).
+The metered sections load from /api/codes/... after the page, as the meter rules say.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from coderef.api.site import HTML_CACHE, STATIC_PAGES, Site, SitemapPart, code_url
+from coderef.catalog.notices import licence_notice
+from coderef.catalog.ports import CodeCatalog
+from coderef.catalog.releases import release_dict
+from coderef.errors import CodeRefError
+
+XML = "application/xml; charset=utf-8"
+
+
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status, headers={"Cache-Control": HTML_CACHE})
+
+
+class SitemapCache:
+    """The sitemap's parts, listed once per set of live releases (a full listing reads every
+    live record)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built_for: tuple[str, ...] = ()
+        self._parts: list[SitemapPart] = []
+
+    def parts(self, site: Site, catalog: CodeCatalog) -> list[SitemapPart]:
+        live = tuple(sorted(r.id for r in catalog.releases()))
+        with self._lock:
+            if live != self._built_for or not self._parts:
+                codes: dict[str, list[str]] = {}
+                for record in catalog.iter_live():
+                    codes.setdefault(record.system, []).append(record.code)
+                self._parts = site.sitemap_parts(codes)
+                self._built_for = live
+            return self._parts
+
+
+def pages_router(site: Site) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    sitemaps = SitemapCache()
+
+    def static_page(name: str) -> Callable[[], HTMLResponse]:
+        def render() -> HTMLResponse:
+            site.assets.refresh()
+            return _html(site.page(name))
+
+        return render
+
+    for name, path in STATIC_PAGES.items():
+        router.add_api_route(path, static_page(name), methods=["GET"])
+        router.add_api_route(f"/{name}.html", static_page(name), methods=["GET"])
+
+    @router.get("/code/{system}/{code}")
+    def code_page(system: str, code: str, request: Request) -> Response:
+        services = request.app.state.services
+        site.assets.refresh()
+        try:
+            record = services.lookup.record(system, code)
+        except CodeRefError as exc:
+            if exc.status != 404 and exc.code != "invalid_input":
+                raise
+            suggestions = exc.details.get("suggestions") or []
+            return _html(site.code_not_found(exc.message, suggestions), 404)
+        canonical = code_url(record.system, record.code)
+        if request.url.path != canonical:
+            # r001, R001 and /code/ICD10CM/R00.1 all answer, from one address search engines keep.
+            return RedirectResponse(canonical, status_code=301)
+        catalog = services.catalog
+        children = catalog.get_many(record.system, record.children, release=record.release)
+        release = next(
+            (r for r in catalog.all_releases(record.system) if r.id == record.release), None
+        )
+        body = site.code_page(
+            record,
+            [children[k] for k in record.children if k in children],
+            release_dict(release, record.release),
+            licence_notice(record, services.settings.cpt_licence_notice),
+        )
+        return _html(body)
+
+    @router.get("/robots.txt")
+    def robots() -> Response:
+        return Response(
+            site.robots(), media_type="text/plain", headers={"Cache-Control": HTML_CACHE}
+        )
+
+    @router.get("/sitemap.xml")
+    def sitemap_index(request: Request) -> Response:
+        parts = sitemaps.parts(site, request.app.state.services.catalog)
+        return Response(
+            site.sitemap_index(parts), media_type=XML, headers={"Cache-Control": HTML_CACHE}
+        )
+
+    @router.get("/sitemaps/{name}")
+    def sitemap_part(name: str, request: Request) -> Response:
+        parts = sitemaps.parts(site, request.app.state.services.catalog)
+        part = next((p for p in parts if p.name == f"sitemaps/{name}"), None)
+        if part is None:
+            return _html(site.page("404"), 404)
+        return Response(site.sitemap(part), media_type=XML, headers={"Cache-Control": HTML_CACHE})
+
+    return router
