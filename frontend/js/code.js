@@ -186,7 +186,7 @@ function renderPage(page) {
   }
   if (isLocked(page.children)) {
     locked.push(LOCKED_NAMES.children);
-  } else if (list(page.children).length && !$('#tree-children')) { // rendered free above
+  } else if (list(page.children).length && !$('#children')) { // rendered free above
     out.push(section('children', `Codes under ${page.code}`,
       h('ul', { class: 'code-list' }, page.children.map((c) => h('li', {}, codeLink(system, c))))));
   }

@@ -29,19 +29,19 @@ def test_a_guest_walks_the_tree_for_free_then_meets_the_wall_on_a_second_page(
     expect(page.locator("h1")).to_contain_text("Symptoms, signs")
     assert axe_violations(page) == []
     # When they walk down: chapter -> block -> category, by the lists of codes under each
-    page.locator("#tree-children").get_by_role("link", name="R00-R09").click()
+    page.locator("#children").get_by_role("link", name="R00-R09").click()
     settled(page)
     expect(page.locator("h1")).to_contain_text("R00-R09")
-    page.locator("#tree-children").get_by_role("link", name="R00 ").click()
+    page.locator("#children").get_by_role("link", name="R00 ").click()
     settled(page)
     expect(page.locator("h1")).to_have_text("R00 Abnormalities of heart beat")
-    expect(page.locator("#tree-children")).to_contain_text("R00.1 Bradycardia, unspecified")
+    expect(page.locator("#children")).to_contain_text("R00.1 Bradycardia, unspecified")
     assert axe_violations(page) == []
     # Then no view has been spent, and the page says browsing is free
     assert _remaining(page) == 1
     expect(page.locator("#full-page")).to_contain_text("is free")
     # When they open a code: its one full page
-    page.locator("#tree-children").get_by_role("link", name="R00.1").click()
+    page.locator("#children").get_by_role("link", name="R00.1").click()
     settled(page)
     expect(page.get_by_role("heading", name="Official Description")).to_be_visible()
     expect(page.locator("#meter")).to_contain_text("0 code page views remaining")
@@ -53,9 +53,9 @@ def test_a_guest_walks_the_tree_for_free_then_meets_the_wall_on_a_second_page(
     ).last.click()
     settled(page)
     expect(page.locator(".wall")).to_have_count(0)
-    expect(page.locator("#tree-children")).to_be_visible()
+    expect(page.locator("#children")).to_be_visible()
     # When they open a second code, Then the wall, with Register and Log in on the first screen
-    page.locator("#tree-children").get_by_role("link", name="R00.2").click()
+    page.locator("#children").get_by_role("link", name="R00.2").click()
     settled(page)
     wall = page.locator(".wall")
     expect(wall).to_contain_text("You have used your free code page view.")
@@ -106,7 +106,7 @@ def test_without_javascript_the_page_keeps_its_code_title_and_navigation(browsin
     page.get_by_role("navigation", name="Breadcrumb").get_by_role(
         "link", name="R00", exact=False
     ).last.click()
-    expect(page.locator("#tree-children")).to_contain_text("R00.1 Bradycardia, unspecified")
+    expect(page.locator("#children")).to_contain_text("R00.1 Bradycardia, unspecified")
 
 
 def test_the_account_page_fits_a_phone(browsing: Browsing):
