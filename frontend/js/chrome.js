@@ -10,7 +10,7 @@ function meterMessage(meter) {
   if (meter.plan === 'unlimited' || meter.remaining == null) return ['Unlimited code page views.'];
   const left = `${plural(meter.remaining, 'code page view')} remaining.`;
   const charged = meter.charged ? ' This page used one.' : '';
-  const free = ' Browsing the code tree is free; only a full code page uses one.';
+  const free = ' Browsing the code tree is free.';
   if (meter.plan === 'guest') {
     return [left, charged, free, ' ', h('a', { href: registerHref() }, 'Register free'),
       ' for more.'];

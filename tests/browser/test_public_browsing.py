@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Browsing, axe_violations, settled
+from tests.browser.conftest import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    Browsing,
+    axe_violations,
+    register_through_api,
+    settled,
+    unique_email,
+)
 
 
 def _remaining(page: Page) -> int:
@@ -110,7 +119,14 @@ def test_without_javascript_the_page_keeps_its_code_title_and_navigation(browsin
 
 
 def test_the_account_page_fits_a_phone(browsing: Browsing):
-    page = browsing.page(PHONE)
+    # Given a member with a long address who has opened a code
+    context = browsing.context(PHONE)
+    register_through_api(context, unique_email("a-rather-long-name.for-a-phone-screen"), PASSWORD)
+    page = context.new_page()
+    page.goto("/code/icd10cm/R00.1")
+    settled(page)
+    # When they open their account page on a phone, Then nothing runs off the side
     page.goto("/account")
     settled(page)
+    expect(page.locator("dl.facts")).to_contain_text("@example.test")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
