@@ -124,7 +124,18 @@ class SearchIndex:
         query = clean_query(raw_query)
         # Autocomplete shows a handful of rows and no count: skip the full count.
         ranked = self._ranked(query, system, prefix_last=True, depth=limit, count=False)
-        return SearchPage(query=query, total=ranked.total, results=ranked.hits[:limit])
+        did_you_mean = None
+        if not ranked.hits:
+            # A typo ("hypertensoin"): suggest for the corrected words, and say so.
+            corrected = self.correct(query)
+            if corrected:
+                ranked = self._ranked(
+                    corrected, system, prefix_last=False, depth=limit, count=False
+                )
+                did_you_mean = corrected if ranked.hits else None
+        return SearchPage(
+            query=query, total=ranked.total, results=ranked.hits[:limit], did_you_mean=did_you_mean
+        )
 
     def has_code(self, system: str, key: str) -> bool:
         """Whether the live release of `system` has the code `key` (a normalized key)."""
