@@ -90,6 +90,7 @@ export function wireCopy(root = document) {
     if (button.dataset.wired) continue;
     button.dataset.wired = 'true';
     button.hidden = false;
+    const label = button.textContent;
     button.addEventListener('click', async (event) => {
       event.preventDefault();
       event.stopPropagation();
@@ -101,7 +102,7 @@ export function wireCopy(root = document) {
       } catch {
         if (status) status.textContent = 'The code could not be copied; select it and copy it instead.';
       }
-      setTimeout(() => { button.textContent = button.dataset.label || 'Copy code'; }, 2000);
+      setTimeout(() => { button.textContent = label; }, 2000);
     });
   }
 }

@@ -130,3 +130,19 @@ def test_the_account_page_fits_a_phone(browsing: Browsing):
     settled(page)
     expect(page.locator("dl.facts")).to_contain_text("@example.test")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_code_is_copied_from_its_page_and_from_search_results(browsing: Browsing):
+    context = browsing.context(DESKTOP, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto("/code/icd10cm/R00")
+    settled(page)
+    # When the reader presses Copy code on a code's page, Then the code is on the clipboard
+    page.get_by_role("button", name="Copy code").click()
+    expect(page.locator("#page-status")).to_have_text("Copied R00.")
+    assert page.evaluate("navigator.clipboard.readText()") == "R00"
+    # and the same from a row of search results
+    page.goto("/?q=bradycardia")
+    settled(page)
+    page.get_by_role("button", name="Copy R00.1").click()
+    assert page.evaluate("navigator.clipboard.readText()") == "R00.1"
