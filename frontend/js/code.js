@@ -223,6 +223,16 @@ function renderWall(meter, message) {
   fill($('#metered'), panel);
 }
 
+function renderCapped(message) {
+  fill($('#metered'), h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
+    h('h2', { id: 'wall-h' }, 'Register free to keep reading'),
+    h('p', { class: 'lede' }, message),
+    h('p', { class: 'actions' },
+      h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
+      h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')),
+    h('p', {}, FREE_WORDS)));
+}
+
 function renderNotFound(where, error) {
   document.title = 'Code not found · CodeRef';
   $('#ask').hidden = true;
@@ -259,6 +269,12 @@ async function loadPage(where, summaryRequest) {
       showHeader(error.data.summary);
       renderWall(error.data.meter, error.message);
       if (error.data.meter) showMeter(error.data.meter, { fromPage: true });
+      settle('Out of code page views.');
+    } else if (error.status === 429 && error.code === 'too_many_requests') {
+      // The cap on new guests per network: no view can be given, so the banner says none is
+      // left and the page offers the way on, in the same words.
+      renderCapped(error.message);
+      showMeter({ plan: 'guest', remaining: 0, charged: false }, { fromPage: true });
       settle('Out of code page views.');
     } else if (error.code === 'code_not_found' || error.code === 'unknown_system' || error.code === 'invalid_input') {
       if (!headerShown) renderNotFound(where, error);

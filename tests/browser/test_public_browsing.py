@@ -3,6 +3,7 @@ phone and on a desk, axe clean; and the no-JavaScript reader keeps code, title a
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -146,3 +147,27 @@ def test_a_code_is_copied_from_its_page_and_from_search_results(browsing: Browsi
     settled(page)
     page.get_by_role("button", name="Copy R00.1").click()
     assert page.evaluate("navigator.clipboard.readText()") == "R00.1"
+
+
+def test_past_the_guest_cap_the_banner_and_the_page_agree_and_offer_register(
+    browsing: Browsing, live_server
+):
+    # Given a network that has already started the day's limit of guest meters
+    address = "198.51.100.77"
+    for _ in range(20):
+        httpx.get(
+            f"{live_server.url}/api/codes/icd10cm/R00.1", headers={"X-Forwarded-For": address}
+        )
+    context = browsing.context(PHONE)
+    context.set_extra_http_headers({"X-Forwarded-For": address})
+    page = context.new_page()
+    # When a new guest from it opens a code's page
+    page.goto("/code/icd10cm/R00.1")
+    settled(page)
+    # Then the page says why, the banner says no view is left, and both offer Register
+    wall = page.locator(".wall")
+    expect(wall).to_contain_text("Too many new visitors from your network today")
+    expect(wall.get_by_role("link", name="Register free")).to_be_visible()
+    expect(page.locator("#meter")).to_contain_text("0 code page views remaining")
+    expect(page.locator("#meter").get_by_role("link", name="Register free")).to_be_visible()
+    expect(page.locator("#metered")).not_to_contain_text("Loading")
