@@ -3,6 +3,8 @@ phone and on a desk, axe clean; and the no-JavaScript reader keeps code, title a
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -171,3 +173,25 @@ def test_past_the_guest_cap_the_banner_and_the_page_agree_and_offer_register(
     expect(page.locator("#meter")).to_contain_text("0 code page views remaining")
     expect(page.locator("#meter").get_by_role("link", name="Register free")).to_be_visible()
     expect(page.locator("#metered")).not_to_contain_text("Loading")
+
+
+def test_on_aws_the_not_found_page_of_an_unknown_code_names_near_codes(browsing: Browsing):
+    # Given CloudFront's answer to a code nobody published: 404.html with a 404 status
+    page = browsing.page(PHONE)
+    not_found = page.context.request.get("/no-such-page")
+    assert not_found.status == 404
+    page.route(
+        "**/code/icd10cm/R00.9",
+        lambda route: route.fulfill(status=404, content_type="text/html", body=not_found.text()),
+    )
+    # When a reader follows a link to it
+    page.goto("/code/icd10cm/R00.9")
+    settled(page)
+    # Then the page says so and offers the codes near it
+    expect(page.locator("h1")).to_have_text("Page not found")
+    near = page.locator("#near")
+    expect(near.get_by_role("heading")).to_have_text("Did you mean one of these?")
+    expect(near.get_by_role("link").first).to_have_attribute(
+        "href", re.compile(r"/code/icd10cm/R00")
+    )
+    assert axe_violations(page) == []
