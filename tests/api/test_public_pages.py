@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from coderef.api.site import IMMUTABLE, SITEMAP_URLS, Site
 from tests.conftest import new_client
@@ -121,8 +122,16 @@ def test_every_page_comes_from_one_layout_with_its_navigation(client):
         assert html.count('<header class="site-header">') == 1
 
 
-def test_sitemap_index_and_parts_are_valid_and_list_every_code_page(client):
-    index = ET.fromstring(client.get("/sitemap.xml").content)
+def _schema(name: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(FRONTEND.parent / "tests/fixtures/sitemaps" / name)))
+
+
+def test_sitemap_index_and_parts_are_valid_and_list_every_code_page(client, app):
+    # Given the sitemap index, Then it validates against the protocol's schema
+    index_xml = client.get("/sitemap.xml").content
+    _schema("siteindex.xsd").assertValid(etree.fromstring(index_xml))
+    urlset_schema = _schema("sitemap.xsd")
+    index = ET.fromstring(index_xml)
     assert index.tag == f"{SITEMAP_NS}sitemapindex"
     locs = [e.text for e in index.iter(f"{SITEMAP_NS}loc")]
     assert locs and all(loc.startswith("http://127.0.0.1:8000/sitemaps/") for loc in locs)
@@ -131,6 +140,7 @@ def test_sitemap_index_and_parts_are_valid_and_list_every_code_page(client):
         part = client.get(loc.removeprefix("http://127.0.0.1:8000"))
         assert part.status_code == 200
         assert part.headers["content-type"].startswith("application/xml")
+        urlset_schema.assertValid(etree.fromstring(part.content))
         urlset = ET.fromstring(part.content)
         assert urlset.tag == f"{SITEMAP_NS}urlset"
         urls = [e.text for e in urlset.iter(f"{SITEMAP_NS}loc")]
@@ -139,6 +149,12 @@ def test_sitemap_index_and_parts_are_valid_and_list_every_code_page(client):
     assert "http://127.0.0.1:8000/code/icd10cm/R00.1" in pages
     assert "http://127.0.0.1:8000/code/icd10pcs/0FT44ZZ" in pages
     assert len(pages) == len(set(pages))
+    # and every live code of the catalog has its address there
+    live = {
+        f"http://127.0.0.1:8000/code/{r.system}/{r.code}"
+        for r in app.state.services.catalog.iter_live()
+    }
+    assert live <= set(pages)
 
 
 def test_a_sitemap_splits_at_the_protocols_limit():
