@@ -196,3 +196,13 @@ def test_a_guest_reads_children_of_a_code_on_the_api_too(app):
     page = guest.get("/api/codes/icd10cm/R00").json()
     assert [c["code"] for c in page["children"]][:2] == ["R00.0", "R00.1"]
     assert page["notes"] == {"locked": True, "reason": "register"}
+
+
+def test_a_stems_list_of_7th_character_codes_names_only_what_each_adds(client):
+    # Given a stem whose codes are its title plus an encounter
+    html = client.get("/code/icd10cm/S02.0").text
+    section = re.search(r'<section class="block tree" id="children".*?</section>', html, re.S)
+    text = _text("<body>" + section.group(0))
+    # Then each row says what its 7th character adds, not the stem's title again
+    assert "S02.0XXA … initial encounter for closed fracture" in text
+    assert "vault of skull, initial" not in text

@@ -233,6 +233,8 @@ class Site:
                 {
                     "code": c.code,
                     "title": c.title,
+                    # A 7th-character code repeats its stem's title: show what it adds.
+                    "short": _after_prefix(c.title, record.title + ", "),
                     "billable": c.billable,
                     "kind": c.kind,
                     "url": code_url(record.system, c.code),
@@ -293,6 +295,10 @@ class Site:
 
     def robots(self) -> str:
         return self._render("robots.txt", sitemap_url=f"{self.public_url}/sitemap.xml")
+
+
+def _after_prefix(text: str, prefix: str) -> str | None:
+    return text[len(prefix) :] if text.startswith(prefix) and len(text) > len(prefix) else None
 
 
 def _summary_text(record: CodeRecord, system_name: str, kind_label: str) -> str:
