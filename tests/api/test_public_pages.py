@@ -206,3 +206,9 @@ def test_a_stems_list_of_7th_character_codes_names_only_what_each_adds(client):
     # Then each row says what its 7th character adds, not the stem's title again
     assert "S02.0XXA … initial encounter for closed fracture" in text
     assert "vault of skull, initial" not in text
+
+
+def test_pages_answer_head_requests_as_the_cdn_does(client):
+    response = client.head("/code/icd10cm/R00.1")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from coderef.api.services import Services
 from coderef.api.site import HTML_CACHE, STATIC_PAGES, Site, SitemapPart, code_url
 from coderef.catalog.notices import licence_notice
-from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.releases import release_dict
 from coderef.errors import CodeRefError
 
@@ -27,22 +27,19 @@ def _html(body: str, status: int = 200) -> HTMLResponse:
 
 
 class SitemapCache:
-    """The sitemap's parts, listed once per set of live releases (a full listing reads every
-    live record)."""
+    """The sitemap's parts, listed from the search index (built from the live releases) once
+    per set of live releases."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._built_for: tuple[str, ...] = ()
         self._parts: list[SitemapPart] = []
 
-    def parts(self, site: Site, catalog: CodeCatalog) -> list[SitemapPart]:
-        live = tuple(sorted(r.id for r in catalog.releases()))
+    def parts(self, site: Site, services: Services) -> list[SitemapPart]:
+        live = tuple(sorted(r.id for r in services.catalog.releases()))
         with self._lock:
             if live != self._built_for or not self._parts:
-                codes: dict[str, list[str]] = {}
-                for record in catalog.iter_live():
-                    codes.setdefault(record.system, []).append(record.code)
-                self._parts = site.sitemap_parts(codes)
+                self._parts = site.sitemap_parts(services.index.codes_by_system())
                 self._built_for = live
             return self._parts
 
@@ -59,10 +56,10 @@ def pages_router(site: Site) -> APIRouter:
         return render
 
     for name, path in STATIC_PAGES.items():
-        router.add_api_route(path, static_page(name), methods=["GET"])
-        router.add_api_route(f"/{name}.html", static_page(name), methods=["GET"])
+        router.add_api_route(path, static_page(name), methods=["GET", "HEAD"])
+        router.add_api_route(f"/{name}.html", static_page(name), methods=["GET", "HEAD"])
 
-    @router.get("/code/{system}/{code}")
+    @router.api_route("/code/{system}/{code}", methods=["GET", "HEAD"])
     def code_page(system: str, code: str, request: Request) -> Response:
         services = request.app.state.services
         site.assets.refresh()
@@ -90,22 +87,22 @@ def pages_router(site: Site) -> APIRouter:
         )
         return _html(body)
 
-    @router.get("/robots.txt")
+    @router.api_route("/robots.txt", methods=["GET", "HEAD"])
     def robots() -> Response:
         return Response(
             site.robots(), media_type="text/plain", headers={"Cache-Control": HTML_CACHE}
         )
 
-    @router.get("/sitemap.xml")
+    @router.api_route("/sitemap.xml", methods=["GET", "HEAD"])
     def sitemap_index(request: Request) -> Response:
-        parts = sitemaps.parts(site, request.app.state.services.catalog)
+        parts = sitemaps.parts(site, request.app.state.services)
         return Response(
             site.sitemap_index(parts), media_type=XML, headers={"Cache-Control": HTML_CACHE}
         )
 
-    @router.get("/sitemaps/{name}")
+    @router.api_route("/sitemaps/{name}", methods=["GET", "HEAD"])
     def sitemap_part(name: str, request: Request) -> Response:
-        parts = sitemaps.parts(site, request.app.state.services.catalog)
+        parts = sitemaps.parts(site, request.app.state.services)
         part = next((p for p in parts if p.name == f"sitemaps/{name}"), None)
         if part is None:
             return _html(site.page("404"), 404)

@@ -137,6 +137,14 @@ class SearchIndex:
             query=query, total=ranked.total, results=ranked.hits[:limit], did_you_mean=did_you_mean
         )
 
+    def codes_by_system(self) -> dict[str, list[str]]:
+        """Every code the index holds (the live releases), by system: the sitemap's listing,
+        one indexed read instead of a pass over every stored record."""
+        found: dict[str, list[str]] = {}
+        for system, code in self._rows("SELECT system, code FROM docs ORDER BY id"):
+            found.setdefault(system, []).append(code)
+        return found
+
     def has_code(self, system: str, key: str) -> bool:
         """Whether the live release of `system` has the code `key` (a normalized key)."""
         return bool(
