@@ -167,7 +167,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     )
     if not catalog.releases():
         raise InvalidInput("no release is loaded: run `coderef import` first")
-    site = Site(settings.frontend_dir, args.site_url or settings.public_url)
+    site = Site(settings.frontend_dir, args.site_url or settings.public_url, reload=False)
     if args.out:
         report = publish_to_dir(site_files(site, catalog, settings.cpt_licence_notice), args.out)
         print(f"wrote {args.out}: {report.line()}", file=sys.stderr)

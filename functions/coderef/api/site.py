@@ -151,12 +151,15 @@ class SitemapPart:
 
 
 class Site:
-    def __init__(self, frontend_dir: Path, public_url: str) -> None:
+    def __init__(self, frontend_dir: Path, public_url: str, reload: bool = True) -> None:
+        """`reload`: pick up edited templates (serving while developing); publish turns it
+        off, so a run renders every page from one version of the templates."""
         self.root = frontend_dir
         self.public_url = public_url.rstrip("/")
         self.assets = Assets(frontend_dir)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(frontend_dir / "templates"),
+            auto_reload=reload,
             autoescape=jinja2.select_autoescape(("html", "xml")),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
