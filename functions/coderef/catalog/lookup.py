@@ -121,7 +121,11 @@ class CodeLookup:
         page["history"] = self.releases.history(record.system, record.key)
         if not registered:
             page.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})
-            children = self.catalog.get_many(record.system, record.children, release=record.release)
+            children = (
+                self.catalog.get_many(record.system, record.children, release=record.release)
+                if record.children
+                else {}
+            )
             page["children"] = [children[k].brief() for k in record.children if k in children]
             return page
         related_keys = [
