@@ -101,3 +101,16 @@ def test_publish_to_s3_uploads_only_what_changed(catalog, site):
         assert third.uploaded == 1
         body = s3.get_object(Bucket="site", Key="code/icd10cm/R00.1.html")["Body"].read()
         assert b"Bradycardia, unspecified" in body
+
+
+def test_the_publish_command_uploads_to_a_bucket(fixture_settings, monkeypatch, capsys):
+    monkeypatch.setenv("CODEREF_DATA_DIR", str(fixture_settings.data_dir))
+    with aws.fake_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="coderef-site")
+        # When the operator runs `coderef publish --bucket` (make publish BUCKET=...)
+        assert main(["publish", "--bucket", "coderef-site", "--site-url", SITE_URL]) == 0
+        # Then the pages are in the bucket, and the command says what it did
+        page = s3.get_object(Bucket="coderef-site", Key="code/icd10cm/R00.1.html")
+        assert b"Bradycardia, unspecified" in page["Body"].read()
+        assert "published to s3://coderef-site" in capsys.readouterr().err
