@@ -11,6 +11,9 @@ const LOCKED_NAMES = {
   related: 'Related codes named in the notes',
 };
 
+// What the meter never charges for, said the same way on the wall and in the banner.
+const FREE_WORDS = 'The code, its title and the codes under it stay free, as do search and browsing chapters, blocks and categories: only a full code page uses a view.';
+
 const isLocked = (value) => Boolean(value && typeof value === 'object' && !Array.isArray(value) && value.locked);
 const list = (value) => (Array.isArray(value) ? value : []);
 
@@ -183,7 +186,7 @@ function renderPage(page) {
   }
   if (isLocked(page.children)) {
     locked.push(LOCKED_NAMES.children);
-  } else if (list(page.children).length) {
+  } else if (list(page.children).length && !$('#children')) { // rendered free above
     out.push(section('children', `Codes under ${page.code}`,
       h('ul', { class: 'code-list' }, page.children.map((c) => h('li', {}, codeLink(system, c))))));
   }
@@ -202,21 +205,32 @@ function renderWall(meter, message) {
   const panel = registered
     ? h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
       h('h2', { id: 'wall-h' }, 'You have used all your code page views'),
-      h('p', {}, 'The code and its title above stay free, and so does search. Codes you have already opened stay open: find them on your account page.'),
+      h('p', {}, FREE_WORDS, ' Codes you have already opened stay open: find them on your account page.'),
       h('p', { class: 'actions' }, h('a', { class: 'button', href: '/account' }, 'Your account'), h('a', { class: 'button secondary', href: '/' }, 'Search')))
     : h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
       h('h2', { id: 'wall-h' }, 'Register free to read this code page'),
       h('p', { class: 'lede' }, message || 'You have used your free code page view.'),
-      h('p', {}, 'The code and its title above stay free, and so does search. A free account gives you:'),
+      // The buttons come first: on a phone they must show without scrolling.
+      h('p', { class: 'actions' },
+        h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
+        h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')),
+      h('p', {}, FREE_WORDS, ' A free account gives you:'),
       h('ul', {},
         h('li', {}, 'more code page views, with the official description and the plain-language explanation;'),
         h('li', {}, 'the coding notes: inclusion terms, excludes, code first and use additional code;'),
-        h('li', {}, 'the 7th-character table, child codes and related codes;'),
-        h('li', {}, 'every code you have opened, kept open on your account page.')),
-      h('p', { class: 'actions' },
-        h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
-        h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')));
+        h('li', {}, 'the 7th-character table and related codes;'),
+        h('li', {}, 'every code you have opened, kept open on your account page.')));
   fill($('#metered'), panel);
+}
+
+function renderCapped(message) {
+  fill($('#metered'), h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
+    h('h2', { id: 'wall-h' }, 'Register free to keep reading'),
+    h('p', { class: 'lede' }, message),
+    h('p', { class: 'actions' },
+      h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
+      h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')),
+    h('p', {}, FREE_WORDS)));
 }
 
 function renderNotFound(where, error) {
@@ -256,6 +270,12 @@ async function loadPage(where, summaryRequest) {
       renderWall(error.data.meter, error.message);
       if (error.data.meter) showMeter(error.data.meter, { fromPage: true });
       settle('Out of code page views.');
+    } else if (error.status === 429 && error.code === 'too_many_requests') {
+      // The cap on new guests per network: no view can be given, so the banner says none is
+      // left and the page offers the way on, in the same words.
+      renderCapped(error.message);
+      showMeter({ plan: 'guest', remaining: 0, charged: false }, { fromPage: true });
+      settle('Out of code page views.');
     } else if (error.code === 'code_not_found' || error.code === 'unknown_system' || error.code === 'invalid_input') {
       if (!headerShown) renderNotFound(where, error);
       settle('Code not found.');
@@ -279,10 +299,39 @@ function wireAsk() {
   return panel;
 }
 
+// The server renders the public part (breadcrumb, heading, the codes under it, source); a
+// shell without it (an older page) still fills the header from the summary API.
+function rendered() {
+  const main = $('#main');
+  if (!main || !main.dataset.code) return null;
+  return { system: main.dataset.system, code: main.dataset.code, tree: main.dataset.tree === 'true' };
+}
+
 function start() {
   const where = parsePath();
   const panel = wireAsk();
-  initChrome().then((me) => gateMembers(panel, me));
+  const server = rendered();
+  const me = initChrome();
+  me.then((answer) => {
+    gateMembers(panel, answer);
+    const auth = $('#full-page-auth');
+    if (auth && answer && answer.user) auth.hidden = true;
+  });
+  if (server) {
+    headerShown = true;
+    askContext = { system: server.system, code: server.code };
+    // Browsing the tree is free: a grouping's full page (its notes) opens only when asked for.
+    if (server.tree && !new URLSearchParams(location.search).has('full')) {
+      $('#open-full').addEventListener('click', (event) => {
+        event.preventDefault();
+        loadPage(server, null);
+      });
+      me.finally(() => settle('Code tree page loaded.'));
+      return;
+    }
+    loadPage(server, null);
+    return;
+  }
   if (!where) {
     renderNotFound({ system: '' }, { message: 'This address does not name a code.', data: null });
     settle('Code not found.');

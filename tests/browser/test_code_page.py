@@ -86,6 +86,8 @@ def test_coding_notes_link_the_codes_they_name(reader: Callable[..., Page]):
 def test_a_stem_code_shows_its_7th_character_table_and_children(reader: Callable[..., Page]):
     page = reader()
     open_settled(page, "/code/icd10cm/S02.0")
+    # A stem has codes under it: its page is the free tree until the full page is asked for
+    page.get_by_role("link", name="Open the full page").click()
     table = page.locator("#seventh table")
     expect(table.locator("tbody tr")).to_have_count(2)
     expect(table.locator("tbody tr").first).to_contain_text("initial encounter for closed fracture")

@@ -31,7 +31,8 @@ class CodeView:
 @dataclass(frozen=True)
 class CodePage:
     """One code's full page. For a guest (registered False) the sections for registered
-    accounts are not even read: children and related stay empty and the api shows locks."""
+    accounts are not even read: related stays empty and the api shows locks. The children
+    are read for everyone (the code tree is free to browse)."""
 
     view: CodeView
     history: list[HistoryStep]
@@ -105,7 +106,19 @@ class CodeLookup:
         view = self.summary_of(record)
         history = self.releases.history(record.system, record.key)
         if not registered:
-            return CodePage(view, history, registered=False)
+            # The code tree is free to browse: a guest's page lists the codes under this one
+            # too (read only when there are some); notes and related codes stay locked.
+            children = (
+                self.catalog.get_many(record.system, record.children, release=record.release)
+                if record.children
+                else {}
+            )
+            return CodePage(
+                view,
+                history,
+                registered=False,
+                children=[children[k] for k in record.children if k in children],
+            )
         related_keys = [
             key
             for items in record.notes.values()

@@ -8,9 +8,10 @@ from coderef.catalog.lookup import CodePage, CodeView
 from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release
 from coderef.catalog.releases import HistoryStep, ReleaseChanges, SystemReleases
 
-# Sections a guest never receives: the coding notes, the 7th-character table, and the codes
-# around this one. The official descriptor and the plain-language text stay open.
-REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "children", "related")
+# Sections a guest never receives: the coding notes, the 7th-character table and the related
+# codes. The official descriptor and the plain-language text stay open, and so do the codes
+# under this one: the code tree is free to browse (its pages show them to everyone).
+REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "related")
 LOCKED = {"locked": True, "reason": "register"}
 
 
@@ -99,6 +100,7 @@ def page_body(page: CodePage) -> dict[str, Any]:
         if a.value
     ]
     body["history"] = history_body(page.history)
+    body["children"] = [brief(r) for r in page.children]
     if not page.registered:
         body.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})
         return body
@@ -113,7 +115,6 @@ def page_body(page: CodePage) -> dict[str, Any]:
     body["seventh_characters"] = [
         {"char": s.char, "meaning": s.meaning, "code": s.code} for s in record.seventh_characters
     ]
-    body["children"] = [brief(r) for r in page.children]
     body["related"] = [brief(r) for r in page.related]
     return body
 
