@@ -28,14 +28,15 @@ def test_reading_a_session_builds_no_password_hasher_and_passwords_still_work(tm
 
 def test_starting_the_local_app_sweeps_what_dynamodb_would_have_expired(tmp_path):
     # Given a local account store holding a rate window that ended and one still running
+    from coderef.accounts.model import WindowCount
     from coderef.adapters.sqlite_accounts import SqliteAccounts
 
     settings = Settings.from_env({"CODEREF_DATA_DIR": str(tmp_path)})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteAccounts(settings.accounts_path)
     now = int(time.time())
-    store.hit_window("ended", now - 60)
-    store.hit_window("running", now + 3600)
+    store.reserve(WindowCount("ended", now - 60, limit=10))
+    store.reserve(WindowCount("running", now + 3600, limit=10))
     # When the local app's services are built (each start of `coderef serve`)
     Services.local(settings)
     # Then the ended window is gone and the running one keeps its count
