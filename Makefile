@@ -13,7 +13,7 @@ NODE_DEPS := node_modules/.package-lock.json
 # Parallel test workers; every test still runs (tests/conftest.py groups what must share one).
 WORKERS ?= 2
 
-.PHONY: run test quick lint format bench import clean
+.PHONY: run test quick lint format bench import publish clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "CodeRef needs Python 3.11 or newer"'
@@ -55,6 +55,12 @@ format: $(TEST_STAMP)
 
 import: $(RUN_STAMP)  ## re-import the bundled releases
 	$(BIN)/coderef import
+
+# The public pages for S3: `make publish BUCKET=<SiteBucketName output> SITE_URL=https://...`
+# (or OUT=dir to write a folder). Run after each data load; docs/deploy.md.
+publish: $(RUN_STAMP)
+	@test -n "$(BUCKET)$(OUT)" || { echo "make publish BUCKET=name (or OUT=dir) [SITE_URL=https://...]"; exit 2; }
+	$(BIN)/coderef publish $(if $(BUCKET),--bucket $(BUCKET)) $(if $(OUT),--out $(OUT)) $(if $(SITE_URL),--site-url $(SITE_URL)) $(if $(CODES_TABLE),--codes-table $(CODES_TABLE))
 
 bench: $(TEST_STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed here if root)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } \

@@ -10,11 +10,12 @@ function meterMessage(meter) {
   if (meter.plan === 'unlimited' || meter.remaining == null) return ['Unlimited code page views.'];
   const left = `${plural(meter.remaining, 'code page view')} remaining.`;
   const charged = meter.charged ? ' This page used one.' : '';
+  const free = ' Browsing the code tree is free.';
   if (meter.plan === 'guest') {
-    return [left, charged, ' ', h('a', { href: registerHref() }, 'Register free'),
-      ' for more views, plus coding notes, 7th characters and related codes.'];
+    return [left, charged, free, ' ', h('a', { href: registerHref() }, 'Register free'),
+      ' for more.'];
   }
-  return [left, charged];
+  return [left, charged, free];
 }
 
 export function registerHref(page = '/register') {
@@ -105,8 +106,33 @@ function renderConfirmNotice(user) {
       again, status)));
 }
 
+// Copy-code buttons: shown only where the clipboard can be written (they are hidden without JS).
+export function wireCopy(root = document) {
+  if (!navigator.clipboard) return;
+  for (const button of root.querySelectorAll('button[data-copy]')) {
+    if (button.dataset.wired) continue;
+    button.dataset.wired = 'true';
+    button.hidden = false;
+    const label = button.textContent;
+    button.addEventListener('click', async (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      const status = document.getElementById('page-status');
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        if (status) status.textContent = `Copied ${button.dataset.copy}.`;
+        button.textContent = 'Copied';
+      } catch {
+        if (status) status.textContent = 'The code could not be copied; select it and copy it instead.';
+      }
+      setTimeout(() => { button.textContent = label; }, 2000);
+    });
+  }
+}
+
 export async function initChrome() {
   for (const form of document.querySelectorAll('form[role="search"]')) attachAutocomplete(form);
+  wireCopy();
   try {
     const me = await loadMe();
     renderNav(me.user);

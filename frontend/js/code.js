@@ -4,11 +4,11 @@ import { api } from './api.js';
 import { gateMembers, initChrome, registerHref, showMeter } from './chrome.js';
 import { $, badges, codeHref, codeLink, fill, h, kindLabel, plural, settle } from './dom.js';
 
-// What a guest is told each locked section holds, by its size: "4 coding notes".
+// What a guest is told each locked section holds, by its size: "4 coding notes". The codes
+// under a code are never locked (the free code tree, issue 17).
 const LOCKED_NAMES = {
   notes: (n) => plural(n, 'coding note'),
   seventh_characters: (n) => `a 7th-character table of ${plural(n, 'value')}`,
-  children: (n) => plural(n, 'child code'),
   related: (n) => plural(n, 'related code'),
 };
 
@@ -35,6 +35,9 @@ function withDate(path) {
   const date = askedDate();
   return date ? `${path}?date=${encodeURIComponent(date)}` : path;
 }
+
+// What the meter never charges for, said the same way on the wall and in the banner.
+const FREE_WORDS = 'The code, its title and the codes under it stay free, as do search and browsing chapters, blocks and categories: only a full code page uses a view.';
 
 const isLocked = (value) => Boolean(value && typeof value === 'object' && !Array.isArray(value) && value.locked);
 const list = (value) => (Array.isArray(value) ? value : []);
@@ -92,9 +95,22 @@ function jsonLd(summary, canonical) {
   document.head.append(script);
 }
 
+// The header, once: the address, title, meta description, canonical link and JSON-LD; then the
+// text of the release shown. A server-rendered page (issue 17) already has today's header, so
+// only a date of service asked for (?date=, which may name another release) refills the text.
+// The release warning always comes from the API: it is about the release the page shows.
 function showHeader(summary) {
-  if (headerShown) return;
-  headerShown = true;
+  if (!headerShown) {
+    headerShown = true;
+    showMeta(summary);
+    showText(summary);
+  } else if (askedDate()) {
+    showText(summary);
+  }
+  showReleaseWarning(summary.release || {});
+}
+
+function showMeta(summary) {
   const { system } = summary;
   const canonical = `${location.origin}${codeHref(system, summary.code)}`;
   if (location.pathname !== codeHref(system, summary.code)) {
@@ -106,7 +122,10 @@ function showHeader(summary) {
   setMeta('description', describe(summary));
   document.head.append(h('link', { rel: 'canonical', href: canonical }));
   jsonLd(summary, canonical);
+}
 
+function showText(summary) {
+  const { system } = summary;
   fill($('#crumbs'),
     h('li', {}, h('a', { href: '/' }, 'Home')),
     summary.ancestors.map((a) => h('li', {},
@@ -117,12 +136,12 @@ function showHeader(summary) {
   fill($('#code-heading'), h('span', { class: 'code' }, summary.code), ' ', summary.title);
   fill($('#code-badges'), badges(summary));
   const release = summary.release || {};
-  showReleaseWarning(release);
   fill($('#code-source'),
     h('p', {}, h('strong', {}, 'Source: '), release.source || summary.system_name),
     h('p', {}, h('strong', {}, 'Release: '), release.name || release.id,
       release.effective_from ? `, in effect from ${release.effective_from}` : '',
-      release.effective_to ? ` to ${release.effective_to}` : '', '.'));
+      release.effective_to ? ` to ${release.effective_to}` : '', '.'),
+    summary.notice ? h('p', { class: 'fine' }, summary.notice) : null);
 }
 
 // Whether the release this page's text comes from is in force today (and covers the date asked):
@@ -304,10 +323,9 @@ function renderPage(page) {
       h('span', { class: 'label' }, a.label),
       a.definition ? h('span', { class: 'def' }, a.definition) : null)))));
   }
-  if (isLocked(page.children)) {
-    const n = lockedCount(page.children);
-    if (n) locked.push(LOCKED_NAMES.children(n));
-  } else if (list(page.children).length) {
+  // The codes under a code are the free tree (issue 17): never locked, and when the server
+  // rendered them above, not repeated here.
+  if (list(page.children).length && !$('#children')) {
     out.push(section('children', `Codes under ${page.code}`,
       h('ul', { class: 'code-list' }, page.children.map((c) => h('li', {}, codeLink(system, c))))));
   }
@@ -327,21 +345,32 @@ function renderWall(meter, message) {
   const panel = registered
     ? h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
       h('h2', { id: 'wall-h' }, 'You have used all your code page views'),
-      h('p', {}, 'The code and its title above stay free, and so does search. Codes you have already opened stay open: find them on your account page.'),
+      h('p', {}, FREE_WORDS, ' Codes you have already opened stay open: find them on your account page.'),
       h('p', { class: 'actions' }, h('a', { class: 'button', href: '/account' }, 'Your account'), h('a', { class: 'button secondary', href: '/' }, 'Search')))
     : h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
       h('h2', { id: 'wall-h' }, 'Register free to read this code page'),
       h('p', { class: 'lede' }, message || 'You have used your free code page view.'),
-      h('p', {}, 'The code and its title above stay free, and so does search. A free account gives you:'),
+      // The buttons come first: on a phone they must show without scrolling.
+      h('p', { class: 'actions' },
+        h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
+        h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')),
+      h('p', {}, FREE_WORDS, ' A free account gives you:'),
       h('ul', {},
         h('li', {}, 'more code page views, with the official description and the plain-language explanation;'),
         h('li', {}, 'the coding notes: inclusion terms, excludes, code first and use additional code;'),
-        h('li', {}, 'the 7th-character table, child codes and related codes;'),
-        h('li', {}, 'every code you have opened, kept open on your account page.')),
-      h('p', { class: 'actions' },
-        h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
-        h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')));
+        h('li', {}, 'the 7th-character table and related codes;'),
+        h('li', {}, 'every code you have opened, kept open on your account page.')));
   fill($('#metered'), panel);
+}
+
+function renderCapped(message) {
+  fill($('#metered'), h('section', { class: 'wall', 'aria-labelledby': 'wall-h' },
+    h('h2', { id: 'wall-h' }, 'Register free to keep reading'),
+    h('p', { class: 'lede' }, message),
+    h('p', { class: 'actions' },
+      h('a', { class: 'button', href: registerHref('/register') }, 'Register free'),
+      h('a', { class: 'button secondary', href: registerHref('/login') }, 'Log in')),
+    h('p', {}, FREE_WORDS)));
 }
 
 function renderNotFound(where, error) {
@@ -388,6 +417,12 @@ async function loadPage(where, summaryRequest) {
         h('p', {}, `The date ${askedDate()} is not a valid date of service. ${error.message}`),
         h('p', {}, h('a', { href: codeHref(where.system, where.code) }, 'Show the code as of today'))));
       settle('The date is not valid.');
+    } else if (error.status === 429 && error.code === 'too_many_requests') {
+      // The cap on new guests per network: no view can be given, so the banner says none is
+      // left and the page offers the way on, in the same words.
+      renderCapped(error.message);
+      showMeter({ plan: 'guest', remaining: 0, charged: false }, { fromPage: true });
+      settle('Out of code page views.');
     } else if (error.code === 'code_not_found' || error.code === 'unknown_system' || error.code === 'invalid_input') {
       if (!headerShown) renderNotFound(where, error);
       settle('Code not found.');
@@ -411,10 +446,40 @@ function wireAsk() {
   return panel;
 }
 
+// The server renders the public part (breadcrumb, heading, the codes under it, source); a
+// shell without it (an older page) still fills the header from the summary API.
+function rendered() {
+  const main = $('#main');
+  if (!main || !main.dataset.code) return null;
+  return { system: main.dataset.system, code: main.dataset.code, tree: main.dataset.tree === 'true' };
+}
+
 function start() {
   const where = parsePath();
   const panel = wireAsk();
-  initChrome().then((me) => gateMembers(panel, me));
+  const server = rendered();
+  const me = initChrome();
+  me.then((answer) => {
+    gateMembers(panel, answer);
+    const auth = $('#full-page-auth');
+    if (auth && answer && answer.user) auth.hidden = true;
+  });
+  if (server) {
+    headerShown = true;
+    askContext = { system: server.system, code: server.code };
+    // Browsing the tree is free: a grouping's full page (its notes) opens only when asked for.
+    // A date of service asked for (?date=) opens it too: the page as of that date is asked for.
+    if (server.tree && !new URLSearchParams(location.search).has('full') && !askedDate()) {
+      $('#open-full').addEventListener('click', (event) => {
+        event.preventDefault();
+        loadPage(server, null);
+      });
+      me.finally(() => settle('Code tree page loaded.'));
+      return;
+    }
+    loadPage(server, null);
+    return;
+  }
   if (!where) {
     renderNotFound({ system: '' }, { message: 'This address does not name a code.', data: null });
     settle('Code not found.');

@@ -1,9 +1,12 @@
 // Autocomplete for a search box, following the ARIA combobox pattern with a listbox popup:
-// Down/Up move through suggestions, Enter opens the chosen code, Escape closes the list (and a
-// second Escape clears the box). Typing is debounced, and answers to superseded requests are
+// Down/Up move through suggestions, Enter opens the chosen code (or, with none chosen, the code
+// typed exactly), Escape closes the list (and a second Escape clears the box). The list ends
+// with "See all results"; a typo shows the did-you-mean, and no match says so. Typing is debounced, and answers to superseded requests are
 // dropped, so a slow early answer never replaces a later one.
 import { api } from './api.js';
 import { codeHref, fill, h, plural, systemName } from './dom.js';
+
+const compact = (code) => String(code).toUpperCase().replace(/[.\s]/g, '');
 
 const DEBOUNCE_MS = 150;
 const MIN_CHARS = 2;
@@ -50,30 +53,59 @@ export function attachAutocomplete(form) {
     option.scrollIntoView({ block: 'nearest' });
   }
 
+  // Each row is a code ({code, system, ...}) or a link ({href, label}: see all, did you mean).
+  function searchHref(q) {
+    const params = new URLSearchParams({ q });
+    if (systemSelect && systemSelect.value) params.set('system', systemSelect.value);
+    return `/?${params}`;
+  }
+
   function choose(index) {
     const item = items[index];
     if (!item) return;
     close();
-    location.assign(codeHref(item.system, item.code));
+    location.assign(item.href || codeHref(item.system, item.code));
   }
 
-  function render(results) {
-    items = results;
+  // The code typed exactly (R00.1, r001), when it is among the suggestions.
+  function exactCode() {
+    const typed = compact(input.value.trim());
+    return items.findIndex((item) => item.code && compact(item.code) === typed);
+  }
+
+  function option(item, i) {
+    const attrs = { id: `${list.id}-${i}`, role: 'option', 'aria-selected': 'false', onclick: () => choose(i) };
+    if (item.href) return h('li', { ...attrs, class: 'option-link' }, item.label);
+    return h('li', attrs, h('span', { class: 'code' }, item.code), ' ',
+      h('span', { class: 'option-title' }, item.title),
+      item.billable ? h('span', { class: 'badge billable' }, 'Billable') : null,
+      h('span', { class: 'visually-hidden' }, `, ${systemName(item.system)}`));
+  }
+
+  function render(body, q) {
+    const results = body.results || [];
+    const rows = [];
+    if (body.did_you_mean) {
+      rows.push({ href: searchHref(body.did_you_mean), label: `Did you mean “${body.did_you_mean}”?` });
+    }
+    rows.push(...results);
+    if (results.length) rows.push({ href: searchHref(q), label: `See all results for “${q}”` });
+    items = rows;
     active = -1;
-    fill(list, results.map((item, i) => h('li', {
-      id: `${list.id}-${i}`,
-      role: 'option',
-      'aria-selected': 'false',
-      onclick: () => choose(i),
-    }, h('span', { class: 'code' }, item.code), ' ',
-    h('span', {}, item.title),
-    h('span', { class: 'visually-hidden' }, `, ${systemName(item.system)}`))));
-    if (results.length && document.activeElement === input) {
-      open(); // only while the reader is still in the box: they may have moved on
-      say(`${plural(results.length, 'suggestion')}. Use the up and down arrow keys to choose, Enter to open.`);
+    const shown = rows.map(option);
+    if (!results.length) {
+      shown.push(h('li', { class: 'option-none', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', id: `${list.id}-none` },
+        `No matches for “${q}”. Try other words or a code.`));
+    }
+    fill(list, shown);
+    if (document.activeElement === input) {
+      list.hidden = false; // only while the reader is still in the box: they may have moved on
+      input.setAttribute('aria-expanded', 'true');
+      say(results.length
+        ? `${plural(results.length, 'suggestion')}${body.did_you_mean ? ` for ${body.did_you_mean}` : ''}. Use the up and down arrow keys to choose, Enter to open.`
+        : `No matches for ${q}.`);
     } else {
       close();
-      if (!results.length) say('No suggestions.');
     }
   }
 
@@ -92,7 +124,7 @@ export function attachAutocomplete(form) {
     try {
       const body = await api(`/api/suggest?${params}`, { signal: inflight.signal });
       if (ticket !== latest) return; // a newer keystroke has asked since
-      render(body.results || []);
+      render(body, q);
     } catch (error) {
       if (error.name === 'AbortError' || ticket !== latest) return;
       items = [];
@@ -125,6 +157,9 @@ export function attachAutocomplete(form) {
         if (!list.hidden && active >= 0) {
           event.preventDefault();
           choose(active);
+        } else if (exactCode() >= 0) {
+          event.preventDefault();
+          choose(exactCode());
         }
         break;
       case 'Escape':

@@ -1,6 +1,6 @@
 // Home: the search box, recent searches, and (with ?q=) a page of results.
 import { api } from './api.js';
-import { initChrome } from './chrome.js';
+import { initChrome, wireCopy } from './chrome.js';
 import { $, codeLink, fill, h, plural, settle, systemName } from './dom.js';
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -87,7 +87,10 @@ async function showResults(q, system, page) {
     const shown = `${first}–${first + body.results.length - 1}`;
     fill(summary, `${plural(body.total, 'code')} found${where}`, body.total > body.results.length ? `, showing ${shown}.` : '.');
     if (hint) summary.after(hint);
-    fill($('#result-list'), body.results.map((r) => h('li', {}, codeLink(r.system, r, { showSystem: !system }))));
+    fill($('#result-list'), body.results.map((r) => h('li', { class: 'with-copy' },
+      codeLink(r.system, r, { showSystem: !system }),
+      h('button', { type: 'button', class: 'copy secondary', 'data-copy': r.code, hidden: true, 'aria-label': `Copy ${r.code}` }, 'Copy'))));
+    wireCopy($('#result-list'));
     fill($('#pager'), pager(q, system, page, body.total));
     settle(`${plural(body.total, 'result')}.`);
   } catch (error) {

@@ -182,6 +182,33 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.api.site import Site
+    from coderef.publish import publish_to_bucket, publish_to_dir, site_files
+
+    if not args.out and not args.bucket:
+        print("coderef publish: give --out DIR or --bucket NAME (or both)", file=sys.stderr)
+        return 2
+    if settings.frontend_dir is None or not (settings.frontend_dir / "templates").is_dir():
+        raise InvalidInput("no frontend/templates folder here (set CODEREF_FRONTEND_DIR)")
+    catalog = (
+        _dynamodb_catalog(args.codes_table, settings) if args.codes_table else _catalog(settings)
+    )
+    if not catalog.releases():
+        raise InvalidInput("no release is loaded: run `coderef import` first")
+    site = Site(settings.frontend_dir, args.site_url or settings.public_url, reload=False)
+    if args.out:
+        report = publish_to_dir(site_files(site, catalog, settings.cpt_licence_notice), args.out)
+        print(f"wrote {args.out}: {report.line()}", file=sys.stderr)
+    if args.bucket:
+        from coderef.adapters.s3_site import S3SiteBucket, s3_client
+
+        bucket = S3SiteBucket(args.bucket, s3_client())
+        report = publish_to_bucket(site_files(site, catalog, settings.cpt_licence_notice), bucket)
+        print(f"published to s3://{args.bucket}: {report.line()}", file=sys.stderr)
+    return 0
+
+
 def _account_service(settings: Settings):
     from coderef.api.services import Services
 
@@ -271,6 +298,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--date", type=cli_releases.iso_date, help="answer from the release in force that day"
     )
     code.set_defaults(func=cmd_code)
+
+    publish = sub.add_parser(
+        "publish", help="render every page of the live releases to a folder or an S3 bucket"
+    )
+    publish.add_argument("--out", type=Path, help="write the site into this folder")
+    publish.add_argument("--bucket", help="upload what changed to this S3 bucket")
+    publish.add_argument(
+        "--site-url",
+        help="the public address for canonical links and sitemaps (default CODEREF_PUBLIC_URL)",
+    )
+    publish.add_argument("--codes-table", help="read the live records from this DynamoDB table")
+    publish.set_defaults(func=cmd_publish)
 
     user = sub.add_parser("user", help="manage accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)

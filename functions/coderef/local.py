@@ -14,7 +14,7 @@ from coderef.settings import Settings
 def create_local_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = create_app(Services.local(settings))
-    mount_frontend(app, settings.frontend_dir)
+    mount_frontend(app, settings.frontend_dir, settings.public_url)
     # CloudFront compresses on AWS; the local server does the same, so sizes match.
     app.add_middleware(GZipMiddleware, minimum_size=500)
     return app

@@ -205,7 +205,7 @@ class Settings(BaseSettings):
     )
     frontend_dir: Path | None = Field(
         default_factory=_default_frontend_dir,
-        description="The static site served at `/`.",
+        description="The site's templates and assets, served at `/` and by `coderef publish`.",
     )
     guest_views: NonNegativeInt = Field(
         1, description="Full code pages a guest (no account) may open."

@@ -1,20 +1,32 @@
 // CloudFront Function (cloudfront-js-2.0, viewer request) on the site's default behaviour.
-// Pretty URLs get their page shell, as the local server does. PAGE_SHELLS must equal
-// PAGE_SHELLS in functions/coderef/api/static.py; tests/infra checks both, and that
-// template.yaml inlines this file unchanged.
-var PAGE_SHELLS = {"/code/": "code.html"};
+// Maps addresses to the files `coderef publish` writes: /code/icd10cm/r001 to
+// /code/icd10cm/R00.1.html (any case, with or without the dot, as the local server accepts),
+// /login to /login.html, /help/ to /help/index.html. tests/infra runs it under node and checks
+// that template.yaml inlines this file unchanged.
+function canonicalCode(system, code) {
+  code = code.toUpperCase();
+  if (system === "icd10cm" && code.length > 3 && code.indexOf(".") < 0 && code.indexOf("-") < 0) {
+    code = code.slice(0, 3) + "." + code.slice(3);
+  }
+  return code;
+}
 
 function handler(event) {
   var request = event.request;
   var uri = request.uri;
-  for (var prefix in PAGE_SHELLS) {
-    if (uri.startsWith(prefix)) {
-      request.uri = "/" + PAGE_SHELLS[prefix];
-      return request;
-    }
+  var code = uri.match(/^\/code\/([A-Za-z0-9]+)\/([A-Za-z0-9.-]+)\/?$/);
+  if (code) {
+    var system = code[1].toLowerCase();
+    request.uri = "/code/" + system + "/" + canonicalCode(system, code[2]) + ".html";
+    return request;
   }
   if (uri.endsWith("/")) {
     request.uri = uri + "index.html";
+    return request;
+  }
+  var name = uri.slice(uri.lastIndexOf("/") + 1);
+  if (name.indexOf(".") < 0) {
+    request.uri = uri + ".html";
   }
   return request;
 }

@@ -68,11 +68,12 @@ def test_the_whole_journey(client):
 def test_a_guest_page_carries_no_registered_only_content(client):
     response = page(client, "R00.1")
     body = response.json()
-    for section in ("notes", "inherited_notes", "seventh_characters", "children", "related"):
+    for section in ("notes", "inherited_notes", "seventh_characters", "related"):
         assert locked(body[section]) == LOCKED
     # A guest learns only how much each section holds: R00.1's own notes and R00's
     assert body["notes"]["count"] == 6 and body["inherited_notes"]["count"] >= 2
-    assert body["children"]["count"] == 0
+    # The codes under a code are the free tree (issue 17): open to guests, as in search
+    assert body["children"] == []
     assert body["description"] == "Bradycardia, unspecified"
     assert body["plain_language"]["text"]
     # The excludes note is nowhere in what was sent

@@ -276,7 +276,7 @@ PASSWORD = "correct horse battery staple 42"
 @pytest.fixture
 def reader(browsing: Browsing) -> Callable[..., Page]:
     """A page whose visitor may read full code pages: a newly registered user (guests see
-    coding notes, children and related codes locked)."""
+    coding notes, the 7th-character table and related codes locked)."""
 
     def open_reader(viewport: dict = PHONE) -> Page:
         context = browsing.context(viewport)

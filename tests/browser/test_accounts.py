@@ -42,6 +42,13 @@ def open_result(page: Page, words: str, code: str) -> None:
     settled(page)
 
 
+def open_menu(page: Page) -> None:
+    """On a phone the header's links sit behind its Menu; a reader opens it first."""
+    summary = page.locator("details.menu > summary")
+    if summary.is_visible() and page.locator("details.menu[open]").count() == 0:
+        summary.click()
+
+
 def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     browsing: Browsing,
 ):
@@ -85,6 +92,7 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     page.get_by_role("button", name="Register", exact=True).click()
     page.wait_for_url("**/code/icd10cm/R00.0")
     settled(page)
+    open_menu(page)
     expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
     notice = page.locator("#confirm-notice")
     expect(notice).to_contain_text("Confirm your email address")
@@ -104,6 +112,8 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     expect(page.locator("#notes")).to_contain_text("Rapid heart beat")
     expect(banner(page)).to_contain_text("4 code page views remaining")
     expect(page.locator("#confirm-notice")).to_have_count(0)
+    open_menu(page)
+    expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
 
     # More views: a new code costs one; the code opened as a guest came along for free
     open_result(page, "palpitations", "R00.2")
@@ -113,9 +123,11 @@ def test_search_code_page_wall_register_more_views_log_out_log_in_account(
     expect(banner(page)).to_contain_text("3 code page views remaining")
 
     # Log out, then log in again from the header
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/$"))
     settled(page)
+    open_menu(page)
     page.get_by_role("link", name="Log in").click()
     settled(page)
     page.get_by_label("Email").fill(address)

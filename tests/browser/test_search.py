@@ -114,7 +114,9 @@ def test_autocomplete_works_by_keyboard_alone(page: Page):
     listbox = page.get_by_role("listbox", name="Suggestions")
     expect(listbox).to_be_visible()
     expect(box).to_have_attribute("aria-expanded", "true")
-    expect(listbox.get_by_role("option")).to_have_count(1)
+    codes = listbox.get_by_role("option").filter(has_not_text="See all results")
+    expect(codes).to_have_count(1)
+    expect(listbox.get_by_role("option").last).to_have_text("See all results for “brady”")
     # Arrow keys move the active option
     page.keyboard.press("ArrowDown")
     option = listbox.get_by_role("option").first
@@ -132,6 +134,41 @@ def test_autocomplete_works_by_keyboard_alone(page: Page):
     page.wait_for_url("**/code/icd10cm/R00.1")
     settled(page)
     expect(page.locator("h1")).to_contain_text("Bradycardia, unspecified")
+
+
+def test_a_typo_gets_a_did_you_mean_and_nonsense_says_no_matches(page: Page):
+    open_settled(page, "/")
+    box = page.get_by_role("combobox", name="Words or a code")
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    # Given a misspelt word, Then the list offers the correction and its codes
+    box.focus()
+    page.keyboard.type("hypertensoin")
+    expect(listbox.get_by_role("option").first).to_have_text("Did you mean “hypertension”?")
+    expect(listbox.get_by_role("option", name="I10 Essential")).to_be_visible()
+    # with billable codes marked
+    expect(listbox.get_by_role("option", name="I10 Essential").locator(".badge")).to_have_text(
+        "Billable"
+    )
+    # Given words nothing matches, Then the list says so instead of staying shut
+    box.fill("")
+    page.keyboard.type("qqxqzz")
+    expect(listbox).to_be_visible()
+    expect(listbox).to_contain_text("No matches for “qqxqzz”")
+    # The see-all row opens the full results
+    box.fill("")
+    page.keyboard.type("heart")
+    listbox.get_by_role("option", name="See all results for “heart”").click()
+    page.wait_for_url(re.compile(r"/\?q=heart"))
+
+
+def test_enter_on_an_exact_code_opens_its_page(page: Page):
+    open_settled(page, "/")
+    box = page.get_by_role("combobox", name="Words or a code")
+    box.focus()
+    page.keyboard.type("r001")
+    expect(page.get_by_role("listbox", name="Suggestions")).to_contain_text("R00.1")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/code/icd10cm/R00.1")
 
 
 def test_enter_without_a_chosen_suggestion_runs_a_full_search(page: Page):
@@ -163,7 +200,11 @@ def test_a_late_answer_to_an_earlier_keystroke_never_replaces_a_newer_one(page: 
         box.fill("tachy")
     # When the reader types on and the newer query's answer arrives first
     box.fill("brady")
-    options = page.get_by_role("listbox", name="Suggestions").get_by_role("option")
+    options = (
+        page.get_by_role("listbox", name="Suggestions")
+        .get_by_role("option")
+        .filter(has_not_text="See all results")
+    )
     expect(options).to_have_count(1)
     expect(options.first).to_contain_text("R00.1")
     # And then the older answer arrives (unless the page has already abandoned the request,

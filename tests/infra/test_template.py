@@ -16,11 +16,11 @@ import pytest
 
 from coderef.api.app import create_app
 from coderef.api.services import Services
-from coderef.api.static import PAGE_SHELLS
 from coderef.settings import Settings
 from tests import aws
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
 
 FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction")
@@ -327,6 +327,29 @@ def test_the_site_bucket_is_private_and_read_only_through_cloudfront(template):
     assert origin[0]["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
 
 
+def test_the_distribution_serves_published_pages_with_no_function_behind_them(template):
+    # Given the site's default behaviour: the S3 bucket `coderef publish` fills
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "site"
+    # Then pages and assets keep the Cache-Control publish stored (CachingOptimized honours it)
+    assert default["CachePolicyId"] == CACHING_OPTIMIZED
+    assert default["Compress"] is True
+    # and only the viewer-request CloudFront Function runs: no Lambda in the path
+    assert "LambdaFunctionAssociations" not in default
+    assert [a["EventType"] for a in default["FunctionAssociations"]] == ["viewer-request"]
+    # A missing page (S3 says 403 without ListBucket) becomes the not-found page with a 404
+    statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]
+    reads = next(s for s in statements["Statement"] if s["Sid"] == "CloudFrontReadsSite")
+    assert reads["Action"] == "s3:GetObject"
+    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]}
+    assert errors[403]["ResponseCode"] == 404
+    assert errors[403]["ResponsePagePath"] == "/404.html"
+    # and never a 404 rule: it would swallow the API's own JSON 404s
+    assert 404 not in errors
+    assert config["DefaultRootObject"] == "index.html"
+
+
 def test_public_api_answers_are_cached_and_metered_ones_never(template):
     config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
@@ -374,23 +397,28 @@ def test_the_template_inlines_the_rewrite_function_unchanged(template):
     assert code == REWRITE_JS.read_text()
 
 
-def test_the_rewrite_table_matches_the_local_server():
-    table = re.search(r"var PAGE_SHELLS = (\{.*\});", REWRITE_JS.read_text()).group(1)
-    assert json.loads(table) == PAGE_SHELLS
-
-
 @pytest.mark.parametrize(
     ("uri", "served"),
     [
-        ("/code/icd10cm/R00.1", "/code.html"),
-        ("/code/icd10pcs/0FT44ZZ", "/code.html"),
+        ("/code/icd10cm/R00.1", "/code/icd10cm/R00.1.html"),
+        ("/code/icd10cm/r001", "/code/icd10cm/R00.1.html"),
+        ("/code/ICD10CM/R00", "/code/icd10cm/R00.html"),
+        ("/code/icd10cm/R00-R09", "/code/icd10cm/R00-R09.html"),
+        ("/code/icd10pcs/0ft44zz", "/code/icd10pcs/0FT44ZZ.html"),
         ("/", "/index.html"),
+        ("/login", "/login.html"),
+        ("/reset-password", "/reset-password.html"),
+        ("/confirm-email", "/confirm-email.html"),
         ("/help/", "/help/index.html"),
-        ("/styles.css", "/styles.css"),
-        ("/codes.html", "/codes.html"),
+        ("/style.1a2b3c4d5e.css", "/style.1a2b3c4d5e.css"),
+        ("/sitemaps/icd10cm-1.xml", "/sitemaps/icd10cm-1.xml"),
+        ("/robots.txt", "/robots.txt"),
     ],
 )
-def test_the_rewrite_function_serves_page_shells(uri, served):
+def test_the_rewrite_function_finds_the_file_publish_wrote(uri, served):
+    # Given an address a reader or a search engine asks for
+    # When the viewer-request function runs, Then it names the file `coderef publish` wrote
+    # (code pages as code/{system}/{CODE}.html, in canonical case and dot form)
     script = (
         REWRITE_JS.read_text()
         + f"\nconsole.log(handler({{request: {{uri: {json.dumps(uri)}, headers: {{}}}}}}).uri);"

@@ -207,7 +207,7 @@ class CodePageResponse(CodeSummary):
     notes: list[NoteOut] | Locked
     inherited_notes: list[InheritedNoteOut] | Locked
     seventh_characters: list[SeventhCharacterOut] | Locked
-    children: list[ChangedCode] | Locked
+    children: list[ChangedCode]  # the free code tree (issue 17): never locked
     related: list[ChangedCode] | Locked
     # Codes the notes name that the release lacks (registered readers only): linked to search
     absent_codes: list[str] | None = None

@@ -1,9 +1,11 @@
-"""Local only: serve frontend/ from the same origin as the API, as CloudFront does on AWS.
+"""Local only: serve the site from the same origin as the API, as CloudFront does on AWS.
 
-Pretty URLs (/code/icd10cm/R00.1) get the code page shell, and page names without their
-extension (/login, /reset-password) get their .html file; unknown paths get the not-found
-page with a 404. Files are only ever served from inside the frontend folder. Every page and
-asset carries the security headers below (on AWS, CloudFront's response headers policy).
+Pages are rendered from frontend/templates by api/pages.py (the same templates `coderef
+publish` writes to S3). This catch-all serves the static assets: under their content-hashed
+names with a year-long immutable Cache-Control, under their plain names short-lived. Unknown
+paths get the not-found page with a 404. Files are only ever served from inside the frontend
+folder. Every response carries the security headers (on AWS, CloudFront's response headers
+policy).
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from coderef.api.errors import error_body
-
-# Pretty URL prefix -> page shell; the CloudFront Function in infra/ applies the same table.
-PAGE_SHELLS = {"/code/": "code.html"}
+from coderef.api.site import HTML_CACHE, IMMUTABLE, Site, content_type
 
 # Security headers (CSP and the rest) come from api/middleware.py, on every response.
 
@@ -45,30 +45,34 @@ def _api_miss(app: FastAPI, path: str) -> JSONResponse:
     return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
 
 
-def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> None:
+def mount_frontend(app: FastAPI, frontend_dir: Path | None, public_url: str = "") -> None:
     root = frontend_dir.resolve() if frontend_dir else None
+    site = Site(root, public_url) if root and (root / "templates").is_dir() else None
+    if site is not None:
+        from coderef.api.pages import pages_router
+
+        app.include_router(pages_router(site))
 
     @app.get("/{path:path}", include_in_schema=False)
     async def frontend(path: str, request: Request):
         if path.startswith("api/") or path == "api":
             return _api_miss(app, "/" + path)
-        if root is None:
+        if root is None or site is None:
             return (
                 HTMLResponse(_FALLBACK_HOME)
                 if path in ("", "index.html")
                 else JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
             )
-        url_path = "/" + path
-        for prefix, shell in PAGE_SHELLS.items():
-            if url_path.startswith(prefix) and (root / shell).is_file():
-                return FileResponse(root / shell)
+        site.assets.refresh()
+        hashed = site.assets.get(path)
+        if hashed is not None:
+            return Response(
+                hashed, media_type=content_type(path), headers={"Cache-Control": IMMUTABLE}
+            )
         file = _frontend_file(root, path)
         if file is not None:
-            return FileResponse(file)
-        not_found = root / "404.html"
-        if not_found.is_file():
-            return FileResponse(not_found, status_code=404)
-        return JSONResponse(error_body("not_found", "There is nothing at this address."), 404)
+            return FileResponse(file, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(site.page("404"), 404, headers={"Cache-Control": HTML_CACHE})
 
 
 # No file of ours has a NUL in its name or a name longer than this; the file system would
@@ -77,16 +81,16 @@ _MAX_NAME = 200
 
 
 def _frontend_file(root: Path, path: str) -> Path | None:
-    """The file a path names inside root: itself, its folder's index.html, or path + .html."""
+    """The static file a path names inside root (never a template), or None."""
     if "\x00" in path or any(len(part.encode()) > _MAX_NAME for part in path.split("/")):
         return None
     try:
         candidate = (root / path).resolve()
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        elif not candidate.is_file() and path and not path.endswith("/"):
-            candidate = candidate.with_name(candidate.name + ".html")
-        if candidate.is_relative_to(root) and candidate.is_file():
+        if (
+            candidate.is_relative_to(root)
+            and not candidate.is_relative_to(root / "templates")
+            and candidate.is_file()
+        ):
             return candidate
     except (OSError, ValueError):  # any other name the file system cannot take: not ours
         return None

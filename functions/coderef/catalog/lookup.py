@@ -38,7 +38,8 @@ class CodePage:
 
     For a guest (registered False) the api sends none of the sections for registered accounts,
     only how many entries each holds (api/presenters/catalog.py); the existence check of the
-    codes the inherited notes name is not even made, so absent_codes stays empty."""
+    codes the inherited notes name is not even made, so absent_codes stays empty. The children
+    are read and sent for everyone (the code tree is free to browse, issue 17)."""
 
     view: CodeView
     history: list[HistoryStep]

@@ -156,7 +156,26 @@ class SearchIndex:
         query = clean_query(raw_query)
         # Autocomplete shows a handful of rows and no count: skip the full count.
         ranked = self._ranked(query, system, prefix_last=True, depth=limit, count=False)
-        return SearchPage(query=query, total=ranked.total, results=ranked.hits[:limit])
+        did_you_mean = None
+        if not ranked.hits:
+            # A typo ("hypertensoin"): suggest for the corrected words, and say so.
+            corrected = self.correct(query)
+            if corrected:
+                ranked = self._ranked(
+                    corrected, system, prefix_last=False, depth=limit, count=False
+                )
+                did_you_mean = corrected if ranked.hits else None
+        return SearchPage(
+            query=query, total=ranked.total, results=ranked.hits[:limit], did_you_mean=did_you_mean
+        )
+
+    def codes_by_system(self) -> dict[str, list[str]]:
+        """Every code the index holds (the live releases), by system: the sitemap's listing,
+        one indexed read instead of a pass over every stored record."""
+        found: dict[str, list[str]] = {}
+        for system, code in self._rows("SELECT system, code FROM docs ORDER BY id"):
+            found.setdefault(system, []).append(code)
+        return found
 
     def has_code(self, system: str, key: str) -> bool:
         """Whether the live release of `system` has the code `key` (a normalized key)."""

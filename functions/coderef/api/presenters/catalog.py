@@ -9,10 +9,12 @@ from coderef.catalog.notes import NoteGroup
 from coderef.catalog.records import CodeRecord, Release
 from coderef.catalog.releases import HistoryStep, ReleaseChanges, Standing, SystemReleases
 
-# Sections a guest never receives: the coding notes, the 7th-character table, and the codes
-# around this one. The official descriptor and the plain-language text stay open. A guest
-# learns only which of them this code has and how many entries each holds.
-REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "children", "related")
+# Sections a guest never receives: the coding notes, the 7th-character table and the related
+# codes. The official descriptor and the plain-language text stay open, and so do the codes
+# under this one: the code tree is free to browse (its pages show them to everyone). A guest
+# learns only which of the locked sections this code has and how many entries each holds.
+REGISTERED_SECTIONS = ("notes", "inherited_notes", "seventh_characters", "related")
+LOCKED = {"locked": True, "reason": "register"}
 
 
 def release_body(release: Release | None, release_id: str) -> dict[str, Any]:
@@ -125,7 +127,6 @@ def _sections(page: CodePage) -> dict[str, list[dict[str, Any]]]:
             }
             for s in record.seventh_characters
         ],
-        "children": [brief(r) for r in page.children],
         "related": [brief(r) for r in page.related],
     }
 
@@ -137,7 +138,6 @@ def _lock_counts(page: CodePage) -> dict[str, int]:
         "notes": sum(len(g.items) for g in page.notes),
         "inherited_notes": sum(len(g.items) for g in page.inherited_notes),
         "seventh_characters": len(page.view.record.seventh_characters),
-        "children": len(page.children),
         "related": len(page.related),
     }
 
@@ -168,10 +168,11 @@ def page_body(page: CodePage) -> dict[str, Any]:
         if a.value
     ]
     body["history"] = history_body(page.history)
+    body["children"] = [brief(r) for r in page.children]
     if not page.registered:
         counts = _lock_counts(page)
         for section in REGISTERED_SECTIONS:
-            body[section] = {"locked": True, "reason": "register", "count": counts[section]}
+            body[section] = {**LOCKED, "count": counts[section]}
         return body
     body.update(_sections(page))
     body["absent_codes"] = list(page.absent_codes)
