@@ -216,6 +216,9 @@ def test_a_guest_on_a_stem_is_told_of_its_7th_character_table_and_sees_its_child
     page: Page,
 ):
     open_settled(page, "/code/icd10cm/S02.0")
+    # A stem's page is the free tree; its full page opens when asked for
+    page.get_by_role("link", name="Open the full page").click()
+    settled(page)
     locked = page.locator("#locked")
     expect(locked).to_contain_text("a 7th-character table of 2 values")
     # The codes under it are the free code tree (issue 17): shown, never counted as locked
