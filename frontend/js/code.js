@@ -409,6 +409,9 @@ async function loadPage(where, summaryRequest) {
     if (error.status === 402 && error.data && error.data.summary) {
       showHeader(error.data.summary);
       renderWall(error.data.meter, error.message);
+      // The wall's buttons come first (on a phone they must show without scrolling): the
+      // release warning, if any, follows the wall.
+      $('#metered').after($('#release-warning'));
       if (error.data.meter) showMeter(error.data.meter, { fromPage: true });
       settle('Out of code page views.');
     } else if (error.code === 'invalid_input' && askedDate()) {
