@@ -153,7 +153,7 @@ def test_an_unanswerable_question_says_so_and_suggests_a_search(member):
     assert answer["answered"] is False
     assert "found nothing" in answer["answer"]
     assert answer["sources"] == []
-    assert answer["suggestions"][0]["url"].startswith("/search?q=")
+    assert answer["suggestions"][0]["url"].startswith("/?q=")
     assert code_tokens(answer["answer"]) == []
 
 
@@ -167,7 +167,7 @@ def test_a_code_that_does_not_exist_is_said_not_to_exist_and_nothing_is_invented
     assert missing["near"] and all(n["code"].startswith("E11") for n in missing["near"])
     for near in missing["near"]:
         assert member.get(near["url"].replace("/code/", "/api/codes/") + "/summary").is_success
-    assert answer["suggestions"][0]["url"] == "/search?q=E11.99"
+    assert answer["suggestions"][0]["url"] == "/?q=E11.99"
 
 
 def test_a_missing_seven_character_code_is_reported_too(member):

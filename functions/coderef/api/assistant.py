@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from coderef.api.members import admit_member
+from coderef.api.members import admit_member, unlocked_codes
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
@@ -39,4 +39,4 @@ def ask(body: AskRequest, services: ServicesDep, viewer: ViewerDep, response: Re
     services.casepilot.check(body.question)  # bad input costs nothing
     admit_member(services, viewer, "casepilot", "CasePilot")
     context = body.context.model_dump() if body.context else None
-    return services.casepilot.ask(body.question, context)
+    return services.casepilot.ask(body.question, context, opened=unlocked_codes(services, viewer))

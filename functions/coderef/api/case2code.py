@@ -8,7 +8,7 @@ import logging
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from coderef.api.members import admit_member
+from coderef.api.members import admit_member, unlocked_codes
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
@@ -24,6 +24,11 @@ class NoteRequest(BaseModel):
     text: str = Field(description=f"The case note, up to {MAX_NOTE_CHARS} characters")
     systems: list[str] | None = Field(
         default=None, max_length=4, description="icd10cm, icd10pcs; both when left out"
+    )
+    setting: str | None = Field(
+        default=None,
+        max_length=20,
+        description="inpatient or outpatient; read from the note when left out",
     )
 
 
@@ -52,7 +57,9 @@ def case2code(
     services.case2code.check(body.text)
     admit_member(services, viewer, "case2code", "Case2Code")
     try:
-        return services.case2code.suggest(body.text, body.systems)
+        return services.case2code.suggest(
+            body.text, body.systems, body.setting, opened=unlocked_codes(services, viewer)
+        )
     except CodeRefError:
         raise
     except Exception as exc:
