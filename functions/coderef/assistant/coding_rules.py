@@ -173,8 +173,9 @@ class Classification:
             _, _, combo, combo_notes = scored[0]
             stage_note = next((n for n in combo_notes if n.covers(b.key)), None)
             first_reason = (
-                f"Combination code: “with” presumes the link. {b.code}'s {note.kind.replace('_', ' ')} "
-                f"note names {combo.code[:3]}; {combo.code} replaces {a.code}."
+                f"Combination code: “with” presumes the link. {b.code}'s "
+                f"{NOTE_LABELS[note.kind]} note names {combo.code[:3]}; {combo.code} replaces "
+                f"{a.code}."
             )
             if note.kind == "code_first":
                 return Linked(
@@ -228,7 +229,10 @@ class Classification:
                 if depth <= 1
                 else "the title of its category, block or chapter"
             )
-            reason = f"The {label} of {record.code} ({record.title}): {z.code}'s title is accounted for by {where}."
+            reason = (
+                f"The {label} of {record.code} ({record.title}): {z.code}'s title is "
+                f"accounted for by {where}."
+            )
             results.append((z, reason, None))
             if kind == "history":
                 redirect = self._redirect(z, record)
