@@ -56,7 +56,14 @@ def test_what_does_a_procedure_code_mean_reads_its_axes(member):
     assert codes_in(answer) == ["0FT44ZZ"]
 
 
+def unlock(client, *codes):
+    for code in codes:
+        assert client.get(f"/api/codes/icd10cm/{code}").status_code == 200
+
+
 def test_difference_between_two_codes_shows_both_and_their_notes(member):
+    # Given a member who has opened both codes' pages
+    unlock(member, "I10", "I11.9")
     answer = ask(member, "Difference between I10 and I11.9").json()
     assert answer["kind"] == "compare"
     assert [c["code"] for c in answer["details"]["codes"]] == ["I10", "I11.9"]
@@ -98,6 +105,7 @@ def test_a_code_and_its_own_category_are_not_both_reported(member):
 
 def test_seventh_character_question_lists_the_table_with_full_codes(member):
     # The fixture gives S62.101 its own table: A, B and S (no subsequent-encounter character).
+    unlock(member, "S62.101")
     answer = ask(member, "Which 7th character for a subsequent encounter for S62.101?").json()
     assert answer["kind"] == "seventh_character"
     assert "no 7th character for a subsequent encounter" in answer["answer"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
+from coderef.assistant.coding_rules import Instruction
 from coderef.assistant.grounding import code_tokens
 from coderef.assistant.guidelines import GuidelinePassage
 from coderef.catalog.codes import SYSTEMS
@@ -75,6 +76,13 @@ def scope_notes(record: CodeRecord, ancestors: Sequence[CodeRecord] = ()) -> lis
 
 
 @dataclass(frozen=True)
+class LinkedCode:
+    record: CodeRecord
+    reason: str
+    note: Instruction | None = None
+
+
+@dataclass(frozen=True)
 class Relation:
     """A note of one code that names the other."""
 
@@ -109,6 +117,14 @@ class Evidence:
     shared_ancestor: dict | None = None
     releases: dict[str, Release] = field(default_factory=dict)
     typed_keys: set[str] = field(default_factory=set)
+    # Coding sets: codes reported together, in order, each with its reason and the note it
+    # follows; and the notes that answer a sequencing question.
+    linked: list[LinkedCode] = field(default_factory=list)
+    link_verdict: str | None = None
+    instructions: list[Instruction] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)  # code sets asked about, not loaded
+    locked: set[str] = field(default_factory=set)  # codes the asker has not unlocked
+    root_operations: list[tuple[str, str]] = field(default_factory=list)  # label, definition
 
     @property
     def answered(self) -> bool:
@@ -116,17 +132,23 @@ class Evidence:
             return False
         if self.kind in ("define", "compare", "together", "seventh_character", "code_not_found"):
             return bool(self.codes)
+        if self.kind == "sequence":
+            return bool(self.codes)
+        if self.kind == "code_set_not_loaded":
+            return True
         if self.kind == "codes_for":
-            return bool(self.candidates)
+            return bool(self.candidates or self.linked)
         if self.kind == "guideline":
-            return bool(self.passages)
+            return bool(self.passages or self.root_operations)
         return False
 
     def quoted_keys(self) -> set[str]:
         """Codes that appear inside the catalog text this evidence quotes (titles, hierarchy,
         plain-language text and notes of the codes in it): an answer may repeat them without
         naming anything new."""
-        records = list(self.codes) + [c.record for c in self.candidates]
+        records = (
+            list(self.codes) + [c.record for c in self.candidates] + [c.record for c in self.linked]
+        )
         texts = [
             text
             for r in records
@@ -136,6 +158,8 @@ class Evidence:
         texts += [f"{n['code']} {n['title']}" for m in self.missing for n in m.near]
         texts += [n.item for notes in self.notes.values() for n in notes]
         texts += [r.note.item for r in self.relations]
+        texts += [n.text for n in self.instructions]
+        texts += [c.note.text for c in self.linked if c.note]
         texts += [p.text for p in self.passages]
         keys = {key for text in texts for _, key, _, _ in code_tokens(text)}
         # Guideline numbers such as A11 are shaped like codes; they are cited, not invented.
@@ -170,6 +194,16 @@ class Evidence:
             lines.append(f"7th character {item.char}: {item.meaning} -> {item.code}{matched}")
         for cand in self.candidates:
             lines.append(f"Candidate {cand.code} ({cand.system}): {cand.title}. {cand.reason}")
+        for n, linked in enumerate(self.linked, start=1):
+            lines.append(
+                f"Coding set, code {n}: {linked.record.code} {linked.record.title}. {linked.reason}"
+            )
+        for note in self.instructions:
+            lines.append(f"{NOTE_LABELS[note.kind]} note on {note.on}: {note.text}")
+        for label, definition in self.root_operations:
+            lines.append(f"PCS root operation {label}: {definition}")
+        for system in self.not_loaded:
+            lines.append(f"Code set not loaded here: {SYSTEMS[system].name}")
         for passage in self.passages:
             lines.append(f"Guideline {passage.section} {passage.title}: {passage.text}")
         for miss in self.missing:
@@ -200,6 +234,8 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
     if evidence.codes:
         out["codes"] = [card(record) for record in evidence.codes]
     if kind in ("compare", "together"):
+        # A locked code's notes are shown only where they name the other code: the lines
+        # that answer the question, never its whole notes section.
         out["notes"] = {
             code: [
                 {
@@ -211,6 +247,7 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
                     "names_other": any(r.note == n for r in evidence.relations),
                 }
                 for n in notes
+                if code not in evidence.locked or any(r.note == n for r in evidence.relations)
             ]
             for code, notes in evidence.notes.items()
         }
@@ -233,8 +270,12 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
             "message": "No NCCI edits are loaded; they pair HCPCS and CPT codes, not ICD-10.",
         }
     if kind == "seventh_character":
+        locked = evidence.codes[0].code in evidence.locked
         out["asked"] = evidence.encounter
         out["full_code_of"] = evidence.seventh_of
+        out["locked"] = locked
+        # A locked code's table stays on its page: only the characters the question asks for.
+        shown = evidence.seventh_matches if locked else evidence.seventh
         out["characters"] = [
             {
                 "char": s.char,
@@ -243,13 +284,41 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
                 "url": code_url(evidence.codes[0].system, s.code) if s.code else None,
                 "matches": s in evidence.seventh_matches,
             }
-            for s in evidence.seventh
+            for s in shown
+        ]
+    if evidence.linked:
+        out["verdict"] = evidence.link_verdict or out.get("verdict")
+        out["coding_set"] = [
+            {
+                "system": c.record.system,
+                "code": c.record.code,
+                "title": c.record.title,
+                "billable": c.record.billable,
+                "url": code_url(c.record.system, c.record.code),
+                "reason": c.reason,
+                "note": c.note.to_dict() if c.note else None,
+            }
+            for c in evidence.linked
+        ]
+    if evidence.instructions:
+        out["instructions"] = [
+            {**n.to_dict(), "codes": _linked_codes(n)} for n in evidence.instructions
+        ]
+    if evidence.not_loaded:
+        out["not_loaded"] = [
+            {"system": s, "name": SYSTEMS[s].name, "message": not_loaded_message(s)}
+            for s in evidence.not_loaded
         ]
     if kind == "codes_for" or evidence.candidates:
         out["topic"] = evidence.topic
         out["candidates"] = [c.to_dict() for c in evidence.candidates]
     if evidence.passages:
         out["passages"] = [p.to_dict() for p in evidence.passages]
+    if evidence.root_operations:
+        out["root_operations"] = [
+            {"label": label, "definition": definition}
+            for label, definition in evidence.root_operations
+        ]
     if evidence.missing:
         out["missing"] = [
             {
@@ -261,6 +330,30 @@ def details(evidence: Evidence, card: Any) -> dict[str, Any]:
             for m in evidence.missing
         ]
     return out
+
+
+def _linked_codes(note: Instruction) -> list[dict[str, str]]:
+    from coderef.catalog.references import referenced_keys
+
+    return [{"code": key, "url": f"/?q={quote(key)}"} for key in referenced_keys(note.text)]
+
+
+_LOAD = {
+    "cpt": (
+        "CPT is the AMA's licensed code set: CodeRef does not ship it. An operator with an AMA "
+        "licence loads it with `coderef import --system cpt --source <folder of AMA data "
+        "files>` and sets CODEREF_CPT_LICENCE_NOTICE."
+    ),
+    "hcpcs": (
+        "An operator loads HCPCS Level II from the CMS quarterly file with `coderef import "
+        "--system hcpcs --source <HCPC fixed-width file>`."
+    ),
+}
+
+
+def not_loaded_message(system: str) -> str:
+    name = SYSTEMS[system].name
+    return f"{name} codes are not loaded in this CodeRef. {_LOAD.get(system, '')}".strip()
 
 
 def missing_message(missing: Missing, releases: dict[str, Release]) -> str:
