@@ -254,3 +254,18 @@ def test_excluded_findings_carry_no_candidates(member, status):
     result = read(member, "No fever, no cough, no chest pain.").json()
     assert result["findings"] == []
     assert all(e["status"] == status and "candidates" not in e for e in result["excluded"])
+
+
+def test_a_note_not_in_english_is_refused_and_nonsense_says_it_names_nothing(member, caplog):
+    # Given a note in another script, and a note of made-up words
+    with caplog.at_level(logging.DEBUG):
+        foreign = read(member, "患者は2型糖尿病と高血圧があります。")
+        nonsense = read(member, "Blorf quexit zandy morp.")
+    # Then the first is bad input, the second says plainly that it names nothing codable
+    assert foreign.status_code == 400
+    assert foreign.json()["error"]["code"] == "invalid_input"
+    assert "English" in foreign.json()["error"]["message"]
+    assert nonsense.status_code == 200
+    assert nonsense.json()["findings"] == [] and nonsense.json()["message"]
+    # And neither note reaches the logs
+    assert "糖尿病" not in caplog.text and "quexit" not in caplog.text

@@ -1,5 +1,6 @@
 """CasePilot through HTTP on the fixture catalog: each kind of question, grounding, locks."""
 
+import logging
 from dataclasses import replace
 
 import pytest
@@ -265,3 +266,39 @@ def test_an_unknown_context_system_is_bad_input(member):
     response = ask(member, "What is this?", {"system": "snomed", "code": "R00.1"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_question_not_in_english_is_refused_and_never_logged(member, caplog):
+    with caplog.at_level(logging.DEBUG):
+        response = ask(member, "2型糖尿病のコードは何ですか？")
+        nonsense = ask(member, "blorf quexit zandy?").json()
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert nonsense["answered"] is False and "found nothing" in nonsense["answer"]
+    assert "糖尿病" not in caplog.text and "quexit" not in caplog.text
+
+
+def test_a_code_set_that_is_not_loaded_is_said_plainly(fixture_settings, tmp_path):
+    # Given a catalog with ICD-10-CM only (no HCPCS, no CPT)
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
+    from coderef.codesets.pipeline import load_release, rebuild_index
+    from coderef.settings import Settings
+    from tests.conftest import CM_FIXTURE
+
+    settings = Settings.from_env({"CODEREF_DATA_DIR": str(tmp_path)})
+    catalog = SqliteCatalog(settings.catalog_path)
+    load_release(catalog, "icd10cm", CM_FIXTURE)
+    rebuild_index(catalog, settings.index_path)
+    client = new_client(
+        create_local_app(replace(settings, guest_meters_per_address_per_day=100_000))
+    )
+    register(client)
+    # When a coder asks about a CPT code and an HCPCS code
+    cpt = ask(client, "What is CPT code 99213?").json()
+    hcpcs = ask(client, "What is HCPCS code J1100?").json()
+    # Then each answer says the code set is not loaded and what the operator must load
+    assert cpt["kind"] == "code_set_not_loaded" and "CPT" in cpt["answer"]
+    assert "not loaded" in cpt["answer"] and "--system cpt" in cpt["answer"]
+    assert "HCPCS" in hcpcs["answer"] and "--system hcpcs" in hcpcs["answer"]
+    assert cpt["details"]["not_loaded"][0]["system"] == "cpt"
+    assert code_tokens(cpt["answer"]) == []

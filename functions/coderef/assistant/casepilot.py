@@ -103,6 +103,12 @@ class CasePilot:
             raise InvalidInput(
                 f"Keep a question under {q.MAX_QUESTION_LENGTH} characters.", field="question"
             )
+        letters = [c for c in question.text if c.isalpha()]
+        if letters and sum(c.isascii() for c in letters) < 0.8 * len(letters):
+            raise InvalidInput(
+                "CasePilot answers questions written in English, for example “What is R00.1?”.",
+                field="question",
+            )
         return question
 
     def ask(
