@@ -23,7 +23,7 @@ from tests import aws
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
 
-FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction")
+FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction", "AssistantFunction")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,7 @@ def transformed(template) -> dict:
     packaged = json.loads(json.dumps(template))
     packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
     packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = "s3://artifacts/l.zip"
+    packaged["Resources"]["ClinicalTextLayer"]["Properties"]["ContentUri"] = "s3://artifacts/c.zip"
     saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
     os.environ.setdefault("AWS_DEFAULT_REGION", aws.REGION)
     try:
@@ -130,7 +131,7 @@ def test_functions_that_answer_from_guidelines_read_them_from_the_layer(template
         paths = module.app.openapi()["paths"]
         if "/api/guidelines" in paths or "/api/assistant/ask" in paths:
             props = template["Resources"][name]["Properties"]
-            assert props["Layers"] == [{"Ref": "SearchIndexLayer"}], name
+            assert props["Layers"][0] == {"Ref": "SearchIndexLayer"}, name
             variables = props["Environment"]["Variables"]
             assert variables["CODEREF_GUIDELINES_DB"] == "/opt/search/pcs-guidelines.db", name
 
@@ -190,6 +191,9 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
     assert code_page["CodesTable"] == read
     assert code_page["AccountsTable"] == read | write
     assert set(code_page) == {"CodesTable", "AccountsTable", "ssm:"}
+    # The assistant reads codes, and the accounts for its hourly limits and unlocked codes
+    assistant = _grants(transformed, "AssistantFunctionRole")
+    assert assistant == code_page
     auth = _grants(transformed, "AuthFunctionRole")
     assert set(auth) == {"AccountsTable", "ses:", "ssm:"}
     assert auth["AccountsTable"] == read | write
@@ -268,12 +272,13 @@ def test_bedrock_is_allowed_only_when_casepilot_uses_it(transformed, template):
     for function in FUNCTIONS:
         assert "bedrock:" not in _grants(transformed, f"{function}Role")
     # Given the bedrock composer, the function serving CasePilot may invoke that model only
-    on = _grants(transformed, "CodePageFunctionRole", {"UseBedrock": True})
+    on = _grants(transformed, "AssistantFunctionRole", {"UseBedrock": True})
     assert on["bedrock:"] == {"bedrock:InvokeModel"}
+    assert "bedrock:" not in _grants(transformed, "CodePageFunctionRole", {"UseBedrock": True})
     assert template["Rules"]["BedrockNeedsAModel"]["RuleCondition"] == {
         "Fn::Equals": [{"Ref": "AssistantComposer"}, "bedrock"]
     }
-    variables = template["Resources"]["CodePageFunction"]["Properties"]["Environment"]
+    variables = template["Resources"]["AssistantFunction"]["Properties"]["Environment"]
     assert variables["Variables"]["CODEREF_ASSISTANT_COMPOSER"] == {"Ref": "AssistantComposer"}
     assert variables["Variables"]["CODEREF_BEDROCK_MODEL_ID"] == {"Ref": "BedrockModelId"}
 
@@ -313,7 +318,7 @@ def test_cloudfront_sends_the_origin_key_the_functions_expect(template):
 
 def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
     functions = _resources(transformed, "AWS::Lambda::Function")
-    assert set(functions) == {"SearchFunction", "CodePageFunction", "AuthFunction"}
+    assert set(functions) == set(FUNCTIONS)
     for function in functions.values():
         props = function["Properties"]
         assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
@@ -489,8 +494,9 @@ def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
     owners = metadata.packages_distributions()
     stdlib = __import__("sys").stdlib_module_names
     # Imported if present, harmless if absent: botocore falls back to its own CA bundle without
-    # certifi; _distutils_hack is setuptools' start-up hook in this virtualenv.
-    optional = {"certifi", "_distutils_hack"}
+    # certifi; _distutils_hack is setuptools' start-up hook in this virtualenv; pydantic.v1
+    # imports Cython when installed (medspaCy's PyRuSH brings it here), runs without it.
+    optional = {"certifi", "_distutils_hack", "cython", "Cython"}
     strays = {
         module: owners.get(module)
         for module in loaded
@@ -499,3 +505,21 @@ def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
         if not {canonicalize_name(d) for d in owners.get(module, [])} & (shipped | runtime)
     }
     assert strays == {}
+
+
+def test_medspacy_ships_only_in_the_assistant_function_s_layer(template):
+    # Given what sam build installs in every function, and the assistant's own layer
+    shared = _requirement_lines()
+    layer = (aws.ROOT / "infra" / "clinical-text-layer" / "requirements.txt").read_text()
+    # Then medspaCy is in the layer only, with pyproject.toml's range
+    assert not any(line.startswith("medspacy") for line in shared)
+    [line] = [x for x in layer.splitlines() if x.startswith("medspacy")]
+    assert f'"{line}"' in (aws.ROOT / "pyproject.toml").read_text()
+    layers = {
+        name: r["Properties"].get("Layers", [])
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert [n for n, used in layers.items() if {"Ref": "ClinicalTextLayer"} in used] == [
+        "AssistantFunction"
+    ]
