@@ -125,7 +125,7 @@ def test_case2code_highlights_phrases_lists_candidates_excludes_denials_and_copi
     expect(htn.get_by_role("link", name="I10")).to_have_attribute("href", "/code/icd10cm/I10")
     expect(htn.locator(".why").first).to_contain_text("ypertension")
     expect(result.locator(".excluded-list")).to_contain_text(
-        "fever excluded: the note says “denies”."
+        "fever Excluded (“denies”): The note denies it: nothing is coded."
     )
     # When they select two codes and copy them
     htn.get_by_label("Select I10").check()
