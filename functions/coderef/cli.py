@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import threading
 from pathlib import Path
 
 from coderef import cli_releases
@@ -31,6 +33,13 @@ def _dynamodb_catalog(table: str | None, settings: Settings):
     return catalog
 
 
+def _warm_clinical_text() -> None:
+    from coderef.assistant.clinical_text import warm
+
+    with contextlib.suppress(Exception):
+        warm()
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -44,6 +53,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     for result in loaded:
         print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
     print(f"CodeRef at http://{args.host}:{args.port}/ (API docs at /api/docs)", file=sys.stderr)
+    # Case2Code's medspaCy pipeline takes seconds to load: load it beside the server's start,
+    # so the first note does not wait (a failure here shows on that note instead).
+    threading.Thread(target=_warm_clinical_text, daemon=True).start()
     uvicorn.run(create_local_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -117,7 +117,8 @@ def test_case2code_highlights_phrases_lists_candidates_excludes_denials_and_copi
     result = page.locator("#c2c-result")
     # Then the note shows with its phrases highlighted and the denied one struck through
     note = result.locator(".note-view")
-    expect(note).to_have_text(NOTE.replace("fever", "fever (excluded)"))
+    # (the test server's first note loads medspaCy, which takes seconds on a busy machine)
+    expect(note).to_have_text(NOTE.replace("fever", "fever (excluded)"), timeout=90_000)
     expect(note.locator("mark:not(.excluded)")).to_have_text(["HTN", "CP"])
     expect(note.locator("mark.excluded")).to_contain_text("fever")
     # And each phrase has candidate codes with why they matched
