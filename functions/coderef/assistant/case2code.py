@@ -137,7 +137,7 @@ class Case2Code:
         def look_up(phrase: str) -> list[Candidate]:
             if phrase not in cache:
                 cache[phrase] = self.candidates.find(
-                    phrase, system=system_filter, limit=CANDIDATES * 2, depth=30, min_share=0.5
+                    phrase, system=system_filter, limit=CANDIDATES * 2, depth=20, min_share=0.5
                 )
             return cache[phrase]
 
@@ -218,11 +218,18 @@ class Case2Code:
     def _known(self, note: ReadNote) -> set[int]:
         """Indexes of the note's words that some code's wording uses (shorthand expanded)."""
         vocabulary = self.candidates.known_words(w for word in note.words for w in word.words)
-        return {
+        known = {
             index
             for index, word in enumerate(note.words)
             if word.text not in _FILLER
             and (word.text in _JOINERS or any(w in vocabulary for w in word.words))
+        }
+        # A number belongs to the word before it ("type 2", "stage 3a"), not on its own.
+        return {
+            i
+            for i in known
+            if not note.words[i].text[0].isdigit()
+            or (i - 1 in known and note.words[i - 1].text.isalpha())
         }
 
     def _kept(self, found: list[Candidate], side: str | None) -> list[Candidate]:
@@ -294,7 +301,12 @@ class Case2Code:
     ) -> list[dict[str, Any]]:
         """Pairs of current conditions the classification links, as ordered sets; a
         combination code that replaces a separate one moves to the top of its finding."""
-        tops = [(f, kept[0].record) for f, kept in current if kept and f["candidates"]]
+        tops, seen_codes = [], set()
+        for f, kept in current:
+            # A condition named twice is linked once.
+            if kept and f["candidates"] and kept[0].key not in seen_codes:
+                seen_codes.add(kept[0].key)
+                tops.append((f, kept[0].record))
         records = [r for _, r in tops]
         sets: list[dict[str, Any]] = []
         used: set[int] = set()

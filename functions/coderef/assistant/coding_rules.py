@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from coderef.catalog.ports import CodeCatalog
@@ -39,6 +40,7 @@ _GENERIC = frozenset(
 _SUFFIXES = ("ies", "es", "us", "s", "ing", "ed", "ic", "al", "ive", "ion", "i", "y", "e")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem, enough to see that 'diabetic' and 'diabetes', 'calculi' and 'calculus',
     'hypertensive' and 'hypertension' are one word."""
@@ -89,6 +91,11 @@ class Classification:
     def __init__(self, catalog: CodeCatalog) -> None:
         self.catalog = catalog
         self._families: dict[tuple[str, ...], list[CodeRecord]] = {}
+        # Per process: notes and links of a release do not change while it is loaded, and a
+        # note names the same codes again and again.
+        self._instructions: dict[tuple, list[Instruction]] = {}
+        self._links: dict[tuple, Linked | None] = {}
+        self._title_stems: dict[str, frozenset[str]] = {}
 
     # -- notes -----------------------------------------------------------------------------
     def instructions(
@@ -96,6 +103,14 @@ class Classification:
     ) -> list[Instruction]:
         """The record's notes of these kinds and those of every level above it, nearest first.
         The heading line of a list ("any associated:") is joined to each of its items."""
+        cache_key = (record.system, record.key, record.release, tuple(kinds))
+        if cache_key not in self._instructions:
+            if len(self._instructions) > 20000:
+                self._instructions.clear()
+            self._instructions[cache_key] = self._read_instructions(record, kinds)
+        return self._instructions[cache_key]
+
+    def _read_instructions(self, record: CodeRecord, kinds: Sequence[str]) -> list[Instruction]:
         keys = [a.code.replace(".", "") for a in record.ancestors]
         found = self.catalog.get_many(record.system, keys) if keys else {}
         levels = [record] + [found[k] for k in reversed(keys) if k in found]
@@ -124,6 +139,16 @@ class Classification:
         """How the classification links two current conditions, or None when no note does."""
         if first.system != "icd10cm" or second.system != "icd10cm" or first.key == second.key:
             return None
+        cache_key = (first.key, second.key, tuple(sorted(r.key for r in others)))
+        if cache_key not in self._links:
+            if len(self._links) > 20000:
+                self._links.clear()
+            self._links[cache_key] = self._link(first, second, others)
+        return self._links[cache_key]
+
+    def _link(
+        self, first: CodeRecord, second: CodeRecord, others: Sequence[CodeRecord]
+    ) -> Linked | None:
         for a, b in ((first, second), (second, first)):
             for note in self.instructions(b):
                 if note.kind == "code_first" and note.covers(a.key):
@@ -220,7 +245,7 @@ class Classification:
         for cand in current[:2]:
             record = cand.record
             levels = [phrase, record.title] + [a.title for a in reversed(record.ancestors)]
-            best = _fit(levels, specific) or _fit(levels, pool)
+            best = self._fit(levels, specific) or self._fit(levels, pool)
             if best is None:
                 continue
             depth, z = best
@@ -263,6 +288,15 @@ class Classification:
                     return target, reason, note
         return None
 
+    def _fit(
+        self, levels: Sequence[str], pool: Sequence[CodeRecord]
+    ) -> tuple[int, CodeRecord] | None:
+        for z in pool:
+            if z.key not in self._title_stems:
+                words = stems(z.title) - {"person", "famil", "histor"}
+                self._title_stems[z.key] = frozenset(words)
+        return _fit(levels, pool, self._title_stems)
+
     def _family_of(self, heads: tuple[str, ...]) -> list[CodeRecord]:
         if heads not in self._families:
             out: list[CodeRecord] = []
@@ -275,7 +309,11 @@ class Classification:
         return self._families[heads]
 
 
-def _fit(levels: Sequence[str], pool: Sequence[CodeRecord]) -> tuple[int, CodeRecord] | None:
+def _fit(
+    levels: Sequence[str],
+    pool: Sequence[CodeRecord],
+    title_stems: dict[str, frozenset[str]],
+) -> tuple[int, CodeRecord] | None:
     """The history code whose title words the condition's titles account for, at the most
     specific level where one does; the one naming the most words."""
     known: set[str] = set()
@@ -283,7 +321,7 @@ def _fit(levels: Sequence[str], pool: Sequence[CodeRecord]) -> tuple[int, CodeRe
         known |= stems(text)
         fits = []
         for z in pool:
-            words = stems(z.title) - {"person", "famil", "histor"}
+            words = title_stems[z.key]
             if words and words <= known:
                 fits.append((-len(words), len(z.title), z))
         if fits:

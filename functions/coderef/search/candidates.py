@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import CodeRecord
@@ -33,6 +34,7 @@ _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _SUFFIXES = ("ies", "es", "us", "s", "ing", "ed", "ic", "al", "ive", "ion", "i", "y", "e")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem, enough to see that 'diabetic' and 'diabetes' or 'fractures' and
     'fracture' are one word when explaining a match (ranking is the index's own)."""
@@ -283,6 +285,12 @@ class CandidateFinder:
         wanted = set(candidates)
         typed = {w for key in synonyms() for w in key}
         # The index's vocabulary leaves out words under four characters; titles use short
-        # words and numbers ("hip", "type 2", "stage 3a"), so those count when not stopwords.
-        short = {w for w in wanted if len(w) <= 3 and w not in STOPWORDS}
+        # words ("hip", "arm") and numbers ("type 2", "stage 3a"), so three-letter words and
+        # numbers count (Case2Code keeps a number only after a word it knows).
+        short = {
+            w
+            for w in wanted
+            if w not in STOPWORDS
+            and ((len(w) == 3 and w.isalpha()) or (len(w) <= 3 and w[0].isdigit()))
+        }
         return self.index.known_words(wanted) | (wanted & typed) | short
