@@ -61,6 +61,10 @@ def sam_transform(
     packaged = json.loads(json.dumps(template))
     packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
     packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = layer_uri
+    if "ClinicalTextLayer" in packaged["Resources"]:
+        packaged["Resources"]["ClinicalTextLayer"]["Properties"]["ContentUri"] = (
+            "s3://artifacts/c.zip"
+        )
     saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     try:

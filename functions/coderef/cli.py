@@ -39,7 +39,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from coderef.codesets.pipeline import ensure_bundled
-    from coderef.local import create_local_app
+    from coderef.local import create_served_app
     from coderef.progress import ProgressBar
 
     loaded = ensure_bundled(
@@ -53,12 +53,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         f"{workers} worker{'s' if workers > 1 else ''}",
         file=sys.stderr,
     )
+    # Case2Code's medspaCy pipeline takes seconds to load: each process that serves loads it
+    # beside its start, so the first note does not wait (a failure shows on that note instead).
     if workers == 1:
-        app: object = create_local_app(settings)
+        app: object = create_served_app(settings)
     else:
         # Each worker process builds its own app from the same CODEREF_* environment; the
         # import above already brought the bundled data up to date, once.
-        app = "coderef.local:create_local_app"
+        app = "coderef.local:create_served_app"
     uvicorn.run(
         app,  # type: ignore[arg-type]
         factory=workers > 1,

@@ -23,7 +23,7 @@ from tests import aws
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
 
-FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction")
+FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction", "AssistantFunction")
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_functions_that_answer_from_guidelines_read_them_from_the_layer(template
         paths = module.app.openapi()["paths"]
         if "/api/guidelines" in paths or "/api/assistant/ask" in paths:
             props = template["Resources"][name]["Properties"]
-            assert props["Layers"] == [{"Ref": "SearchIndexLayer"}], name
+            assert props["Layers"][0] == {"Ref": "SearchIndexLayer"}, name
             variables = props["Environment"]["Variables"]
             assert variables["CODEREF_GUIDELINES_DB"] == "/opt/search/pcs-guidelines.db", name
 
@@ -172,6 +172,9 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
     assert code_page["CodesTable"] == read
     assert code_page["AccountsTable"] == read | write
     assert set(code_page) == {"CodesTable", "AccountsTable", "ssm:"}
+    # The assistant reads codes, and the accounts for its hourly limits and unlocked codes
+    assistant = _grants(transformed, "AssistantFunctionRole")
+    assert assistant == code_page
     auth = _grants(transformed, "AuthFunctionRole")
     assert set(auth) == {"AccountsTable", "ses:", "ssm:"}
     assert auth["AccountsTable"] == read | write
@@ -250,12 +253,13 @@ def test_bedrock_is_allowed_only_when_casepilot_uses_it(transformed, template):
     for function in FUNCTIONS:
         assert "bedrock:" not in _grants(transformed, f"{function}Role")
     # Given the bedrock composer, the function serving CasePilot may invoke that model only
-    on = _grants(transformed, "CodePageFunctionRole", {"UseBedrock": True})
+    on = _grants(transformed, "AssistantFunctionRole", {"UseBedrock": True})
     assert on["bedrock:"] == {"bedrock:InvokeModel"}
+    assert "bedrock:" not in _grants(transformed, "CodePageFunctionRole", {"UseBedrock": True})
     assert template["Rules"]["BedrockNeedsAModel"]["RuleCondition"] == {
         "Fn::Equals": [{"Ref": "AssistantComposer"}, "bedrock"]
     }
-    variables = template["Resources"]["CodePageFunction"]["Properties"]["Environment"]
+    variables = template["Resources"]["AssistantFunction"]["Properties"]["Environment"]
     assert variables["Variables"]["CODEREF_ASSISTANT_COMPOSER"] == {"Ref": "AssistantComposer"}
     assert variables["Variables"]["CODEREF_BEDROCK_MODEL_ID"] == {"Ref": "BedrockModelId"}
 
@@ -295,7 +299,7 @@ def test_cloudfront_sends_the_origin_key_the_functions_expect(template):
 
 def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
     functions = _resources(transformed, "AWS::Lambda::Function")
-    assert set(functions) == {"SearchFunction", "CodePageFunction", "AuthFunction"}
+    assert set(functions) == set(FUNCTIONS)
     for function in functions.values():
         props = function["Properties"]
         assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
@@ -482,9 +486,24 @@ def test_the_tests_run_the_versions_the_build_ships():
         assert metadata.version(name) == version, f"{name}: tests have {metadata.version(name)}"
 
 
-def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
+CLINICAL_TEXT_LAYER = aws.ROOT / "infra" / "clinical-text-layer" / "requirements.txt"
+
+
+@pytest.mark.parametrize(
+    ("handler", "layers"),
+    [
+        ("search", []),
+        # The code page's function must neither load nor need medspaCy.
+        ("code_page", []),
+        # The assistant's function loads medspaCy at init, from its ClinicalTextLayer: what
+        # the layer installs (medspaCy and what it needs) ships there, not in the lock file.
+        ("assistant", [CLINICAL_TEXT_LAYER]),
+    ],
+)
+def test_each_handler_imports_only_what_its_function_ships(tmp_path, handler, layers):
     """Import the handler in a clean interpreter and check every third-party module it loads
-    comes from functions/requirements.txt (or what those need), or from the Lambda runtime."""
+    comes from functions/requirements.txt (or what those need), from the function's own layers
+    (what they install, and what that needs), or from the Lambda runtime."""
     from importlib import metadata
 
     from packaging.requirements import Requirement
@@ -505,17 +524,24 @@ def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
         return seen
 
     shipped = closure([Requirement(line).name for line in _requirement_lines()])
+    for layer in layers:
+        lines = [x.strip() for x in layer.read_text().splitlines()]
+        shipped |= closure([Requirement(x).name for x in lines if x and not x.startswith("#")])
     # The python3.13 Lambda runtime provides boto3, and snapshot_restore_py for SnapStart hooks.
     runtime = closure(["boto3", "snapshot-restore-py"])
     script = (
-        "import json, sys, coderef.handlers.search\n"
+        f"import json, sys, coderef.handlers.{handler}\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     env = {
         **aws.AWS_TEST_ENV,
         "PATH": "/usr/bin:/bin",
         "CODEREF_CODES_TABLE": "codes",
+        "CODEREF_ACCOUNTS_TABLE": "accounts",
+        "CODEREF_ADDRESS_SECRET": "a" * 32,
         "CODEREF_INDEX_PATH": str(tmp_path / "none.db"),
+        # This checkout's code, whatever the virtualenv's own coderef points at.
+        "PYTHONPATH": str(aws.ROOT / "functions"),
     }
     run = subprocess.run(
         [str(Path(__import__("sys").executable)), "-c", script],
@@ -529,13 +555,39 @@ def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
     owners = metadata.packages_distributions()
     stdlib = __import__("sys").stdlib_module_names
     # Imported if present, harmless if absent: botocore falls back to its own CA bundle without
-    # certifi; _distutils_hack is setuptools' start-up hook in this virtualenv.
-    optional = {"certifi", "_distutils_hack"}
+    # certifi; _distutils_hack is setuptools' start-up hook in this virtualenv; pydantic.v1
+    # imports Cython when installed (medspaCy's PyRuSH brings it here), runs without it.
+    optional = {"certifi", "_distutils_hack", "cython", "Cython"}
+    # Modules compiled extensions register for their own runtime (spaCy's Cython and SWIG
+    # extensions): entries of sys.modules, not packages anything installs.
+    optional |= {"cython_runtime", "swig_runtime_data4"}
     strays = {
         module: owners.get(module)
         for module in loaded
         if module not in stdlib | optional | {"coderef", "__main__", "__mp_main__"}
-        and not module.startswith("_sysconfigdata")
+        and not module.startswith(("_sysconfigdata", "_cython_"))
         if not {canonicalize_name(d) for d in owners.get(module, [])} & (shipped | runtime)
     }
     assert strays == {}
+    if not layers:
+        assert not {"medspacy", "spacy"} & set(loaded), f"{handler} loads medspaCy"
+    else:
+        assert "medspacy" in loaded  # loaded at init, inside the SnapStart snapshot
+
+
+def test_medspacy_ships_only_in_the_assistant_function_s_layer(template):
+    # Given what sam build installs in every function, and the assistant's own layer
+    shared = _requirement_lines()
+    layer = (aws.ROOT / "infra" / "clinical-text-layer" / "requirements.txt").read_text()
+    # Then medspaCy is in the layer only, with pyproject.toml's range
+    assert not any(line.startswith("medspacy") for line in shared)
+    [line] = [x for x in layer.splitlines() if x.startswith("medspacy")]
+    assert f'"{line}"' in (aws.ROOT / "pyproject.toml").read_text()
+    layers = {
+        name: r["Properties"].get("Layers", [])
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert [n for n, used in layers.items() if {"Ref": "ClinicalTextLayer"} in used] == [
+        "AssistantFunction"
+    ]
