@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from coderef import cli_releases
+from coderef import cli_consult, cli_releases
 from coderef.errors import CodeRefError, InvalidInput
 from coderef.settings import Settings
 
@@ -35,7 +35,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from coderef.codesets.pipeline import ensure_bundled
-    from coderef.local import create_local_app
+    from coderef.local import create_local_app, start_consultant_mail
     from coderef.progress import ProgressBar
 
     loaded = ensure_bundled(
@@ -44,7 +44,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     for result in loaded:
         print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
     print(f"CodeRef at http://{args.host}:{args.port}/ (API docs at /api/docs)", file=sys.stderr)
-    uvicorn.run(create_local_app(settings), host=args.host, port=args.port, log_level="info")
+    app = create_local_app(settings)
+    stop_mail = start_consultant_mail(app)
+    print(
+        f"CaseConsultant mail: {settings.consult_address} via SMTP at "
+        f"127.0.0.1:{settings.smtp_port}",
+        file=sys.stderr,
+    )
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        stop_mail()
     return 0
 
 
@@ -252,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     grant.set_defaults(func=cmd_user_grant)
 
     cli_releases.add_commands(sub)
+    cli_consult.add_commands(sub)
     return parser
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -18,3 +20,31 @@ def create_local_app(settings: Settings | None = None) -> FastAPI:
     # CloudFront compresses on AWS; the local server does the same, so sizes match.
     app.add_middleware(GZipMiddleware, minimum_size=500)
     return app
+
+
+def start_consultant_mail(app: FastAPI, host: str = "127.0.0.1") -> Callable[[], None]:
+    """The local consultant: SMTP on loopback (CODEREF_SMTP_PORT) for the consultant address,
+    and a sweep of expired threads now and hourly. Returns what stops both."""
+    import threading
+
+    from coderef.adapters.smtp_listener import start_smtp
+
+    services = app.state.services
+    consultant = services.consultant
+    consultant.sweep()
+    controller = start_smtp(
+        services.settings.consult_address, consultant.receive, host, services.settings.smtp_port
+    )
+    stop = threading.Event()
+
+    def sweep_hourly() -> None:
+        while not stop.wait(3600):
+            consultant.sweep()
+
+    threading.Thread(target=sweep_hourly, name="consultant-sweep", daemon=True).start()
+
+    def stop_all() -> None:
+        stop.set()
+        controller.stop()
+
+    return stop_all

@@ -63,6 +63,13 @@ class Settings:
     trusted_proxies: int = 1
     # Argon2id hashes (64 MiB each) one process runs at once; more wait briefly, then 503.
     password_hashes_in_flight: int = 2
+    # CaseConsultant (issue 21): the local SMTP port, the address it answers, its limits, and
+    # its DynamoDB table on AWS.
+    smtp_port: int = 2525
+    consult_address: str = "consult@coderef.localhost"
+    consult_questions_per_day: int = 10
+    consult_retention_days: int = 30
+    consultant_table: str | None = None
 
     @property
     def catalog_path(self) -> Path:
@@ -129,6 +136,14 @@ class Settings:
             cpt_licence_notice=env.get("CODEREF_CPT_LICENCE_NOTICE", "").strip() or None,
             trusted_proxies=_int(env, "CODEREF_TRUSTED_PROXIES", 1),
             password_hashes_in_flight=_int(env, "CODEREF_PASSWORD_HASHES_IN_FLIGHT", 2),
+            smtp_port=_int(env, "CODEREF_SMTP_PORT", 2525),
+            consult_address=(
+                env.get("CODEREF_CONSULT_ADDRESS", "").strip().lower()
+                or "consult@coderef.localhost"
+            ),
+            consult_questions_per_day=_int(env, "CODEREF_CONSULT_QUESTIONS_PER_DAY", 10),
+            consult_retention_days=_int(env, "CODEREF_CONSULT_RETENTION_DAYS", 30),
+            consultant_table=env.get("CODEREF_CONSULTANT_TABLE") or None,
         )
 
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from coderef.assistant.case2code import Case2Code
     from coderef.assistant.casepilot import CasePilot
     from coderef.catalog.releases import ReleaseHistory
+    from coderef.consultant.ports import ConsultantStore
+    from coderef.consultant.service import Consultant
     from coderef.search.candidates import CandidateFinder
     from coderef.search.guidelines import GuidelineLibrary
     from coderef.security import AddressHasher, PasswordHasher
@@ -37,6 +39,7 @@ class Services:
     catalog: CodeCatalog
     accounts: Accounts | None = None
     mailer: Mailer | None = None
+    consultant_store: ConsultantStore | None = None
 
     @cached_property
     def index(self) -> SearchIndex:
@@ -144,6 +147,27 @@ class Services:
 
         return Case2Code(self.catalog, self.candidates)
 
+    @cached_property
+    def consultant(self) -> Consultant:
+        from coderef.consultant.model import ConsultPolicy
+        from coderef.consultant.service import Consultant
+
+        assert self.consultant_store is not None and self.accounts is not None
+        policy = ConsultPolicy(
+            address=self.settings.consult_address,
+            questions_per_day=self.settings.consult_questions_per_day,
+            retention_days=self.settings.consult_retention_days,
+            site_url=self.settings.public_url,
+        )
+        # The grounded answer is CasePilot's, the same as on the site.
+        return Consultant(
+            self.consultant_store,
+            self.accounts,
+            self.mailer,  # type: ignore[arg-type]  # both mailers send whole messages too
+            self.casepilot.ask,
+            policy,
+        )
+
     def code_suggestions(self, system: str, text: str) -> list[dict[str, Any]]:
         try:
             hits = self.index.near_codes(text, system=system, limit=5)
@@ -156,12 +180,14 @@ class Services:
         from coderef.adapters.outbox_mailer import OutboxMailer
         from coderef.adapters.sqlite_accounts import SqliteAccounts
         from coderef.adapters.sqlite_catalog import SqliteCatalog
+        from coderef.adapters.sqlite_consultant import SqliteConsultant
 
         return cls(
             settings=settings,
             catalog=SqliteCatalog(settings.catalog_path),
             accounts=SqliteAccounts(settings.accounts_path),
             mailer=OutboxMailer(settings.outbox_dir),
+            consultant_store=SqliteConsultant(settings.data_dir / "consultant.db"),
         )
 
 

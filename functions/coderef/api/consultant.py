@@ -1,0 +1,124 @@
+"""CaseConsultant on the site: the consultant address and retention notice, a member's
+threads (newest first, each deletable) and the form that asks a question."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, Field
+
+from coderef.api.schemas import ERRORS
+from coderef.api.services import ServicesDep
+from coderef.api.session import SameOrigin, ViewerDep
+from coderef.errors import NotSignedIn
+
+router = APIRouter(prefix="/api/consultant", tags=["consultant"], dependencies=[SameOrigin])
+
+ThreadId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A thread's id")]
+
+MEMBER_ERRORS = {
+    **ERRORS,
+    401: {"description": "Not signed in: the consultant is for registered accounts"},
+    403: {"description": "The account's email address is not confirmed yet"},
+    404: {"description": "No such thread of this member"},
+    429: {"description": "Daily question limit reached"},
+}
+
+
+class ConsultantInfo(BaseModel):
+    address: str = Field(description="Where members mail their questions")
+    retention_days: int = Field(
+        description="Threads are deleted this many days after their last message"
+    )
+    questions_per_day: int
+
+
+class ThreadOut(BaseModel):
+    id: str
+    subject: str
+    status: str = Field(
+        description="answered_automatically, waiting_for_coder or answered_by_coder"
+    )
+    status_label: str
+    created_at: str
+    updated_at: str
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadOut]
+
+
+class MessageOut(BaseModel):
+    role: str = Field(description="member, consultant (the engine) or coder")
+    text: str
+    at: str
+
+
+class ThreadDetail(BaseModel):
+    thread: ThreadOut
+    messages: list[MessageOut]
+
+
+class AskBody(BaseModel):
+    question: str = Field(max_length=4000, description="The question, up to 2000 characters")
+    ask_human: bool = Field(default=False, description="Send it to a coder, not the engine")
+
+
+class Asked(BaseModel):
+    thread: ThreadOut
+    reply: str = Field(description="The text mailed to the member, as it was mailed")
+    answer: dict[str, Any] | None = Field(
+        default=None, description="CasePilot's answer, when the engine answered"
+    )
+
+
+def _member(viewer: Any) -> Any:
+    if viewer.user is None:
+        raise NotSignedIn("CaseConsultant is for registered accounts. Register for free or log in.")
+    return viewer.user
+
+
+@router.get("", response_model=ConsultantInfo)
+def info(services: ServicesDep) -> dict:
+    """The consultant address and the limits, shown before anyone writes."""
+    settings = services.settings
+    return {
+        "address": settings.consult_address,
+        "retention_days": settings.consult_retention_days,
+        "questions_per_day": settings.consult_questions_per_day,
+    }
+
+
+@router.get("/threads", response_model=ThreadList, responses=MEMBER_ERRORS)
+def threads(services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
+    """The member's threads, newest first."""
+    response.headers["Cache-Control"] = "private, no-store"
+    user = _member(viewer)
+    return {"threads": [t.to_public() for t in services.consultant.threads(user)]}
+
+
+@router.post("/threads", response_model=Asked, status_code=201, responses=MEMBER_ERRORS)
+def ask(body: AskBody, services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
+    """Ask a question: answered from the loaded code sets (or queued for a coder), shown here
+    and mailed to the member's address."""
+    response.headers["Cache-Control"] = "private, no-store"
+    user = _member(viewer)
+    asked = services.consultant.ask_on_site(user, body.question, body.ask_human)
+    return {"thread": asked.thread.to_public(), "reply": asked.reply, "answer": asked.answer}
+
+
+@router.get("/threads/{thread_id}", response_model=ThreadDetail, responses=MEMBER_ERRORS)
+def thread(
+    thread_id: ThreadId, services: ServicesDep, viewer: ViewerDep, response: Response
+) -> dict:
+    response.headers["Cache-Control"] = "private, no-store"
+    found, messages = services.consultant.thread_of(_member(viewer), thread_id)
+    return {"thread": found.to_public(), "messages": [m.to_public() for m in messages]}
+
+
+@router.delete("/threads/{thread_id}", status_code=204, responses=MEMBER_ERRORS)
+def delete(thread_id: ThreadId, services: ServicesDep, viewer: ViewerDep) -> Response:
+    """Delete a thread and every message in it, now."""
+    services.consultant.delete(_member(viewer), thread_id)
+    return Response(status_code=204)
