@@ -2,9 +2,11 @@
 // form, the answer as it was mailed, and their threads (newest first, each deletable).
 import { api } from './api.js';
 import { gateMembers, initChrome } from './chrome.js';
-import { $, fill, h } from './dom.js';
+import { $, fill, h, settle } from './dom.js';
 
 const list = (value) => (Array.isArray(value) ? value : []);
+// The site's address as mails write it (CODEREF_PUBLIC_URL): its links open here.
+const site = { origins: new Set([window.location.origin]) };
 
 // The mailed text with its links made clickable: only this site's own pages become links.
 function linked(text) {
@@ -19,7 +21,7 @@ function linked(text) {
     } catch {
       url = null;
     }
-    out.push(url && url.origin === window.location.origin
+    out.push(url && site.origins.has(url.origin)
       ? h('a', { href: url.pathname + url.search }, match[0])
       : match[0]);
     at = match.index + match[0].length;
@@ -90,6 +92,11 @@ async function loadInfo() {
     link.textContent = info.address;
     link.href = `mailto:${info.address}`;
     $('#retention-days').textContent = String(info.retention_days);
+    try {
+      site.origins.add(new URL(info.site_url).origin);
+    } catch {
+      // no site address: only links to this origin are followed
+    }
     $('#limit-hint').textContent = `Up to ${info.questions_per_day} questions a day.`;
   } catch {
     // the defaults written in the page stay

@@ -23,6 +23,7 @@ def test_anyone_sees_the_address_and_the_retention_notice(client):
         "address": "consult@coderef.localhost",
         "retention_days": 30,
         "questions_per_day": 10,
+        "site_url": "http://127.0.0.1:8000",
     }
 
 

@@ -32,6 +32,7 @@ class ConsultantInfo(BaseModel):
         description="Threads are deleted this many days after their last message"
     )
     questions_per_day: int
+    site_url: str = Field(description="The site's address, as links in mailed answers start")
 
 
 class ThreadOut(BaseModel):
@@ -87,6 +88,7 @@ def info(services: ServicesDep) -> dict:
         "address": settings.consult_address,
         "retention_days": settings.consult_retention_days,
         "questions_per_day": settings.consult_questions_per_day,
+        "site_url": settings.public_url,
     }
 
 
