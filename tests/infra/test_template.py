@@ -23,7 +23,7 @@ from tests import aws
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
 
-FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction")
+FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction", "ConsultantFunction")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,11 @@ def transformed(template) -> dict:
     saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
     os.environ.setdefault("AWS_DEFAULT_REGION", aws.REGION)
     try:
-        return transform(packaged, {"MailSender": "no-reply@example.org"}, NoIam())
+        return transform(
+            packaged,
+            {"MailSender": "no-reply@example.org", "ConsultAddress": "consult@example.org"},
+            NoIam(),
+        )
     finally:
         os.environ.update({k: v for k, v in saved.items() if v is not None})
 
@@ -83,6 +87,7 @@ def handler_modules(template, tmp_path_factory) -> dict[str, object]:
         "CODEREF_CODES_TABLE": "codes",
         "CODEREF_ACCOUNTS_TABLE": "accounts",
         "CODEREF_MAIL_FROM": "no-reply@example.org",
+        "CODEREF_CONSULTANT_TABLE": "consultant",
         "CODEREF_ADDRESS_SECRET": "test-secret",
         "CODEREF_INDEX_PATH": str(tmp_path_factory.mktemp("idx") / "none.db"),
     }
@@ -313,7 +318,7 @@ def test_cloudfront_sends_the_origin_key_the_functions_expect(template):
 
 def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
     functions = _resources(transformed, "AWS::Lambda::Function")
-    assert set(functions) == {"SearchFunction", "CodePageFunction", "AuthFunction"}
+    assert set(functions) == set(FUNCTIONS)
     for function in functions.values():
         props = function["Properties"]
         assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])

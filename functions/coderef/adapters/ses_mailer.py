@@ -36,7 +36,8 @@ class SesMailer:
         headers); From is the message's own, which the role must be allowed to send from."""
         with storage_errors("mail service", service="SES"):
             self.client.send_email(
-                FromEmailAddress=str(message["From"]),
+                # The bare address: the role's ses:FromAddress condition names it so.
+                FromEmailAddress=message["From"].addresses[0].addr_spec,
                 Destination={"ToAddresses": [str(message["To"])]},
                 Content={"Raw": {"Data": message.as_bytes(policy=policy.SMTP)}},
             )
