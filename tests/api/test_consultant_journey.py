@@ -265,3 +265,28 @@ def test_the_cli_refuses_an_unknown_thread_and_an_empty_answer(app, tmp_path, ca
         coderef(["consult", "answer", asked["thread"]["id"], "--file", str(tmp_path / "none")]) == 1
     )
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_local_server_takes_mail_on_the_configured_port_and_stops(fixture_settings, tmp_path):
+    # Given the local app as `coderef serve` builds it, with CODEREF_SMTP_PORT set
+    from dataclasses import replace
+
+    from coderef.local import create_local_app, start_consultant_mail
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_local_app(replace(fixture_settings, smtp_port=port))
+    stop = start_consultant_mail(app)
+    try:
+        # Then it takes mail for the consultant address there, and only for it
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.ehlo()
+            smtp.mail("a@example.org")
+            assert smtp.rcpt(OWN)[0] == 250
+            assert smtp.rcpt("other@coderef.localhost")[0] == 550
+    finally:
+        stop()
+    # And once stopped it listens no more
+    with pytest.raises(OSError):
+        smtplib.SMTP("127.0.0.1", port, timeout=5)
