@@ -3,6 +3,7 @@ port), the SQLite stores, CasePilot over the fixture catalog, and replies in var
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
 import time
@@ -290,3 +291,19 @@ def test_the_local_server_takes_mail_on_the_configured_port_and_stops(fixture_se
     # And once stopped it listens no more
     with pytest.raises(OSError):
         smtplib.SMTP("127.0.0.1", port, timeout=5)
+
+
+def test_question_text_is_never_logged(app, smtp_port, caplog):
+    # Given a question holding made-up patient details, with every logger at DEBUG
+    caplog.set_level(logging.DEBUG)
+    email = register(new_client(app))
+    secret = "Patient Quintessa Marlowe-Vance DOB 1961-04-02"
+    _send(smtp_port, _question(email, f"{secret}: can E10.9 be coded with E11.9?"))
+    _send(smtp_port, _question("stranger-2@example.net", secret))
+    _wait_for_replies(app, email, 1)
+    client = new_client(app)
+    register(client)
+    client.post("/api/consultant/threads", json={"question": secret, "ask_human": True})
+    # Then the logs say what happened, never what was written
+    assert "consultant:" in caplog.text
+    assert "Quintessa" not in caplog.text

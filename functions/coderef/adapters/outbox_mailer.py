@@ -26,12 +26,11 @@ class OutboxMailer:
 
     def send_message(self, message: EmailMessage) -> None:
         """A whole message (the consultant's replies, thread headers and all), as a .eml file.
-        Only its headers are logged: a consultant reply may quote patient details."""
+        Only its recipient is logged: a consultant reply (even its subject) may hold patient
+        details."""
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.folder / (name + ".tmp")
         tmp.write_bytes(bytes(message))
         tmp.replace(self.folder / name)
-        log.warning(
-            "mail to %s (%s) written to %s", message["To"], message["Subject"], self.folder / name
-        )
+        log.warning("mail to %s written to %s", message["To"], self.folder / name)

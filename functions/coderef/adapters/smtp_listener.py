@@ -43,6 +43,8 @@ class ConsultantHandler:
 
 def start_smtp(address: str, receive: Callable[[bytes], Any], host: str, port: int) -> Controller:
     """Start the listener in its own thread; stop it with `.stop()`."""
+    # aiosmtpd logs every line it reads at DEBUG, message text included: never below INFO.
+    logging.getLogger("mail.log").setLevel(logging.INFO)
     controller = Controller(
         ConsultantHandler(address, receive),
         hostname=host,
