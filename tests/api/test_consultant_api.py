@@ -105,3 +105,13 @@ def test_the_daily_limit_answers_429(app):
     response = client.post("/api/consultant/threads", json={"question": "What is E11.9?"})
     assert response.status_code == 429
     assert "Retry-After" in response.headers
+
+
+def test_other_methods_are_refused_with_every_allowed_method_named(client):
+    response = client.options("/api/consultant/threads")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    response = client.put("/api/consultant/threads/" + "a" * 32)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, DELETE"
+    assert response.json()["error"]["code"] == "method_not_allowed"

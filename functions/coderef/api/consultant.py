@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from coderef.api.errors import error_body
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
@@ -124,3 +126,33 @@ def delete(thread_id: ThreadId, services: ServicesDep, viewer: ViewerDep) -> Res
     """Delete a thread and every message in it, now."""
     services.consultant.delete(_member(viewer), thread_id)
     return Response(status_code=204)
+
+
+# Two routes share each of these paths. Starlette answers another method with the Allow of
+# the first route only; these answer it with both.
+_OTHER_METHODS = ("PUT", "PATCH", "OPTIONS", "TRACE")
+
+
+def _not_allowed(allowed: str):
+    def refuse() -> JSONResponse:
+        return JSONResponse(
+            error_body("method_not_allowed", f"Use {allowed.replace(', ', ' or ')} here."),
+            405,
+            headers={"Allow": allowed},
+        )
+
+    return refuse
+
+
+router.add_api_route(
+    "/threads",
+    _not_allowed("GET, POST"),
+    methods=[*_OTHER_METHODS, "DELETE"],
+    include_in_schema=False,
+)
+router.add_api_route(
+    "/threads/{thread_id}",
+    _not_allowed("GET, DELETE"),
+    methods=[*_OTHER_METHODS, "POST"],
+    include_in_schema=False,
+)
