@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from fastapi import FastAPI
@@ -11,6 +12,8 @@ from coderef.api.app import create_app
 from coderef.api.services import Services
 from coderef.api.static import mount_frontend
 from coderef.settings import Settings
+
+log = logging.getLogger("coderef.consultant")
 
 
 def create_local_app(settings: Settings | None = None) -> FastAPI:
@@ -32,9 +35,19 @@ def start_consultant_mail(app: FastAPI, host: str = "127.0.0.1") -> Callable[[],
     services = app.state.services
     consultant = services.consultant
     consultant.sweep()
-    controller = start_smtp(
-        services.settings.consult_address, consultant.receive, host, services.settings.smtp_port
-    )
+    try:
+        controller = start_smtp(
+            services.settings.consult_address, consultant.receive, host, services.settings.smtp_port
+        )
+    except (OSError, RuntimeError) as exc:
+        # The site still serves; only the mail side is off (another process holds the port).
+        log.warning(
+            "CaseConsultant mail is off: cannot listen on %s:%s (%s); set CODEREF_SMTP_PORT",
+            host,
+            services.settings.smtp_port,
+            type(exc).__name__,
+        )
+        controller = None
     stop = threading.Event()
 
     def sweep_hourly() -> None:
@@ -45,6 +58,7 @@ def start_consultant_mail(app: FastAPI, host: str = "127.0.0.1") -> Callable[[],
 
     def stop_all() -> None:
         stop.set()
-        controller.stop()
+        if controller is not None:
+            controller.stop()
 
     return stop_all

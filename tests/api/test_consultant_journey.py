@@ -307,3 +307,18 @@ def test_question_text_is_never_logged(app, smtp_port, caplog):
     # Then the logs say what happened, never what was written
     assert "consultant:" in caplog.text
     assert "Quintessa" not in caplog.text
+
+
+def test_the_site_still_serves_when_the_smtp_port_is_taken(fixture_settings, caplog):
+    from dataclasses import replace
+
+    from coderef.local import create_local_app, start_consultant_mail
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = create_local_app(replace(fixture_settings, smtp_port=port))
+        stop = start_consultant_mail(app)
+        stop()
+    assert "CaseConsultant mail is off" in caplog.text
