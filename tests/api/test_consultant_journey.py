@@ -322,3 +322,35 @@ def test_the_site_still_serves_when_the_smtp_port_is_taken(fixture_settings, cap
         stop = start_consultant_mail(app)
         stop()
     assert "CaseConsultant mail is off" in caplog.text
+
+
+def test_coderef_serve_listens_for_mail_while_it_serves_and_stops_after(
+    fixture_settings, monkeypatch
+):
+    # Given `coderef serve` on the fixture data (the bundled import and the web server itself
+    # stand aside: the test looks at the mail side while "serving")
+    import uvicorn
+
+    from coderef.codesets import pipeline
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CODEREF_DATA_DIR", str(fixture_settings.data_dir))
+    monkeypatch.setenv("CODEREF_SMTP_PORT", str(port))
+    monkeypatch.setattr(pipeline, "ensure_bundled", lambda *args, **kwargs: [])
+    seen = []
+
+    def serving(app, **options):
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.ehlo()
+            smtp.mail("a@example.org")
+            seen.append(smtp.rcpt(OWN)[0])
+
+    monkeypatch.setattr(uvicorn, "run", serving)
+    # When it runs, then mail for the consultant is taken while it serves
+    assert coderef(["serve"]) == 0
+    assert seen == [250]
+    # And the listener stops with the server
+    with pytest.raises(OSError):
+        smtplib.SMTP("127.0.0.1", port, timeout=5)

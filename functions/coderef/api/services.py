@@ -159,12 +159,13 @@ class Services:
             retention_days=self.settings.consult_retention_days,
             site_url=self.settings.public_url,
         )
-        # The grounded answer is CasePilot's, the same as on the site.
+        # The grounded answer is CasePilot's, the same as on the site; built at the first
+        # question (it opens the search index), not when the mail listener starts.
         return Consultant(
             self.consultant_store,
             self.accounts,
             self.mailer,  # type: ignore[arg-type]  # both mailers send whole messages too
-            self.casepilot.ask,
+            lambda question, context: self.casepilot.ask(question, context),
             policy,
         )
 
