@@ -12,8 +12,6 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, open_settled
 from tests.browser.test_pages import horizontal_overflow
 
-pytestmark = pytest.mark.needs_accounts
-
 
 def test_a_guest_sees_the_address_the_retention_notice_and_the_form_locked(page: Page):
     open_settled(page, "/consultant")
