@@ -69,7 +69,13 @@ def sam_transform(
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     try:
         return transform(
-            packaged, {"MailSender": "no-reply@example.org", **(parameters or {})}, NoIam()
+            packaged,
+            {
+                "MailSender": "no-reply@example.org",
+                "ConsultAddress": "consult@example.org",
+                **(parameters or {}),
+            },
+            NoIam(),
         )
     finally:
         os.environ.update({k: v for k, v in saved.items() if v is not None})

@@ -112,3 +112,26 @@ def test_ask_and_case2code_over_http_send_what_the_presenters_build(app):
     read = browser.post("/api/case2code", json={"text": "Palpitations. Denies cough."})
     assert read.status_code == 200
     assert_described(Case2CodeResponse, read.json())
+
+
+def test_consultant_bodies_are_described(app):
+    from coderef.api.schemas_consultant import (
+        AskedResponse,
+        ConsultantInfo,
+        ThreadDetail,
+        ThreadList,
+    )
+
+    member = new_client(app)
+    register(member)
+    assert_described(ConsultantInfo, member.get("/api/consultant").json())
+    for question, ask_human in (("Can E10.9 be coded with E11.9?", False), ("Sequence?", True)):
+        asked = member.post(
+            "/api/consultant/threads", json={"question": question, "ask_human": ask_human}
+        )
+        assert asked.status_code == 201
+        assert_described(AskedResponse, asked.json())
+    threads = member.get("/api/consultant/threads").json()
+    assert_described(ThreadList, threads)
+    detail = member.get(f"/api/consultant/threads/{threads['threads'][0]['id']}").json()
+    assert_described(ThreadDetail, detail)

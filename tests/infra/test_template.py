@@ -23,7 +23,13 @@ from tests import aws
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
 
-FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction", "AssistantFunction")
+FUNCTIONS = (
+    "SearchFunction",
+    "CodePageFunction",
+    "AuthFunction",
+    "AssistantFunction",
+    "ConsultantFunction",
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +71,7 @@ def handler_modules(template, tmp_path_factory) -> dict[str, object]:
         "CODEREF_CODES_TABLE": "codes",
         "CODEREF_ACCOUNTS_TABLE": "accounts",
         "CODEREF_MAIL_FROM": "no-reply@example.org",
+        "CODEREF_CONSULTANT_TABLE": "consultant",
         "CODEREF_ADDRESS_SECRET": "test-secret",
         "CODEREF_INDEX_PATH": str(tmp_path_factory.mktemp("idx") / "none.db"),
     }
@@ -444,6 +451,7 @@ def _function_dependencies() -> list[str]:
     wanted = {"fastapi", "sqlean-py", "mangum", "aws-lambda-powertools", "argon2-cffi"}
     wanted.add("snowballstemmer")  # the search engine stems as the index does
     wanted.add("pydantic-settings")  # settings are read with it in every function
+    wanted.add("mail-parser-reply")  # ConsultantFunction reads the new text of a mail with it
     declared = [*project["dependencies"], *project["optional-dependencies"]["aws"]]
     return [d for d in declared if d.split(">")[0].split("=")[0].split("<")[0] in wanted]
 
@@ -454,7 +462,7 @@ def test_the_build_pins_versions_inside_the_projects_own_ranges():
 
     pins = _pins()
     dependencies = _function_dependencies()
-    assert len(dependencies) == 7
+    assert len(dependencies) == 8
     for raw in dependencies:
         requirement = Requirement(raw)
         version = pins[canonicalize_name(requirement.name)]

@@ -22,6 +22,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         auth,
         case2code,
         codes,
+        consultant,
         guidelines,
         me,
         meta,
@@ -40,6 +41,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         case2code.router,
         guidelines.router,
         releases.router,
+        consultant.router,
     )
 
 
