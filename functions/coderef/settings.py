@@ -63,6 +63,10 @@ class Settings:
     trusted_proxies: int = 1
     # Argon2id hashes (64 MiB each) one process runs at once; more wait briefly, then 503.
     password_hashes_in_flight: int = 2
+    # CareerCenter (the job board): posts a member may submit in any 24 hours, and the
+    # DynamoDB jobs table (AWS; SQLite var/jobs.db locally).
+    jobs_posts_per_day: int = 5
+    jobs_table: str | None = None
 
     @property
     def catalog_path(self) -> Path:
@@ -79,6 +83,10 @@ class Settings:
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.db"
 
     @property
     def secret_path(self) -> Path:
@@ -129,6 +137,8 @@ class Settings:
             cpt_licence_notice=env.get("CODEREF_CPT_LICENCE_NOTICE", "").strip() or None,
             trusted_proxies=_int(env, "CODEREF_TRUSTED_PROXIES", 1),
             password_hashes_in_flight=_int(env, "CODEREF_PASSWORD_HASHES_IN_FLIGHT", 2),
+            jobs_posts_per_day=_int(env, "CODEREF_JOBS_POSTS_PER_DAY", 5),
+            jobs_table=env.get("CODEREF_JOBS_TABLE") or None,
         )
 
 
