@@ -20,7 +20,7 @@ from coderef.jobs.model import (
 from tests import aws
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-STORES = ["sqlite"]
+STORES = ["sqlite", "dynamodb"]
 
 
 @pytest.fixture(params=STORES)

@@ -475,3 +475,27 @@ def alert_filters(data: dict[str, Any]) -> dict[str, Any]:
         "posted_within_days": query.posted_within_days,
     }
     return {k: v for k, v in clean.items() if v not in (None, "")}
+
+
+def _tokens(text: str) -> list[str]:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return [t.lower() for t in re.findall(r"[A-Za-z0-9]+", plain)]
+
+
+def word_score(job: JobPost, words: tuple[str, ...]) -> float | None:
+    """For a store without a text index: None unless every word starts a word of the post;
+    else a score, title hits weighing five times the rest (as the SQLite store's bm25)."""
+    if not words:
+        return 0.0
+    title = _tokens(job.title)
+    body = _tokens(job.search_text())
+    score = 0.0
+    for word in words:
+        in_title = sum(1 for t in title if t.startswith(word))
+        in_body = sum(1 for t in body if t.startswith(word))
+        if not in_body:
+            return None
+        score += 5 * in_title + in_body
+    return score
