@@ -182,7 +182,8 @@ def search_jobs(
         limit, offset,
     )  # fmt: skip
     jobs, total = services.job_board.search(query)
-    response.headers["Cache-Control"] = "public, max-age=60"
+    # Not cached: a post must leave the board the moment it expires, closes or is reported.
+    response.headers["Cache-Control"] = "no-cache"
     return {"jobs": [_out(j) for j in jobs], "total": total, "limit": query.limit,
             "offset": query.offset}  # fmt: skip
 
@@ -219,10 +220,10 @@ def job_page(job_id: str, services: ServicesDep, viewer: ViewerDep, response: Re
                 "similar": [JobOut(**_out(j)).model_dump() for j in gone.similar],
             },
             status_code=410,
-            headers={"Cache-Control": "public, max-age=300"},
+            headers={"Cache-Control": "no-cache"},
         )
     own = job.employer_id == member_id
-    response.headers["Cache-Control"] = "private, no-store" if own else "public, max-age=60"
+    response.headers["Cache-Control"] = "private, no-store" if own else "no-cache"
     return {
         "job": OwnJobOut(**_out(job)) if own else JobOut(**_out(job)),
         "description_html": board.description_html(job),

@@ -53,6 +53,10 @@ class AlertNotFound(CodeRefError):
     status = 404
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -70,7 +74,8 @@ class JobBoard:
         self.mailer = mailer
         self.posts_per_day = posts_per_day
         self.public_url = public_url.rstrip("/")
-        self.clock = clock or (lambda: datetime.now(UTC))
+        # Looked up at each call, so a test can move every board's clock at once.
+        self.clock = clock or (lambda: utc_now())
 
     # ---- employers ----
 
