@@ -107,7 +107,7 @@ async function employers(me) {
   gateMembers(section, me);
   for (const link of section.querySelectorAll('a[data-auth]')) link.href = registerHref(`/${link.dataset.auth}`);
   if (!me || !me.user) return;
-  showMine(await api('/api/jobs/mine'));
+  showMine(await api('/api/me/jobs'));
   const form = $('#post-job');
   const error = form.querySelector('.form-error');
   form.addEventListener('submit', async (event) => {
@@ -118,7 +118,7 @@ async function employers(me) {
       const job = await api('/api/jobs', { method: 'POST', json: formBody(form) });
       form.reset();
       fill($('#post-status'), `Thank you. “${job.title}” is waiting for review; it is listed once approved.`);
-      showMine(await api('/api/jobs/mine'));
+      showMine(await api('/api/me/jobs'));
     } catch (failure) {
       fill(error, failure.message);
       error.hidden = false;
@@ -135,7 +135,7 @@ async function employers(me) {
 async function main() {
   const me = await initChrome();
   try {
-    fillOptions(await api('/api/jobs/options'));
+    fillOptions(await api('/api/job-options'));
   } catch (error) {
     fill($('#job-count'), error.message);
     settle(error.message);

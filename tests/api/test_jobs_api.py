@@ -138,13 +138,13 @@ def test_an_expired_jobs_410_offers_similar_open_jobs(app, clock, operator):
     ],
 )
 def test_bad_posts_answer_400_naming_the_field_and_create_nothing(member, changes, field):
-    before = member.get("/api/jobs/mine").json()["jobs"]
+    before = member.get("/api/me/jobs").json()["jobs"]
     response = member.post("/api/jobs", json=job_body(**changes))
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid_input" and error["field"] == field
     assert error["message"].startswith(field)
-    assert member.get("/api/jobs/mine").json()["jobs"] == before
+    assert member.get("/api/me/jobs").json()["jobs"] == before
 
 
 def test_guests_cannot_post(client):
@@ -188,7 +188,7 @@ def test_a_rejected_post_is_never_listed_and_its_employer_is_told_why(app, membe
     assert "The salary range looks wrong." in outbox_mail(app, email)
     assert new_client(app).get("/api/jobs", params={"q": "qwertyjob"}).json()["total"] == 0
     assert new_client(app).get(f"/api/jobs/{job_id}").status_code == 404
-    mine = member.get("/api/jobs/mine").json()["jobs"]
+    mine = member.get("/api/me/jobs").json()["jobs"]
     assert [(j["status"], j["reason"]) for j in mine] == [
         ("rejected", "The salary range looks wrong.")
     ]

@@ -80,7 +80,7 @@ def fill_post_form(page: Page, title: str, description: str, **text: str) -> Non
 
 
 def my_job_id(page: Page, title: str) -> str:
-    mine = page.context.request.get("/api/jobs/mine").json()["jobs"]
+    mine = page.context.request.get("/api/me/jobs").json()["jobs"]
     return next(j["id"] for j in mine if j["title"] == title)
 
 

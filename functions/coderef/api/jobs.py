@@ -19,6 +19,9 @@ from coderef.jobs.service import JobGone
 
 router = APIRouter(tags=["jobs"])
 _write = [SameOrigin]
+_R401 = {401: {"description": "Not signed in"}}
+_R404 = {404: {"description": "No such job (or not yours)"}}
+_R403 = {403: {"description": "Sent from another site"}}
 
 
 class JobIn(BaseModel):
@@ -39,7 +42,7 @@ class JobIn(BaseModel):
     salary_min: int | str | None = Field(default=None, examples=[55000])
     salary_max: int | str | None = Field(default=None, examples=[65000])
     salary_period: str | None = Field(default=None, examples=["year"])
-    description: str | None = Field(default=None, max_length=40_000)
+    description: str | None = Field(default=None, max_length=12_000)
     apply: str | None = Field(default=None, max_length=1000)
     expires_in_days: int | str | None = Field(default=None, examples=[60])
 
@@ -144,7 +147,7 @@ def _member(services: Services, viewer: Any) -> tuple[str, str]:
     return viewer.user.id, viewer.user.email
 
 
-@router.get("/api/jobs/options", response_model=Options)
+@router.get("/api/job-options", response_model=Options)
 def options(response: Response) -> dict:
     """The values each choice of a post and a search accepts."""
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -188,7 +191,7 @@ def search_jobs(
             "offset": query.offset}  # fmt: skip
 
 
-@router.get("/api/jobs/mine", response_model=OwnJobs)
+@router.get("/api/me/jobs", response_model=OwnJobs, responses=_R401)
 def my_jobs(services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
     """The signed-in member's posts, with their moderation status."""
     response.headers["Cache-Control"] = "private, no-store"
@@ -205,7 +208,10 @@ def my_jobs(services: ServicesDep, viewer: ViewerDep, response: Response) -> dic
 @router.get(
     "/api/jobs/{job_id}",
     response_model=JobPage,
-    responses={410: {"model": JobGoneBody, "description": "Expired or closed, with similar"}},
+    responses={
+        410: {"model": JobGoneBody, "description": "Expired or closed, with similar"},
+        **_R404,
+    },
 )
 def job_page(job_id: str, services: ServicesDep, viewer: ViewerDep, response: Response) -> Any:
     """One job: open to all; pending or rejected to its employer only; 410 once expired."""
@@ -232,7 +238,13 @@ def job_page(job_id: str, services: ServicesDep, viewer: ViewerDep, response: Re
     }
 
 
-@router.post("/api/jobs", status_code=202, response_model=OwnJobOut, dependencies=_write)
+@router.post(
+    "/api/jobs",
+    status_code=202,
+    response_model=OwnJobOut,
+    dependencies=_write,
+    responses={**_R401, **_R403},
+)
 def post_job(body: JobIn, services: ServicesDep, viewer: ViewerDep) -> dict:
     """Submit a post: it waits for review (pending) and is listed once approved."""
     member_id, email = _member(services, viewer)
@@ -240,7 +252,12 @@ def post_job(body: JobIn, services: ServicesDep, viewer: ViewerDep) -> dict:
     return _out(job)
 
 
-@router.patch("/api/jobs/{job_id}", response_model=OwnJobOut, dependencies=_write)
+@router.patch(
+    "/api/jobs/{job_id}",
+    response_model=OwnJobOut,
+    dependencies=_write,
+    responses={**_R401, **_R403, **_R404},
+)
 def edit_job(job_id: str, body: JobIn, services: ServicesDep, viewer: ViewerDep) -> dict:
     """Change one's own post; it goes back to review."""
     member_id, _ = _member(services, viewer)
@@ -253,14 +270,24 @@ def edit_job(job_id: str, body: JobIn, services: ServicesDep, viewer: ViewerDep)
     return _out(board.update(member_id, current.id, merged))
 
 
-@router.delete("/api/jobs/{job_id}", response_model=OwnJobOut, dependencies=_write)
+@router.delete(
+    "/api/jobs/{job_id}",
+    response_model=OwnJobOut,
+    dependencies=_write,
+    responses={**_R401, **_R403, **_R404},
+)
 def close_job(job_id: str, services: ServicesDep, viewer: ViewerDep) -> dict:
     """Close one's own post: it leaves the board, and its page answers 410."""
     member_id, _ = _member(services, viewer)
     return _out(services.job_board.close(member_id, job_id[:64]))
 
 
-@router.post("/api/jobs/{job_id}/report", response_model=ReportOut, dependencies=_write)
+@router.post(
+    "/api/jobs/{job_id}/report",
+    response_model=ReportOut,
+    dependencies=_write,
+    responses={**_R403, **_R404},
+)
 def report_job(job_id: str, request: Request, services: ServicesDep, viewer: ViewerDep) -> dict:
     """Report a post; three different reporters send it back to review."""
     reporter = f"u:{viewer.user.id}" if viewer.user else f"a:{client_address(request, services)}"
@@ -277,14 +304,20 @@ def _alert_out(alert: Any) -> dict:
     }
 
 
-@router.get("/api/me/job-alerts", response_model=AlertList)
+@router.get("/api/me/job-alerts", response_model=AlertList, responses=_R401)
 def list_alerts(services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
     response.headers["Cache-Control"] = "private, no-store"
     member_id, _ = _member(services, viewer)
     return {"alerts": [_alert_out(a) for a in services.job_board.alerts_of(member_id)]}
 
 
-@router.post("/api/me/job-alerts", status_code=201, response_model=AlertOut, dependencies=_write)
+@router.post(
+    "/api/me/job-alerts",
+    status_code=201,
+    response_model=AlertOut,
+    dependencies=_write,
+    responses={**_R401, **_R403},
+)
 def save_alert(body: AlertIn, services: ServicesDep, viewer: ViewerDep) -> dict:
     """Save a search: a daily digest mail lists the new jobs matching it."""
     member_id, email = _member(services, viewer)
@@ -299,6 +332,7 @@ def save_alert(body: AlertIn, services: ServicesDep, viewer: ViewerDep) -> dict:
     status_code=204,
     response_class=Response,
     dependencies=_write,
+    responses={**_R401, **_R403, 404: {"description": "No such saved search"}},
 )
 def delete_alert(alert_id: str, services: ServicesDep, viewer: ViewerDep) -> Response:
     member_id, _ = _member(services, viewer)
@@ -306,8 +340,21 @@ def delete_alert(alert_id: str, services: ServicesDep, viewer: ViewerDep) -> Res
     return Response(status_code=204)
 
 
-@router.post("/api/job-alerts/{alert_id}/unsubscribe", status_code=204, response_class=Response)
-@router.get("/api/job-alerts/{alert_id}/unsubscribe", status_code=204, response_class=Response)
+_GONE_LINK = {404: {"description": "Unknown or used unsubscribe link"}}
+
+
+@router.post(
+    "/api/job-alerts/{alert_id}/unsubscribe",
+    status_code=204,
+    response_class=Response,
+    responses=_GONE_LINK,
+)
+@router.get(
+    "/api/job-alerts/{alert_id}/unsubscribe",
+    status_code=204,
+    response_class=Response,
+    responses=_GONE_LINK,
+)
 def unsubscribe(
     alert_id: str, services: ServicesDep, token: str = Query(max_length=200)
 ) -> Response:

@@ -68,7 +68,7 @@ _LIMITS = {
     "title": 120,
     "organization": 120,
     "city": 80,
-    "description": 20_000,
+    "description": 10_000,  # the request body limit is 16 KiB
     "apply": 500,
     "organization_website": 500,
 }
