@@ -242,3 +242,10 @@ def test_saved_searches_mail_a_digest_of_new_jobs_with_one_click_unsubscribe(
     path = link.split("://", 1)[1].split("/", 1)[1]
     assert new_client(app).post("/" + path).status_code == 204
     assert member.get("/api/me/job-alerts").json()["alerts"] == []
+
+
+def test_a_wrong_method_names_every_method_the_path_takes(client):
+    # /api/jobs is two routes (search and post); a 405 lists both
+    response = client.put("/api/jobs", json={})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
