@@ -89,11 +89,27 @@ function formBody(form) {
   return body;
 }
 
+function closeButton(job) {
+  const button = h('button', { type: 'button', class: 'secondary' }, 'Close this post');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api(`/api/jobs/${encodeURIComponent(job.id)}`, { method: 'DELETE' });
+      showMine(await api('/api/me/jobs'));
+    } catch (error) {
+      button.disabled = false;
+      fill($('#post-status'), error.message);
+    }
+  });
+  return button;
+}
+
 function showMine(mine) {
   $('#my-jobs-panel').hidden = mine.jobs.length === 0;
   fill($('#my-jobs'), mine.jobs.map((job) => h('li', {},
     h('a', { href: jobHref(job.id) }, job.title), ` — ${job.status}`,
-    job.reason ? ` (${job.reason})` : '')));
+    job.reason ? ` (${job.reason})` : '', ' ',
+    job.status === 'closed' ? null : closeButton(job))));
   if (mine.employer) {
     for (const [name, value] of Object.entries(mine.employer)) {
       const input = $(`#post-job [name="${name}"]`);

@@ -134,6 +134,20 @@ def test_post_approve_find_open_and_expire(
     assert axe_violations(visitor) == []
 
 
+def test_an_employer_closes_their_post_and_it_leaves_the_board(browsing: Browsing, operator):
+    word = "Closer" + uuid.uuid4().hex[:6]
+    employer = browsing.context(PHONE)
+    register_through_api(employer, unique_email("closer"), PASSWORD)
+    page = open_settled(employer.new_page(), "/jobs")
+    fill_post_form(page, f"{word} auditor", "Audit charts.")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("#my-jobs")).to_contain_text("pending")
+    operator("approve", my_job_id(page, f"{word} auditor"))
+    page.get_by_role("button", name="Close this post").click()
+    expect(page.locator("#my-jobs")).to_contain_text("closed")
+    assert page.context.request.get(f"/api/jobs?q={word}").json()["total"] == 0
+
+
 def test_script_in_every_field_and_in_search_never_runs(browsing: Browsing, operator):
     employer = browsing.context(DESKTOP)
     register_through_api(employer, unique_email("xss"), PASSWORD)
