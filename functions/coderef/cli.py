@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from coderef import cli_releases
+from coderef import cli_jobs, cli_releases
 from coderef.accounts.model import PLANS, Plan
 from coderef.catalog.systems import SYSTEMS
 from coderef.codesets.registry import BUNDLED, sources_help
@@ -285,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     grant.set_defaults(func=cmd_user_grant)
 
     cli_releases.add_commands(sub)
+    cli_jobs.add_commands(sub)
     return parser
 
 

@@ -190,6 +190,10 @@ class Settings(BaseSettings):
         return self.data_dir / "outbox"
 
     @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.db"
+
+    @property
     def secret_path(self) -> Path:
         return self.data_dir / "address-secret.key"
 
@@ -289,4 +293,11 @@ class Settings(BaseSettings):
     password_hashes_in_flight: NonNegativeInt = Field(
         2,
         description="Argon2id hashes (64 MiB each) one process runs at once; more wait, then 503.",
+    )
+    jobs_posts_per_day: NonNegativeInt = Field(
+        5, description="CareerCenter job posts one member may submit in any 24 hours."
+    )
+    jobs_table: str | None = Field(
+        None,
+        description="The DynamoDB jobs table (AWS; makes `coderef jobs` use it; else `jobs.db`).",
     )

@@ -23,6 +23,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         case2code,
         codes,
         guidelines,
+        jobs,
         me,
         meta,
         releases,
@@ -40,6 +41,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         case2code.router,
         guidelines.router,
         releases.router,
+        jobs.router,
     )
 
 
