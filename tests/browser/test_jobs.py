@@ -28,8 +28,6 @@ from tests.browser.conftest import (
     unique_email,
 )
 
-pytestmark = pytest.mark.needs_accounts
-
 XSS = [
     "<script>window.__xss=1</script>",
     '"><img src=x onerror="window.__xss=1">',
