@@ -79,7 +79,7 @@ class SqliteJobs:
             (
                 job.id,
                 job.employer_id,
-                job.status,
+                str(job.status),
                 job.posted_at,
                 job.listed_at,
                 job.expires_at,

@@ -9,19 +9,39 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from coderef.api.errors import error_body
+from coderef.api.presenters.jobs import (
+    alert_body,
+    alert_list_body,
+    gone_body,
+    job_list_body,
+    job_page_body,
+    options_body,
+    own_job_body,
+    own_jobs_body,
+)
+from coderef.api.schemas_jobs import (
+    AlertList,
+    AlertOut,
+    JobGoneBody,
+    JobList,
+    JobPage,
+    Options,
+    OwnJobOut,
+    OwnJobs,
+    ReportOut,
+)
 from coderef.api.services import Services, ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep, client_address
 from coderef.errors import NotSignedIn
 from coderef.jobs import model
-from coderef.jobs.model import JobPost
 from coderef.jobs.service import JobGone
 
 router = APIRouter(tags=["jobs"])
 _write = [SameOrigin]
-_R401 = {401: {"description": "Not signed in"}}
-_R404 = {404: {"description": "No such job (or not yours)"}}
-_R403 = {403: {"description": "Sent from another site"}}
+Responses = dict[int | str, dict[str, Any]]
+_R401: Responses = {401: {"description": "Not signed in"}}
+_R404: Responses = {404: {"description": "No such job (or not yours)"}}
+_R403: Responses = {403: {"description": "Sent from another site"}}
 
 
 class JobIn(BaseModel):
@@ -47,74 +67,6 @@ class JobIn(BaseModel):
     expires_in_days: int | str | None = Field(default=None, examples=[60])
 
 
-class JobOut(BaseModel):
-    id: str
-    title: str
-    organization: str
-    organization_website: str
-    arrangement: str
-    city: str | None
-    state: str | None
-    employment_type: str
-    credentials_required: list[str]
-    credentials_preferred: list[str]
-    specialties: list[str]
-    experience: str
-    salary_min: int
-    salary_max: int
-    salary_period: str
-    description: str
-    apply: str
-    listed_at: str
-    expires_at: str
-
-
-class OwnJobOut(JobOut):
-    status: str = Field(examples=["pending"])
-    reason: str | None = None  # why it was rejected or sent back to review
-    posted_at: str
-
-
-class JobList(BaseModel):
-    jobs: list[JobOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class JobPage(BaseModel):
-    job: OwnJobOut | JobOut
-    description_html: str  # the Markdown description, rendered and sanitised
-    json_ld: dict[str, Any]  # schema.org JobPosting
-    url: str
-
-
-class JobGoneBody(BaseModel):
-    error: dict[str, Any]
-    similar: list[JobOut]
-
-
-class OwnJobs(BaseModel):
-    jobs: list[OwnJobOut]
-    employer: dict[str, str] | None  # the last post's organisation, for the next one
-
-
-class ReportOut(BaseModel):
-    received: bool
-
-
-class Options(BaseModel):
-    arrangements: list[str]
-    employment_types: list[str]
-    experience_levels: list[str]
-    salary_periods: list[str]
-    credentials: list[str]
-    specialties: list[str]
-    states: list[str]
-    default_expiry_days: int
-    max_expiry_days: int
-
-
 class AlertIn(BaseModel):
     q: str | None = Field(default=None, max_length=1000)
     arrangement: str | None = None
@@ -123,22 +75,6 @@ class AlertIn(BaseModel):
     specialty: str | None = None
     salary_min: int | None = None
     posted_within_days: int | None = None
-
-
-class AlertOut(BaseModel):
-    id: str
-    filters: dict[str, Any]
-    created_at: str
-    last_sent_at: str
-
-
-class AlertList(BaseModel):
-    alerts: list[AlertOut]
-
-
-def _out(job: JobPost) -> dict[str, Any]:
-    record = job.to_record()
-    return {**record, "listed_at": job.listed_at}
 
 
 def _member(services: Services, viewer: Any) -> tuple[str, str]:
@@ -151,17 +87,7 @@ def _member(services: Services, viewer: Any) -> tuple[str, str]:
 def options(response: Response) -> dict:
     """The values each choice of a post and a search accepts."""
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return {
-        "arrangements": list(model.ARRANGEMENTS),
-        "employment_types": list(model.EMPLOYMENT_TYPES),
-        "experience_levels": list(model.EXPERIENCE_LEVELS),
-        "salary_periods": list(model.SALARY_PERIODS),
-        "credentials": list(model.CREDENTIALS),
-        "specialties": list(model.SPECIALTIES),
-        "states": list(model.US_STATES),
-        "default_expiry_days": model.DEFAULT_EXPIRY_DAYS,
-        "max_expiry_days": model.MAX_EXPIRY_DAYS,
-    }
+    return options_body()
 
 
 @router.get("/api/jobs", response_model=JobList)
@@ -187,8 +113,7 @@ def search_jobs(
     jobs, total = services.job_board.search(query)
     # Not cached: a post must leave the board the moment it expires, closes or is reported.
     response.headers["Cache-Control"] = "no-cache"
-    return {"jobs": [_out(j) for j in jobs], "total": total, "limit": query.limit,
-            "offset": query.offset}  # fmt: skip
+    return job_list_body(jobs, total, query)
 
 
 @router.get("/api/me/jobs", response_model=OwnJobs, responses=_R401)
@@ -197,12 +122,7 @@ def my_jobs(services: ServicesDep, viewer: ViewerDep, response: Response) -> dic
     response.headers["Cache-Control"] = "private, no-store"
     member_id, _ = _member(services, viewer)
     employer = services.job_board.last_employer(member_id)
-    return {
-        "jobs": [_out(j) for j in services.job_board.mine(member_id)],
-        "employer": {"organization": employer[0], "organization_website": employer[1]}
-        if employer
-        else None,
-    }
+    return own_jobs_body(services.job_board.mine(member_id), employer)
 
 
 @router.get(
@@ -221,21 +141,13 @@ def job_page(job_id: str, services: ServicesDep, viewer: ViewerDep, response: Re
         job = board.public_job(job_id[:64], member_id)
     except JobGone as gone:
         return JSONResponse(
-            {
-                **error_body(gone.code, gone.message),
-                "similar": [JobOut(**_out(j)).model_dump() for j in gone.similar],
-            },
+            gone_body(gone.code, gone.message, gone.similar),
             status_code=410,
             headers={"Cache-Control": "no-cache"},
         )
     own = job.employer_id == member_id
     response.headers["Cache-Control"] = "private, no-store" if own else "no-cache"
-    return {
-        "job": OwnJobOut(**_out(job)) if own else JobOut(**_out(job)),
-        "description_html": board.description_html(job),
-        "json_ld": board.json_ld(job),
-        "url": board.job_url(job),
-    }
+    return job_page_body(board, job, own)
 
 
 @router.post(
@@ -249,7 +161,7 @@ def post_job(body: JobIn, services: ServicesDep, viewer: ViewerDep) -> dict:
     """Submit a post: it waits for review (pending) and is listed once approved."""
     member_id, email = _member(services, viewer)
     job = services.job_board.post(member_id, email, body.model_dump())
-    return _out(job)
+    return own_job_body(job)
 
 
 @router.patch(
@@ -262,12 +174,12 @@ def edit_job(job_id: str, body: JobIn, services: ServicesDep, viewer: ViewerDep)
     """Change one's own post; it goes back to review."""
     member_id, _ = _member(services, viewer)
     board = services.job_board
-    current = board._own(member_id, job_id[:64])
+    current = board.own(member_id, job_id[:64])
     record = current.to_record()
     merged = {k: record.get(k) for k in JobIn.model_fields} | body.model_dump(exclude_unset=True)
     if "expires_in_days" not in body.model_fields_set:
         merged["expires_in_days"] = None  # the default again, from now
-    return _out(board.update(member_id, current.id, merged))
+    return own_job_body(board.update(member_id, current.id, merged))
 
 
 @router.delete(
@@ -279,7 +191,7 @@ def edit_job(job_id: str, body: JobIn, services: ServicesDep, viewer: ViewerDep)
 def close_job(job_id: str, services: ServicesDep, viewer: ViewerDep) -> dict:
     """Close one's own post: it leaves the board, and its page answers 410."""
     member_id, _ = _member(services, viewer)
-    return _out(services.job_board.close(member_id, job_id[:64]))
+    return own_job_body(services.job_board.close(member_id, job_id[:64]))
 
 
 @router.post(
@@ -295,20 +207,11 @@ def report_job(job_id: str, request: Request, services: ServicesDep, viewer: Vie
     return {"received": True}
 
 
-def _alert_out(alert: Any) -> dict:
-    return {
-        "id": alert.id,
-        "filters": alert.filters,
-        "created_at": alert.created_at,
-        "last_sent_at": alert.last_sent_at,
-    }
-
-
 @router.get("/api/me/job-alerts", response_model=AlertList, responses=_R401)
 def list_alerts(services: ServicesDep, viewer: ViewerDep, response: Response) -> dict:
     response.headers["Cache-Control"] = "private, no-store"
     member_id, _ = _member(services, viewer)
-    return {"alerts": [_alert_out(a) for a in services.job_board.alerts_of(member_id)]}
+    return alert_list_body(services.job_board.alerts_of(member_id))
 
 
 @router.post(
@@ -324,7 +227,7 @@ def save_alert(body: AlertIn, services: ServicesDep, viewer: ViewerDep) -> dict:
     alert, _token = services.job_board.save_alert(
         member_id, email, body.model_dump(exclude_none=True)
     )
-    return _alert_out(alert)
+    return alert_body(alert)
 
 
 @router.delete(
@@ -340,7 +243,7 @@ def delete_alert(alert_id: str, services: ServicesDep, viewer: ViewerDep) -> Res
     return Response(status_code=204)
 
 
-_GONE_LINK = {404: {"description": "Unknown or used unsubscribe link"}}
+_GONE_LINK: Responses = {404: {"description": "Unknown or used unsubscribe link"}}
 
 
 @router.post(

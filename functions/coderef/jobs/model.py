@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,9 +56,23 @@ US_STATES = (
     "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
 ).split()
 
-# Status of a post: only "open" posts are ever listed or shown publicly.
-PENDING, OPEN, REJECTED, CLOSED = "pending", "open", "rejected", "closed"
-STATUSES = (PENDING, OPEN, REJECTED, CLOSED)
+
+class JobStatus(StrEnum):
+    """Where a post is in moderation: only `open` posts are ever listed or shown publicly."""
+
+    PENDING = "pending"
+    OPEN = "open"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+
+
+PENDING, OPEN, REJECTED, CLOSED = (
+    JobStatus.PENDING,
+    JobStatus.OPEN,
+    JobStatus.REJECTED,
+    JobStatus.CLOSED,
+)
+STATUSES = tuple(JobStatus)
 
 DEFAULT_EXPIRY_DAYS = 60
 MAX_EXPIRY_DAYS = 90
@@ -113,7 +128,7 @@ class JobPost:
     id: str
     employer_id: str
     employer_email: str
-    status: str
+    status: JobStatus
     posted_at: str  # when it was submitted; public listing dates use approved_at
     expires_at: str
     title: str
@@ -168,6 +183,7 @@ class JobPost:
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
+        record["status"] = str(self.status)
         for name in ("credentials_required", "credentials_preferred", "specialties"):
             record[name] = list(record[name])
         return record
@@ -180,6 +196,7 @@ class JobPost:
             data[name] = tuple(data.get(name) or ())
         for name in ("salary_min", "salary_max", "reports"):
             data[name] = int(data.get(name) or 0)
+        data["status"] = JobStatus(data["status"])
         return cls(**data)
 
     def with_draft(self, draft: JobDraft, now: datetime) -> JobPost:
@@ -188,6 +205,14 @@ class JobPost:
         values["credentials_preferred"] = draft.credentials_preferred
         values["specialties"] = draft.specialties
         return replace(self, **values, expires_at=iso(now + timedelta(days=draft.expires_in_days)))
+
+
+@dataclass(frozen=True)
+class Employer:
+    """The organisation of a member's last post, to fill in the next one."""
+
+    organization: str
+    organization_website: str
 
 
 @dataclass(frozen=True)

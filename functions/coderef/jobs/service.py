@@ -19,6 +19,7 @@ from coderef.jobs.model import (
     PENDING,
     REJECTED,
     REPORTS_TO_REVIEW,
+    Employer,
     JobAlert,
     JobPost,
     JobQuery,
@@ -124,12 +125,15 @@ class JobBoard:
     def mine(self, member_id: str) -> list[JobPost]:
         return self.store.jobs_by_employer(member_id)
 
-    def last_employer(self, member_id: str) -> tuple[str, str] | None:
+    def last_employer(self, member_id: str) -> Employer | None:
         """The organisation and website of the member's last post, to fill in the next."""
         posts = self.store.jobs_by_employer(member_id)
-        return (posts[0].organization, posts[0].organization_website) if posts else None
+        if not posts:
+            return None
+        return Employer(posts[0].organization, posts[0].organization_website)
 
-    def _own(self, member_id: str, job_id: str) -> JobPost:
+    def own(self, member_id: str, job_id: str) -> JobPost:
+        """The member's own post (JobNotFound for anyone else's)."""
         job = self.store.job(job_id)
         if job is None or job.employer_id != member_id:
             raise JobNotFound("You have no job post with this id.")
@@ -137,7 +141,7 @@ class JobBoard:
 
     def update(self, member_id: str, job_id: str, data: dict[str, Any]) -> JobPost:
         """An edit: the whole post again; it goes back to review (what is public was checked)."""
-        job = self._own(member_id, job_id)
+        job = self.own(member_id, job_id)
         if job.status == CLOSED:
             raise InvalidInput("status: this post is closed and can no longer be edited.")
         draft = validate_draft(data)
@@ -147,7 +151,7 @@ class JobBoard:
         return edited
 
     def close(self, member_id: str, job_id: str) -> JobPost:
-        job = replace(self._own(member_id, job_id), status=CLOSED)
+        job = replace(self.own(member_id, job_id), status=CLOSED)
         self.store.save_job(job)
         return job
 
@@ -249,56 +253,6 @@ class JobBoard:
     @staticmethod
     def description_html(job: JobPost) -> str:
         return render_markdown(job.description)
-
-    def json_ld(self, job: JobPost) -> dict[str, Any]:
-        """schema.org JobPosting, as search engines read it."""
-        types = {
-            "full-time": "FULL_TIME",
-            "part-time": "PART_TIME",
-            "contract": "CONTRACTOR",
-            "temporary": "TEMPORARY",
-            "per-diem": "PER_DIEM",
-        }
-        data: dict[str, Any] = {
-            "@context": "https://schema.org/",
-            "@type": "JobPosting",
-            "title": job.title,
-            "description": self.description_html(job),
-            "identifier": {"@type": "PropertyValue", "name": job.organization, "value": job.id},
-            "datePosted": job.listed_at[:10],
-            "validThrough": job.expires_at,
-            "employmentType": types.get(job.employment_type, "OTHER"),
-            "hiringOrganization": {
-                "@type": "Organization",
-                "name": job.organization,
-                "sameAs": job.organization_website,
-            },
-            "baseSalary": {
-                "@type": "MonetaryAmount",
-                "currency": "USD",
-                "value": {
-                    "@type": "QuantitativeValue",
-                    "minValue": job.salary_min,
-                    "maxValue": job.salary_max,
-                    "unitText": job.salary_period.upper(),
-                },
-            },
-            "url": self.job_url(job),
-        }
-        if job.arrangement == "remote":
-            data["jobLocationType"] = "TELECOMMUTE"
-            data["applicantLocationRequirements"] = {"@type": "Country", "name": "USA"}
-        if job.state:
-            data["jobLocation"] = {
-                "@type": "Place",
-                "address": {
-                    "@type": "PostalAddress",
-                    "addressLocality": job.city or "",
-                    "addressRegion": job.state,
-                    "addressCountry": "US",
-                },
-            }
-        return data
 
     # ---- saved searches and digests ----
 
