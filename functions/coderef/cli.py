@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from coderef import cli_consult, cli_releases
+from coderef import cli_consult, cli_jobs, cli_releases
 from coderef.accounts.model import PLANS, Plan
 from coderef.catalog.systems import SYSTEMS
 from coderef.codesets.registry import BUNDLED, sources_help
@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_releases.add_commands(sub)
     cli_consult.add_commands(sub)
+    cli_jobs.add_commands(sub)
     return parser
 
 

@@ -205,6 +205,10 @@ class Settings(BaseSettings):
         return self.data_dir / "outbox"
 
     @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.db"
+
+    @property
     def secret_path(self) -> Path:
         return self.data_dir / "address-secret.key"
 
@@ -320,4 +324,11 @@ class Settings(BaseSettings):
     )
     consultant_table: str | None = Field(
         None, description="The DynamoDB consultant table (AWS; `coderef consult` on AWS)."
+    )
+    jobs_posts_per_day: NonNegativeInt = Field(
+        5, description="CareerCenter job posts one member may submit in any 24 hours."
+    )
+    jobs_table: str | None = Field(
+        None,
+        description="The DynamoDB jobs table (AWS; makes `coderef jobs` use it; else `jobs.db`).",
     )

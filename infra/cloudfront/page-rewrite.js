@@ -2,7 +2,7 @@
 // Pretty URLs get their page shell, as the local server does. PAGE_SHELLS must equal
 // PAGE_SHELLS in functions/coderef/api/static.py; tests/infra checks both, and that
 // template.yaml inlines this file unchanged.
-var PAGE_SHELLS = {"/code/": "code.html"};
+var PAGE_SHELLS = {"/code/": "code.html", "/jobs/": "job.html"};
 
 function handler(event) {
   var request = event.request;

@@ -29,7 +29,9 @@ FUNCTIONS = (
     "AuthFunction",
     "AssistantFunction",
     "ConsultantFunction",
+    "JobsFunction",
 )
+SCHEDULED = ("JobsDigestFunction",)  # no routes: run by an EventBridge schedule
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +72,7 @@ def handler_modules(template, tmp_path_factory) -> dict[str, object]:
     env = {
         "CODEREF_CODES_TABLE": "codes",
         "CODEREF_ACCOUNTS_TABLE": "accounts",
+        "CODEREF_JOBS_TABLE": "jobs",
         "CODEREF_MAIL_FROM": "no-reply@example.org",
         "CODEREF_CONSULTANT_TABLE": "consultant",
         "CODEREF_ADDRESS_SECRET": "test-secret",
@@ -157,7 +160,15 @@ def _grants(
         target = next(
             (
                 t
-                for t in ("CodesTable", "AccountsTable", "ses:", "ssm:", "bedrock:", "Key")
+                for t in (
+                    "CodesTable",
+                    "AccountsTable",
+                    "JobsTable",
+                    "ses:",
+                    "ssm:",
+                    "bedrock:",
+                    "Key",
+                )
                 if t in resource
             ),
             resource,
@@ -193,6 +204,33 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
         if "ses:SendEmail" in s["Action"]
     )
     assert ses["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "MailSender"}
+
+
+def test_the_jobs_functions_touch_the_jobs_table_and_read_sessions_only(transformed):
+    # Given the DynamoDB calls the jobs store makes
+    jobs_calls = _dynamodb_actions_called_by("dynamodb_jobs", leave_out=set())
+    jobs = _grants(transformed, "JobsFunctionRole")
+    # Then the API function may make them all, reads sessions, and sends no mail
+    assert set(jobs) == {"JobsTable", "AccountsTable", "ssm:"}
+    assert jobs_calls <= jobs["JobsTable"]
+    assert jobs["AccountsTable"] == {"dynamodb:GetItem"}
+    # And the digest function reads the jobs, keeps each search's mark, and mails from the
+    # stack's sender only
+    digest = _grants(transformed, "JobsDigestFunctionRole")
+    assert set(digest) == {"JobsTable", "ses:", "ssm:"}
+    assert digest["JobsTable"] == {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}
+
+
+def test_the_digest_runs_on_a_daily_schedule(template, tmp_path):
+    events = template["Resources"]["JobsDigestFunction"]["Properties"]["Events"]
+    (schedule,) = events.values()
+    assert schedule["Type"] == "ScheduleV2"
+    assert schedule["Properties"]["ScheduleExpression"].startswith("cron(0 ")
+    env = {"CODEREF_JOBS_TABLE": "jobs", "CODEREF_MAIL_FROM": "no-reply@example.org"}
+    with aws.fake_aws(env):
+        sys.modules.pop("coderef.handlers.jobs_digest", None)
+        module = importlib.import_module("coderef.handlers.jobs_digest")
+    assert callable(module.handler)
 
 
 def _dynamodb_actions_called_by(module: str, leave_out: set[str]) -> set[str]:
@@ -276,7 +314,7 @@ def test_snapstart_is_on_and_every_route_invokes_the_published_alias(transformed
     for name in FUNCTIONS:
         assert functions[name]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
     aliases = _resources(transformed, "AWS::Lambda::Alias")
-    assert set(aliases) == {f"{name}Aliaslive" for name in FUNCTIONS}
+    assert set(aliases) == {f"{name}Aliaslive" for name in FUNCTIONS + SCHEDULED}
     # _template_routes finds each route's function through its alias, or fails
     assert set(_template_routes(transformed).values()) == set(FUNCTIONS)
     for permission in _resources(transformed, "AWS::Lambda::Permission").values():
@@ -306,12 +344,15 @@ def test_cloudfront_sends_the_origin_key_the_functions_expect(template):
 
 def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
     functions = _resources(transformed, "AWS::Lambda::Function")
-    assert set(functions) == set(FUNCTIONS)
-    for function in functions.values():
+    assert set(functions) == set(FUNCTIONS + SCHEDULED)
+    for name, function in functions.items():
         props = function["Properties"]
         assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
         assert props["MemorySize"] and props["Timeout"]
-        assert "Fn::If" in props["ReservedConcurrentExecutions"]
+        if name in SCHEDULED:
+            assert props["ReservedConcurrentExecutions"] == 1  # never two runs at once
+        else:
+            assert "Fn::If" in props["ReservedConcurrentExecutions"]
     search_layers = functions["SearchFunction"]["Properties"]["Layers"]
     assert len(search_layers) == 1
 
@@ -417,7 +458,10 @@ def test_every_handler_in_the_template_is_an_importable_callable(template, handl
         r["Properties"]["Handler"]
         for r in _resources(template, "AWS::Serverless::Function").values()
     }
-    assert declared == {f"{module.__name__}.handler" for module in handler_modules.values()}
+    scheduled = {template["Resources"][name]["Properties"]["Handler"] for name in SCHEDULED}
+    assert declared == {f"{module.__name__}.handler" for module in handler_modules.values()} | (
+        scheduled
+    )
 
 
 # -- what sam build installs --------------------------------------------------------------
@@ -452,6 +496,7 @@ def _function_dependencies() -> list[str]:
     wanted.add("snowballstemmer")  # the search engine stems as the index does
     wanted.add("pydantic-settings")  # settings are read with it in every function
     wanted.add("mail-parser-reply")  # ConsultantFunction reads the new text of a mail with it
+    wanted |= {"markdown-it-py", "nh3"}  # JobsFunction renders and cleans job descriptions
     declared = [*project["dependencies"], *project["optional-dependencies"]["aws"]]
     return [d for d in declared if d.split(">")[0].split("=")[0].split("<")[0] in wanted]
 
@@ -462,7 +507,7 @@ def test_the_build_pins_versions_inside_the_projects_own_ranges():
 
     pins = _pins()
     dependencies = _function_dependencies()
-    assert len(dependencies) == 8
+    assert len(dependencies) == 10
     for raw in dependencies:
         requirement = Requirement(raw)
         version = pins[canonicalize_name(requirement.name)]

@@ -24,6 +24,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         codes,
         consultant,
         guidelines,
+        jobs,
         me,
         meta,
         releases,
@@ -42,6 +43,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         guidelines.router,
         releases.router,
         consultant.router,
+        jobs.router,
     )
 
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from coderef.catalog.releases import ReleaseHistory
     from coderef.consultant.ports import ConsultantStore
     from coderef.consultant.service import Consultant
+    from coderef.jobs.ports import Jobs
+    from coderef.jobs.service import JobBoard
     from coderef.search.candidates import CandidateFinder
     from coderef.search.guidelines import GuidelineLibrary
     from coderef.security import PasswordHasher
@@ -46,6 +48,7 @@ class Services:
     # what a client address is keyed by, and whether the search index knows a code.
     address_hasher: Callable[[str], str] | None = None
     index_knows: Callable[[str, str], bool] | None = None
+    jobs: Jobs | None = None  # CareerCenter's store
 
     @cached_property
     def index(self) -> SearchIndex:
@@ -191,12 +194,22 @@ class Services:
             return []
         return [hit.to_dict() for hit in hits]
 
+    @cached_property
+    def job_board(self) -> JobBoard:
+        from coderef.jobs.service import JobBoard
+
+        assert self.jobs is not None and self.mailer is not None
+        return JobBoard(
+            self.jobs, self.mailer, self.settings.jobs_posts_per_day, self.settings.public_url
+        )
+
     @classmethod
     def local(cls, settings: Settings) -> Services:
         from coderef.adapters.outbox_mailer import OutboxMailer
         from coderef.adapters.sqlite_accounts import SqliteAccounts
         from coderef.adapters.sqlite_catalog import SqliteCatalog
         from coderef.adapters.sqlite_consultant import SqliteConsultant
+        from coderef.adapters.sqlite_jobs import SqliteJobs
 
         accounts = SqliteAccounts(settings.accounts_path)
         # DynamoDB's TTL deletes ended sessions, used reset tokens and old rate windows; the
@@ -208,6 +221,7 @@ class Services:
             accounts=accounts,
             mailer=OutboxMailer(settings.outbox_dir),
             consultant_store=SqliteConsultant(settings.consultant_path),
+            jobs=SqliteJobs(settings.jobs_path),
         )
 
 

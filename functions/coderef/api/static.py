@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from coderef.api.errors import error_body
 
 # Pretty URL prefix -> page shell; the CloudFront Function in infra/ applies the same table.
-PAGE_SHELLS = {"/code/": "code.html"}
+PAGE_SHELLS = {"/code/": "code.html", "/jobs/": "job.html"}
 
 # Security headers (CSP and the rest) come from api/middleware.py, on every response.
 
