@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    assistant_eval,
     assistant_latency,
     cold_start,
     frontend,
@@ -315,6 +316,47 @@ are looked up once). Deterministic composer. Times in milliseconds.
 """
 
 
+def assistant_eval_section(result: dict[str, Any]) -> str:
+    q, n = result["questions"], result["notes"]
+    share = result["all_hits"] / result["all_expected"] if result["all_expected"] else 1.0
+    rows = [
+        f"| expected codes in the top {assistant_eval.TOP} (questions and notes) | "
+        f"{result['all_hits']}/{result['all_expected']} ({100 * share:.0f}%) | ≥ 90% | "
+        f"{_met(share >= 0.9)} |",
+        f"| of them, items written after tuning (held out) | {result['heldout_hits']}/"
+        f"{result['heldout_expected']} | | |",
+        f"| CasePilot: expected codes in the top {assistant_eval.TOP} | {q['hits']}/"
+        f"{q['expected']} | | |",
+        f"| CasePilot: statements the answer must make (CPT not loaded, ...) | {q['said']}/"
+        f"{q['says']} | all | {_met(q['said'] == q['says'])} |",
+        f"| Case2Code: expected codes in the top {assistant_eval.TOP} | {n['hits']}/"
+        f"{n['expected']} | | |",
+        f"| Case2Code: wrong codes (first-ranked, not what a coder reports) | {n['wrong']} | | |",
+        f"| invented codes (not in the loaded catalog) | {q['invented'] + n['invented']} | 0 | "
+        f"{_met(q['invented'] + n['invented'] == 0)} |",
+        f"| denied, family-history or past findings offered as current | {n['as_current']} | 0 "
+        f"| {_met(n['as_current'] == 0)} |",
+    ]
+    misses = assistant_eval.report(result).splitlines()[3:]
+    listed = "\n".join(f"- `{line.strip()}`" for line in misses) or "- none"
+    return f"""
+## 9. CasePilot and Case2Code evaluation (full bundled data)
+
+Command: `{PY} -m bench.assistant_eval`. {q["n"]} questions and {n["n"]} short notes
+(bench/assistant_eval_set.json, written by the CodeRef team from coding knowledge), each with
+the codes a certified coder would report. Hit: an expected code among the first
+{assistant_eval.TOP} codes of the answer, or of one finding or coding set of the note.
+
+| measure | result | target | |
+| --- | --- | --- | --- |
+{chr(10).join(rows)}
+
+Items not fully right:
+
+{listed}
+"""
+
+
 def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> str:
     """Each target: met, or the gap and the plan to close it."""
     lines = []
@@ -418,6 +460,8 @@ def main() -> None:
     fe = frontend.run()
     print("assistant latency ...", flush=True)
     assistant = assistant_latency.run()
+    print("assistant evaluation ...", flush=True)
+    evaluation = assistant_eval.run()
     text = f"""# Benchmarks
 
 Written by `make bench` ({started:%Y-%m-%d %H:%M} UTC, commit {commit()}).
@@ -439,6 +483,7 @@ On paper, from the figures above: docs/capacity.md.
 """
     text += frontend_section(fe)
     text += assistant_section(assistant)
+    text += assistant_eval_section(evaluation)
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)
 

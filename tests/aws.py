@@ -61,11 +61,21 @@ def sam_transform(
     packaged = json.loads(json.dumps(template))
     packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
     packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = layer_uri
+    if "ClinicalTextLayer" in packaged["Resources"]:
+        packaged["Resources"]["ClinicalTextLayer"]["Properties"]["ContentUri"] = (
+            "s3://artifacts/c.zip"
+        )
     saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     try:
         return transform(
-            packaged, {"MailSender": "no-reply@example.org", **(parameters or {})}, NoIam()
+            packaged,
+            {
+                "MailSender": "no-reply@example.org",
+                "ConsultAddress": "consult@example.org",
+                **(parameters or {}),
+            },
+            NoIam(),
         )
     finally:
         os.environ.update({k: v for k, v in saved.items() if v is not None})

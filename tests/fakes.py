@@ -394,12 +394,28 @@ class FakeCandidates:
             and wanted <= set(self._words(r.title))
         ]
         found.sort(key=lambda r: (len(r.title), r.code))
-        return [
-            Candidate(
-                r.system, r.code, r.key, r.title, r.billable, r.kind, f"“{r.title}”", record=r
+        out = []
+        for position, r in enumerate(found[:limit]):
+            title = self._words(r.title)
+            extra = len([w for w in title if w not in wanted])
+            # The real rank's first two places: (a circumstance not said, words not said).
+            rank = (False, extra, not r.billable, position)
+            share = (len(title) - extra) / len(title) if title else 1.0
+            out.append(
+                Candidate(
+                    r.system,
+                    r.code,
+                    r.key,
+                    r.title,
+                    r.billable,
+                    r.kind,
+                    f"“{r.title}”",
+                    record=r,
+                    rank=rank,
+                    share=share,
+                )
             )
-            for r in found[:limit]
-        ]
+        return [c for c in out if c.share >= min_share]
 
     def known_words(self, words: Iterable[str]) -> set[str]:
         vocabulary = {w for r in self.catalog.iter_live() for w in self._words(r.title)}

@@ -45,12 +45,14 @@ function codeItems(items) {
 function renderAnswer(out, result) {
   const details = result.details || {};
   const candidates = list(details.candidates);
+  const codingSet = list(details.coding_set);
   const near = list(details.missing).flatMap((m) => list(m.near));
   const sources = list(result.sources);
   const suggestions = list(result.suggestions);
   fill(out, h('div', { class: 'answer' },
     h('h3', {}, 'CasePilot’s answer'),
     h('div', { class: 'answer-text' }, answerBlocks(result.answer)),
+    codingSet.length ? [h('h4', {}, 'Report, in this order'), codeItems(codingSet)] : null,
     candidates.length ? [h('h4', {}, 'Candidate codes'), codeItems(candidates)] : null,
     near.length ? [h('h4', {}, 'Codes that do exist nearby'), codeItems(near)] : null,
     sources.length ? [h('h4', {}, 'Sources'), h('ul', { class: 'sources link-list' }, sources.map(sourceItem))] : null,

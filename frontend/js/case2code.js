@@ -12,7 +12,15 @@ const STATUS_WORDS = {
   history: 'History',
   family_history: 'Family history',
   negated: 'Excluded',
+  hypothetical: 'Hypothetical',
+  past_procedure: 'Past procedure',
 };
+
+// The instructional note a code follows, quoted from the classification.
+function noteLine(note) {
+  if (!note || !note.text) return null;
+  return h('p', { class: 'fine why' }, `Follows the ${note.label || note.kind} note on ${note.on}: “${note.text}”`);
+}
 
 // The note with each phrase marked, cut at the offsets the API gives (overlaps are skipped).
 function markedNote(note, findings, excluded) {
@@ -46,27 +54,30 @@ function seventhNote(seventh) {
   if (!seventh) return null;
   const chosen = list(seventh.chosen);
   const options = list(seventh.options);
-  if (chosen.length) return null; // the chosen full codes are offered as rows of their own
+  if (chosen.length) return null; // the chosen full code is the candidate itself
+  // A locked code's 7th-character table stays on its page: the note says so.
+  if (!options.length) return h('p', { class: 'fine' }, seventh.note || 'Needs a 7th character.');
   return h('p', { class: 'fine' }, 'Needs a 7th character; choose one: ',
     options.map((o, i) => [i ? ', ' : '', h('a', { href: o.url || codeHref('icd10cm', o.code) }, o.code), ` (${o.meaning})`]));
 }
 
 function candidateRow(c) {
-  const chosen = list(c.seventh_character && c.seventh_character.chosen);
-  const rows = [h('li', { class: 'candidate' },
-    chosen.length ? h('span', { class: 'pick' }) : pick(c.code, c.title),
+  // With the encounter stated, the candidate is already the full code (c.stem is its stem).
+  const needsSeventh = !c.stem && list(c.seventh_character && c.seventh_character.options).length > 0;
+  return h('li', { class: 'candidate' },
+    needsSeventh ? h('span', { class: 'pick' }) : pick(c.code, c.title),
     h('div', {},
       h('a', { href: codeHref(c.system, c.code) }, h('span', { class: 'code' }, c.code), ' ', c.title),
-      c.billable ? null : h('span', { class: 'fine' }, ' (not billable on its own)'),
+      c.billable === false ? h('span', { class: 'fine' }, ' (not billable on its own)') : null,
       c.reason ? h('p', { class: 'fine why' }, c.reason) : null,
-      seventhNote(c.seventh_character)))];
-  for (const full of chosen) {
-    rows.push(h('li', { class: 'candidate' }, pick(full.code, full.meaning),
-      h('div', {},
-        h('a', { href: codeHref(c.system, full.code) }, h('span', { class: 'code' }, full.code), ' ', c.title, `, ${full.meaning}`),
-        h('p', { class: 'fine why' }, c.seventh_character.note || `7th character ${full.char}: ${full.meaning}.`))));
-  }
-  return rows;
+      noteLine(c.note),
+      c.stem ? null : seventhNote(c.seventh_character)));
+}
+
+function codingSetBlock(set) {
+  return h('section', { class: 'finding' },
+    h('h3', {}, `Report together, in this order: ${list(set.findings).map((t) => `“${t}”`).join(' and ')}`),
+    h('ol', { class: 'candidates' }, list(set.codes).map(candidateRow)));
 }
 
 function findingBlock(f) {
@@ -76,9 +87,10 @@ function findingBlock(f) {
   const candidates = list(f.candidates);
   return h('section', { class: 'finding' },
     h('h3', {}, h('mark', {}, f.text), ' ', h('span', { class: 'from' }, `${f.kind === 'procedure' ? 'Procedure' : 'Finding'} · ${words.join(' · ')}`)),
+    f.note ? h('p', { class: 'fine' }, f.note) : null,
     candidates.length
       ? h('ul', { class: 'candidates' }, candidates.map(candidateRow))
-      : h('p', { class: 'muted' }, 'No code holds every word of this phrase.'));
+      : h('p', { class: 'muted' }, f.note ? 'No code is offered for it.' : 'No code holds every word of this phrase.'));
 }
 
 function copyButton(root) {
@@ -105,16 +117,19 @@ function copyButton(root) {
 function renderResult(out, note, result) {
   const findings = list(result.findings);
   const excluded = list(result.excluded);
+  const sets = list(result.coding_sets);
   const encounter = result.encounter;
   fill(out, h('section', { class: 'c2c-result', 'aria-labelledby': 'found-h' },
     h('h2', { id: 'found-h' }, `Found ${plural(findings.length, 'phrase')}, excluded ${excluded.length}`),
     h('p', { class: 'fine' }, 'Highlighted: phrases with candidate codes. Struck through: phrases the note denies, which get no codes.'),
     markedNote(note, findings, excluded),
     encounter ? h('p', {}, `Encounter: ${encounter.type} (from “${encounter.text}”).`) : null,
-    findings.length ? [h('h2', {}, 'Candidate codes'), findings.map(findingBlock), copyButton(out)] : h('p', {}, 'No codable findings or procedures were found in this note.'),
+    result.setting ? h('p', { class: 'fine' }, `Read as an ${result.setting} note.`) : null,
+    sets.length ? [h('h2', {}, 'Coding sets the classification links'), sets.map(codingSetBlock)] : null,
+    findings.length ? [h('h2', {}, 'Candidate codes'), findings.map(findingBlock), copyButton(out)] : h('p', {}, result.message || 'No codable findings or procedures were found in this note.'),
     excluded.length
-      ? [h('h2', {}, 'Excluded'), h('ul', { class: 'excluded-list' }, excluded.map((e) => h('li', {},
-        h('mark', { class: 'excluded' }, e.text), ` excluded: the note says “${e.cue}”.`)))]
+      ? [h('h2', {}, 'Not coded'), h('ul', { class: 'excluded-list' }, excluded.map((e) => h('li', {},
+        h('mark', { class: 'excluded' }, e.text), ` ${STATUS_WORDS[e.status] || e.status}${e.cue ? ` (“${e.cue}”)` : ''}: ${e.reason || 'the note denies it.'}`)))]
       : null,
     list(result.releases).length
       ? h('p', { class: 'fine' }, `From: ${result.releases.map((r) => r.name).join('; ')}. Check every code before you use it.`)

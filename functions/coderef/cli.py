@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from coderef import cli_releases
+from coderef import cli_consult, cli_jobs, cli_releases
 from coderef.accounts.model import PLANS, Plan
 from coderef.catalog.systems import SYSTEMS
 from coderef.codesets.registry import BUNDLED, sources_help
@@ -38,8 +38,9 @@ def _dynamodb_catalog(table: str | None, settings: Settings):
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from coderef.api.services import Services
     from coderef.codesets.pipeline import ensure_bundled
-    from coderef.local import create_local_app
+    from coderef.local import create_served_app, start_consultant_mail
     from coderef.progress import ProgressBar
 
     loaded = ensure_bundled(
@@ -53,21 +54,36 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         f"{workers} worker{'s' if workers > 1 else ''}",
         file=sys.stderr,
     )
+    # Case2Code's medspaCy pipeline takes seconds to load: each process that serves loads it
+    # beside its start, so the first note does not wait (a failure shows on that note instead).
     if workers == 1:
-        app: object = create_local_app(settings)
+        local_app = create_served_app(settings)
+        app: object = local_app
+        services: Services = local_app.state.services
     else:
         # Each worker process builds its own app from the same CODEREF_* environment; the
         # import above already brought the bundled data up to date, once.
-        app = "coderef.local:create_local_app"
-    uvicorn.run(
-        app,  # type: ignore[arg-type]
-        factory=workers > 1,
-        host=args.host,
-        port=args.port,
-        workers=workers if workers > 1 else None,
-        log_level="info",
-        access_log=args.access_log,
+        app = "coderef.local:create_served_app"
+        # The mail side runs once, in this process, on services of its own.
+        services = Services.local(settings)
+    stop_mail = start_consultant_mail(services)
+    print(
+        f"CaseConsultant mail: {settings.consult_address} via SMTP at "
+        f"127.0.0.1:{settings.smtp_port}",
+        file=sys.stderr,
     )
+    try:
+        uvicorn.run(
+            app,  # type: ignore[arg-type]
+            factory=workers > 1,
+            host=args.host,
+            port=args.port,
+            workers=workers if workers > 1 else None,
+            log_level="info",
+            access_log=args.access_log,
+        )
+    finally:
+        stop_mail()
     return 0
 
 
@@ -324,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     grant.set_defaults(func=cmd_user_grant)
 
     cli_releases.add_commands(sub)
+    cli_consult.add_commands(sub)
+    cli_jobs.add_commands(sub)
     return parser
 
 

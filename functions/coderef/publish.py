@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from coderef.api.presenters.catalog import release_body
-from coderef.api.site import HTML_CACHE, IMMUTABLE, STATIC_PAGES, Site
+from coderef.api.site import HTML_CACHE, IMMUTABLE, JOB_PAGE, STATIC_PAGES, Site
 from coderef.catalog.notices import licence_notice
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import CodeRecord
@@ -71,7 +71,7 @@ def site_files(
 ) -> Iterator[SiteFile]:
     """Every file of the site. Two passes over the live records: the first keeps each code's
     title and billable flag (for the lists of codes under another), the second renders."""
-    for name in [*STATIC_PAGES, "404"]:
+    for name in [*STATIC_PAGES, JOB_PAGE, "404"]:
         yield SiteFile(f"{name}.html", site.page(name).encode(), HTML_CACHE)
     for path, body in sorted(site.assets.files.items()):
         yield SiteFile(path, body, IMMUTABLE)

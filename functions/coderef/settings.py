@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -63,6 +64,15 @@ def _stripped_or_none(value: Any) -> Any:
     return value
 
 
+def _address(value: Any) -> Any:
+    # An email address compares case-insensitively; unset (or blank) keeps the default.
+    if isinstance(value, str):
+        value = value.strip().lower()
+        if not value:
+            raise PydanticUseDefault()
+    return value
+
+
 def _composer(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip().lower() or "deterministic"
@@ -74,6 +84,7 @@ def _composer(value: Any) -> Any:
 Origins = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_origins)]
 Stripped = Annotated[str | None, BeforeValidator(_stripped_or_none)]
 Composer = Annotated[ComposerName, BeforeValidator(_composer)]
+EmailAddress = Annotated[str, BeforeValidator(_address)]
 
 # The variables `from_env(env)` reads instead of os.environ, while it runs.
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("coderef_environ", default=None)
@@ -186,8 +197,16 @@ class Settings(BaseSettings):
         return self.data_dir / "accounts.db"
 
     @property
+    def consultant_path(self) -> Path:
+        return self.data_dir / "consultant.db"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.db"
 
     @property
     def secret_path(self) -> Path:
@@ -289,4 +308,27 @@ class Settings(BaseSettings):
     password_hashes_in_flight: NonNegativeInt = Field(
         2,
         description="Argon2id hashes (64 MiB each) one process runs at once; more wait, then 503.",
+    )
+    smtp_port: NonNegativeInt = Field(
+        2525, description="Where `coderef serve` takes CaseConsultant mail (SMTP on 127.0.0.1)."
+    )
+    consult_address: EmailAddress = Field(
+        "consult@coderef.localhost",
+        description="The CaseConsultant address (AWS: the `ConsultAddress` parameter).",
+    )
+    consult_questions_per_day: NonNegativeInt = Field(
+        10, description="CaseConsultant questions one member may ask per day."
+    )
+    consult_retention_days: NonNegativeInt = Field(
+        30, description="Days a consultant thread is kept after its last message."
+    )
+    consultant_table: str | None = Field(
+        None, description="The DynamoDB consultant table (AWS; `coderef consult` on AWS)."
+    )
+    jobs_posts_per_day: NonNegativeInt = Field(
+        5, description="CareerCenter job posts one member may submit in any 24 hours."
+    )
+    jobs_table: str | None = Field(
+        None,
+        description="The DynamoDB jobs table (AWS; makes `coderef jobs` use it; else `jobs.db`).",
     )

@@ -53,6 +53,8 @@ def test_shorthand_is_read_and_denied_findings_are_excluded(member):
 
 def test_side_and_encounter_are_read_and_no_seventh_character_is_invented(member):
     note = "Follow-up for fx of the R wrist, healing well. Pt denies chest pain. Hx of T2DM."
+    # Given a member who has opened S62.101's page (its 7th-character table is theirs)
+    assert member.get("/api/codes/icd10cm/S62.101").status_code == 200
     result = read(member, note).json()
     assert result["encounter"]["type"] == "subsequent"
     assert note[result["encounter"]["start"] : result["encounter"]["end"]] == "Follow-up"
@@ -64,7 +66,10 @@ def test_side_and_encounter_are_read_and_no_seventh_character_is_invented(member
     seventh = first["seventh_character"]
     assert seventh["encounter"] == "subsequent" and seventh["chosen"] == []
     assert [o["code"] for o in seventh["options"]] == ["S62.101A", "S62.101B", "S62.101S"]
-    assert by_text(result)["T2DM"]["status"] == "history"
+    # A past condition is history: the fixture holds no personal-history code, so none is
+    # offered, and its own code (E11.9) never is
+    t2dm = by_text(result)["T2DM"]
+    assert t2dm["status"] == "history" and t2dm["candidates"] == []
     assert [e["text"] for e in result["excluded"]] == ["chest pain"]
 
 
@@ -88,11 +93,24 @@ def test_procedures_and_inclusion_terms_are_found(member):
     assert [e["text"] for e in result["excluded"]] == ["chest pain"]
 
 
-def test_ruled_out_is_excluded_and_possible_is_flagged_uncertain(member):
-    result = read(member, "R/o CHF. Bradycardia ruled out. Possible palpitations.").json()
-    statuses = {f["text"]: f["status"] for f in result["findings"]}
+def test_ruled_out_is_excluded_and_uncertain_is_coded_by_setting(member):
+    note = "R/o CHF. Bradycardia ruled out. Possible palpitations."
+    # Given an outpatient note: an uncertain diagnosis is never coded, it is reported as such
+    result = read(member, note).json()
+    assert result["setting"] == "outpatient" and result["findings"] == []
+    excluded = {e["text"]: (e["status"], e["cue"]) for e in result["excluded"]}
+    assert excluded == {
+        "CHF": ("uncertain", "r/o"),
+        "Bradycardia": ("negated", "ruled out."),
+        "palpitations": ("uncertain", "possible"),
+    }
+    assert "symptoms" in result["excluded"][0]["reason"]
+    # When the same note is an inpatient record, the uncertain diagnoses are coded as if
+    # established, flagged uncertain with the rule
+    inpatient = member.post("/api/case2code", json={"text": note, "setting": "inpatient"}).json()
+    statuses = {f["text"]: f["status"] for f in inpatient["findings"]}
     assert statuses == {"CHF": "uncertain", "palpitations": "uncertain"}
-    assert [(e["text"], e["cue"]) for e in result["excluded"]] == [("Bradycardia", "ruled out")]
+    assert all("as if established" in f["note"] for f in inpatient["findings"])
 
 
 def test_a_denial_ends_where_the_note_moves_on(member):
@@ -235,3 +253,18 @@ def test_excluded_findings_carry_no_candidates(member, status):
     result = read(member, "No fever, no cough, no chest pain.").json()
     assert result["findings"] == []
     assert all(e["status"] == status and "candidates" not in e for e in result["excluded"])
+
+
+def test_a_note_not_in_english_is_refused_and_nonsense_says_it_names_nothing(member, caplog):
+    # Given a note in another script, and a note of made-up words
+    with caplog.at_level(logging.DEBUG):
+        foreign = read(member, "患者は2型糖尿病と高血圧があります。")
+        nonsense = read(member, "Blorf quexit zandy morp.")
+    # Then the first is bad input, the second says plainly that it names nothing codable
+    assert foreign.status_code == 400
+    assert foreign.json()["error"]["code"] == "invalid_input"
+    assert "English" in foreign.json()["error"]["message"]
+    assert nonsense.status_code == 200
+    assert nonsense.json()["findings"] == [] and nonsense.json()["message"]
+    # And neither note reaches the logs
+    assert "糖尿病" not in caplog.text and "quexit" not in caplog.text

@@ -1,5 +1,7 @@
 """CasePilot through HTTP on the fixture catalog: each kind of question, grounding, locks."""
 
+import logging
+
 import pytest
 
 from coderef.assistant.grounding import code_tokens
@@ -54,7 +56,14 @@ def test_what_does_a_procedure_code_mean_reads_its_axes(member):
     assert codes_in(answer) == ["0FT44ZZ"]
 
 
+def unlock(client, *codes):
+    for code in codes:
+        assert client.get(f"/api/codes/icd10cm/{code}").status_code == 200
+
+
 def test_difference_between_two_codes_shows_both_and_their_notes(member):
+    # Given a member who has opened both codes' pages
+    unlock(member, "I10", "I11.9")
     answer = ask(member, "Difference between I10 and I11.9").json()
     assert answer["kind"] == "compare"
     assert [c["code"] for c in answer["details"]["codes"]] == ["I10", "I11.9"]
@@ -96,6 +105,7 @@ def test_a_code_and_its_own_category_are_not_both_reported(member):
 
 def test_seventh_character_question_lists_the_table_with_full_codes(member):
     # The fixture gives S62.101 its own table: A, B and S (no subsequent-encounter character).
+    unlock(member, "S62.101")
     answer = ask(member, "Which 7th character for a subsequent encounter for S62.101?").json()
     assert answer["kind"] == "seventh_character"
     assert "no 7th character for a subsequent encounter" in answer["answer"]
@@ -151,7 +161,7 @@ def test_an_unanswerable_question_says_so_and_suggests_a_search(member):
     assert answer["answered"] is False
     assert "found nothing" in answer["answer"]
     assert answer["sources"] == []
-    assert answer["suggestions"][0]["url"].startswith("/search?q=")
+    assert answer["suggestions"][0]["url"].startswith("/?q=")
     assert code_tokens(answer["answer"]) == []
 
 
@@ -165,7 +175,7 @@ def test_a_code_that_does_not_exist_is_said_not_to_exist_and_nothing_is_invented
     assert missing["near"] and all(n["code"].startswith("E11") for n in missing["near"])
     for near in missing["near"]:
         assert member.get(near["url"].replace("/code/", "/api/codes/") + "/summary").is_success
-    assert answer["suggestions"][0]["url"] == "/search?q=E11.99"
+    assert answer["suggestions"][0]["url"] == "/?q=E11.99"
 
 
 def test_a_missing_seven_character_code_is_reported_too(member):
@@ -253,3 +263,39 @@ def test_an_unknown_context_system_is_bad_input(member):
     response = ask(member, "What is this?", {"system": "snomed", "code": "R00.1"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_question_not_in_english_is_refused_and_never_logged(member, caplog):
+    with caplog.at_level(logging.DEBUG):
+        response = ask(member, "2型糖尿病のコードは何ですか？")
+        nonsense = ask(member, "blorf quexit zandy?").json()
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert nonsense["answered"] is False and "found nothing" in nonsense["answer"]
+    assert "糖尿病" not in caplog.text and "quexit" not in caplog.text
+
+
+def test_a_code_set_that_is_not_loaded_is_said_plainly(fixture_settings, tmp_path):
+    # Given a catalog with ICD-10-CM only (no HCPCS, no CPT)
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
+    from coderef.codesets.pipeline import load_release, rebuild_index
+    from coderef.settings import Settings
+    from tests.conftest import CM_FIXTURE
+
+    settings = Settings.from_env({"CODEREF_DATA_DIR": str(tmp_path)})
+    catalog = SqliteCatalog(settings.catalog_path)
+    load_release(catalog, "icd10cm", CM_FIXTURE)
+    rebuild_index(catalog, settings.index_path)
+    client = new_client(
+        create_local_app(settings.model_copy(update={"guest_meters_per_address_per_day": 100_000}))
+    )
+    register(client)
+    # When a coder asks about a CPT code and an HCPCS code
+    cpt = ask(client, "What is CPT code 99213?").json()
+    hcpcs = ask(client, "What is HCPCS code J1100?").json()
+    # Then each answer says the code set is not loaded and what the operator must load
+    assert cpt["kind"] == "code_set_not_loaded" and "CPT" in cpt["answer"]
+    assert "not loaded" in cpt["answer"] and "--system cpt" in cpt["answer"]
+    assert "HCPCS" in hcpcs["answer"] and "--system hcpcs" in hcpcs["answer"]
+    assert cpt["details"]["not_loaded"][0]["system"] == "cpt"
+    assert code_tokens(cpt["answer"]) == []

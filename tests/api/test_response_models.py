@@ -74,6 +74,11 @@ def test_me_summary_systems_and_changes_are_described(member, client):
         "Excision vs resection: what does the guideline say?",
         "What is R00.9?",
         "What is the weather tomorrow?",
+        "What should be coded first with E11?",
+        "What additional code goes with E11.9?",
+        "Can I code I11.9 with I50.9?",
+        "What is CPT code 99213?",
+        "What is the root operation for removing the gallbladder?",
     ],
 )
 def test_every_kind_of_casepilot_answer_is_described(app, question):
@@ -88,6 +93,9 @@ def test_every_kind_of_casepilot_answer_is_described(app, question):
         "Fracture of right wrist, initial encounter. Concussion without loss of consciousness.",
         "Laparoscopic cholecystectomy. Resection of gallbladder.",
         "Nothing codable here.",
+        "Follow-up for fx of the R wrist. HTN, CHF. Type 2 diabetes.",
+        "R/o CHF. Bradycardia ruled out. Possible palpitations.",
+        "History of colon cancer. Family history of diabetes. Watch for fever.",
     ],
 )
 def test_case2code_readings_are_described(app, note):
@@ -104,3 +112,26 @@ def test_ask_and_case2code_over_http_send_what_the_presenters_build(app):
     read = browser.post("/api/case2code", json={"text": "Palpitations. Denies cough."})
     assert read.status_code == 200
     assert_described(Case2CodeResponse, read.json())
+
+
+def test_consultant_bodies_are_described(app):
+    from coderef.api.schemas_consultant import (
+        AskedResponse,
+        ConsultantInfo,
+        ThreadDetail,
+        ThreadList,
+    )
+
+    member = new_client(app)
+    register(member)
+    assert_described(ConsultantInfo, member.get("/api/consultant").json())
+    for question, ask_human in (("Can E10.9 be coded with E11.9?", False), ("Sequence?", True)):
+        asked = member.post(
+            "/api/consultant/threads", json={"question": question, "ask_human": ask_human}
+        )
+        assert asked.status_code == 201
+        assert_described(AskedResponse, asked.json())
+    threads = member.get("/api/consultant/threads").json()
+    assert_described(ThreadList, threads)
+    detail = member.get(f"/api/consultant/threads/{threads['threads'][0]['id']}").json()
+    assert_described(ThreadDetail, detail)

@@ -11,7 +11,7 @@ import pytest
 
 from coderef.adapters.s3_site import S3SiteBucket
 from coderef.adapters.sqlite_catalog import SqliteCatalog
-from coderef.api.site import HTML_CACHE, IMMUTABLE, Site
+from coderef.api.site import HTML_CACHE, IMMUTABLE, STATIC_PAGES, Site
 from coderef.cli import main
 from coderef.publish import publish_to_bucket, publish_to_dir, site_files
 from tests import aws
@@ -43,13 +43,17 @@ def test_publish_to_a_folder_writes_every_live_code_page(tmp_path, catalog, site
         "login.html",
         "reset-password.html",
         "confirm-email.html",
+        "consultant.html",
+        "jobs.html",
+        "job.html",
         "404.html",
         "robots.txt",
         "sitemap.xml",
     ]:
         assert (tmp_path / name).is_file()
     assert list((tmp_path / "js").glob("code.*.js"))
-    assert report.pages == len(live) + 10  # nine static pages and the not-found page
+    # the static pages, the one job page (every /jobs/{id}) and the not-found page
+    assert report.pages == len(live) + len(STATIC_PAGES) + 2
     assert report.bytes == sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
 
 

@@ -23,7 +23,15 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 REWRITE_JS = aws.ROOT / "infra" / "cloudfront" / "page-rewrite.js"
 
-FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction")
+FUNCTIONS = (
+    "SearchFunction",
+    "CodePageFunction",
+    "AuthFunction",
+    "AssistantFunction",
+    "ConsultantFunction",
+    "JobsFunction",
+)
+SCHEDULED = ("JobsDigestFunction",)  # no routes: run by an EventBridge schedule
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +72,9 @@ def handler_modules(template, tmp_path_factory) -> dict[str, object]:
     env = {
         "CODEREF_CODES_TABLE": "codes",
         "CODEREF_ACCOUNTS_TABLE": "accounts",
+        "CODEREF_JOBS_TABLE": "jobs",
         "CODEREF_MAIL_FROM": "no-reply@example.org",
+        "CODEREF_CONSULTANT_TABLE": "consultant",
         "CODEREF_ADDRESS_SECRET": "test-secret",
         "CODEREF_INDEX_PATH": str(tmp_path_factory.mktemp("idx") / "none.db"),
     }
@@ -112,7 +122,7 @@ def test_functions_that_answer_from_guidelines_read_them_from_the_layer(template
         paths = module.app.openapi()["paths"]
         if "/api/guidelines" in paths or "/api/assistant/ask" in paths:
             props = template["Resources"][name]["Properties"]
-            assert props["Layers"] == [{"Ref": "SearchIndexLayer"}], name
+            assert props["Layers"][0] == {"Ref": "SearchIndexLayer"}, name
             variables = props["Environment"]["Variables"]
             assert variables["CODEREF_GUIDELINES_DB"] == "/opt/search/pcs-guidelines.db", name
 
@@ -150,7 +160,15 @@ def _grants(
         target = next(
             (
                 t
-                for t in ("CodesTable", "AccountsTable", "ses:", "ssm:", "bedrock:", "Key")
+                for t in (
+                    "CodesTable",
+                    "AccountsTable",
+                    "JobsTable",
+                    "ses:",
+                    "ssm:",
+                    "bedrock:",
+                    "Key",
+                )
                 if t in resource
             ),
             resource,
@@ -172,6 +190,9 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
     assert code_page["CodesTable"] == read
     assert code_page["AccountsTable"] == read | write
     assert set(code_page) == {"CodesTable", "AccountsTable", "ssm:"}
+    # The assistant reads codes, and the accounts for its hourly limits and unlocked codes
+    assistant = _grants(transformed, "AssistantFunctionRole")
+    assert assistant == code_page
     auth = _grants(transformed, "AuthFunctionRole")
     assert set(auth) == {"AccountsTable", "ses:", "ssm:"}
     assert auth["AccountsTable"] == read | write
@@ -183,6 +204,33 @@ def test_each_function_may_touch_only_what_it_uses(transformed):
         if "ses:SendEmail" in s["Action"]
     )
     assert ses["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "MailSender"}
+
+
+def test_the_jobs_functions_touch_the_jobs_table_and_read_sessions_only(transformed):
+    # Given the DynamoDB calls the jobs store makes
+    jobs_calls = _dynamodb_actions_called_by("dynamodb_jobs", leave_out=set())
+    jobs = _grants(transformed, "JobsFunctionRole")
+    # Then the API function may make them all, reads sessions, and sends no mail
+    assert set(jobs) == {"JobsTable", "AccountsTable", "ssm:"}
+    assert jobs_calls <= jobs["JobsTable"]
+    assert jobs["AccountsTable"] == {"dynamodb:GetItem"}
+    # And the digest function reads the jobs, keeps each search's mark, and mails from the
+    # stack's sender only
+    digest = _grants(transformed, "JobsDigestFunctionRole")
+    assert set(digest) == {"JobsTable", "ses:", "ssm:"}
+    assert digest["JobsTable"] == {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}
+
+
+def test_the_digest_runs_on_a_daily_schedule(template, tmp_path):
+    events = template["Resources"]["JobsDigestFunction"]["Properties"]["Events"]
+    (schedule,) = events.values()
+    assert schedule["Type"] == "ScheduleV2"
+    assert schedule["Properties"]["ScheduleExpression"].startswith("cron(0 ")
+    env = {"CODEREF_JOBS_TABLE": "jobs", "CODEREF_MAIL_FROM": "no-reply@example.org"}
+    with aws.fake_aws(env):
+        sys.modules.pop("coderef.handlers.jobs_digest", None)
+        module = importlib.import_module("coderef.handlers.jobs_digest")
+    assert callable(module.handler)
 
 
 def _dynamodb_actions_called_by(module: str, leave_out: set[str]) -> set[str]:
@@ -250,12 +298,13 @@ def test_bedrock_is_allowed_only_when_casepilot_uses_it(transformed, template):
     for function in FUNCTIONS:
         assert "bedrock:" not in _grants(transformed, f"{function}Role")
     # Given the bedrock composer, the function serving CasePilot may invoke that model only
-    on = _grants(transformed, "CodePageFunctionRole", {"UseBedrock": True})
+    on = _grants(transformed, "AssistantFunctionRole", {"UseBedrock": True})
     assert on["bedrock:"] == {"bedrock:InvokeModel"}
+    assert "bedrock:" not in _grants(transformed, "CodePageFunctionRole", {"UseBedrock": True})
     assert template["Rules"]["BedrockNeedsAModel"]["RuleCondition"] == {
         "Fn::Equals": [{"Ref": "AssistantComposer"}, "bedrock"]
     }
-    variables = template["Resources"]["CodePageFunction"]["Properties"]["Environment"]
+    variables = template["Resources"]["AssistantFunction"]["Properties"]["Environment"]
     assert variables["Variables"]["CODEREF_ASSISTANT_COMPOSER"] == {"Ref": "AssistantComposer"}
     assert variables["Variables"]["CODEREF_BEDROCK_MODEL_ID"] == {"Ref": "BedrockModelId"}
 
@@ -265,7 +314,7 @@ def test_snapstart_is_on_and_every_route_invokes_the_published_alias(transformed
     for name in FUNCTIONS:
         assert functions[name]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
     aliases = _resources(transformed, "AWS::Lambda::Alias")
-    assert set(aliases) == {f"{name}Aliaslive" for name in FUNCTIONS}
+    assert set(aliases) == {f"{name}Aliaslive" for name in FUNCTIONS + SCHEDULED}
     # _template_routes finds each route's function through its alias, or fails
     assert set(_template_routes(transformed).values()) == set(FUNCTIONS)
     for permission in _resources(transformed, "AWS::Lambda::Permission").values():
@@ -295,12 +344,15 @@ def test_cloudfront_sends_the_origin_key_the_functions_expect(template):
 
 def test_functions_run_python_313_on_arm_with_their_own_sizes(transformed):
     functions = _resources(transformed, "AWS::Lambda::Function")
-    assert set(functions) == {"SearchFunction", "CodePageFunction", "AuthFunction"}
-    for function in functions.values():
+    assert set(functions) == set(FUNCTIONS + SCHEDULED)
+    for name, function in functions.items():
         props = function["Properties"]
         assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
         assert props["MemorySize"] and props["Timeout"]
-        assert "Fn::If" in props["ReservedConcurrentExecutions"]
+        if name in SCHEDULED:
+            assert props["ReservedConcurrentExecutions"] == 1  # never two runs at once
+        else:
+            assert "Fn::If" in props["ReservedConcurrentExecutions"]
     search_layers = functions["SearchFunction"]["Properties"]["Layers"]
     assert len(search_layers) == 1
 
@@ -409,6 +461,9 @@ def test_the_template_inlines_the_rewrite_function_unchanged(template):
         ("/login", "/login.html"),
         ("/reset-password", "/reset-password.html"),
         ("/confirm-email", "/confirm-email.html"),
+        ("/consultant", "/consultant.html"),
+        ("/jobs", "/jobs.html"),
+        ("/jobs/job-7f3a", "/job.html"),
         ("/help/", "/help/index.html"),
         ("/style.1a2b3c4d5e.css", "/style.1a2b3c4d5e.css"),
         ("/sitemaps/icd10cm-1.xml", "/sitemaps/icd10cm-1.xml"),
@@ -434,7 +489,10 @@ def test_every_handler_in_the_template_is_an_importable_callable(template, handl
         r["Properties"]["Handler"]
         for r in _resources(template, "AWS::Serverless::Function").values()
     }
-    assert declared == {f"{module.__name__}.handler" for module in handler_modules.values()}
+    scheduled = {template["Resources"][name]["Properties"]["Handler"] for name in SCHEDULED}
+    assert declared == {f"{module.__name__}.handler" for module in handler_modules.values()} | (
+        scheduled
+    )
 
 
 # -- what sam build installs --------------------------------------------------------------
@@ -468,6 +526,8 @@ def _function_dependencies() -> list[str]:
     wanted = {"fastapi", "sqlean-py", "mangum", "aws-lambda-powertools", "argon2-cffi"}
     wanted.add("snowballstemmer")  # the search engine stems as the index does
     wanted.add("pydantic-settings")  # settings are read with it in every function
+    wanted.add("mail-parser-reply")  # ConsultantFunction reads the new text of a mail with it
+    wanted |= {"markdown-it-py", "nh3"}  # JobsFunction renders and cleans job descriptions
     declared = [*project["dependencies"], *project["optional-dependencies"]["aws"]]
     return [d for d in declared if d.split(">")[0].split("=")[0].split("<")[0] in wanted]
 
@@ -478,7 +538,7 @@ def test_the_build_pins_versions_inside_the_projects_own_ranges():
 
     pins = _pins()
     dependencies = _function_dependencies()
-    assert len(dependencies) == 7
+    assert len(dependencies) == 10
     for raw in dependencies:
         requirement = Requirement(raw)
         version = pins[canonicalize_name(requirement.name)]
@@ -510,9 +570,24 @@ def test_the_tests_run_the_versions_the_build_ships():
         assert metadata.version(name) == version, f"{name}: tests have {metadata.version(name)}"
 
 
-def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
+CLINICAL_TEXT_LAYER = aws.ROOT / "infra" / "clinical-text-layer" / "requirements.txt"
+
+
+@pytest.mark.parametrize(
+    ("handler", "layers"),
+    [
+        ("search", []),
+        # The code page's function must neither load nor need medspaCy.
+        ("code_page", []),
+        # The assistant's function loads medspaCy at init, from its ClinicalTextLayer: what
+        # the layer installs (medspaCy and what it needs) ships there, not in the lock file.
+        ("assistant", [CLINICAL_TEXT_LAYER]),
+    ],
+)
+def test_each_handler_imports_only_what_its_function_ships(tmp_path, handler, layers):
     """Import the handler in a clean interpreter and check every third-party module it loads
-    comes from functions/requirements.txt (or what those need), or from the Lambda runtime."""
+    comes from functions/requirements.txt (or what those need), from the function's own layers
+    (what they install, and what that needs), or from the Lambda runtime."""
     from importlib import metadata
 
     from packaging.requirements import Requirement
@@ -533,17 +608,24 @@ def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
         return seen
 
     shipped = closure([Requirement(line).name for line in _requirement_lines()])
+    for layer in layers:
+        lines = [x.strip() for x in layer.read_text().splitlines()]
+        shipped |= closure([Requirement(x).name for x in lines if x and not x.startswith("#")])
     # The python3.13 Lambda runtime provides boto3, and snapshot_restore_py for SnapStart hooks.
     runtime = closure(["boto3", "snapshot-restore-py"])
     script = (
-        "import json, sys, coderef.handlers.search\n"
+        f"import json, sys, coderef.handlers.{handler}\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     env = {
         **aws.AWS_TEST_ENV,
         "PATH": "/usr/bin:/bin",
         "CODEREF_CODES_TABLE": "codes",
+        "CODEREF_ACCOUNTS_TABLE": "accounts",
+        "CODEREF_ADDRESS_SECRET": "a" * 32,
         "CODEREF_INDEX_PATH": str(tmp_path / "none.db"),
+        # This checkout's code, whatever the virtualenv's own coderef points at.
+        "PYTHONPATH": str(aws.ROOT / "functions"),
     }
     run = subprocess.run(
         [str(Path(__import__("sys").executable)), "-c", script],
@@ -557,13 +639,39 @@ def test_the_search_handler_imports_only_what_the_function_ships(tmp_path):
     owners = metadata.packages_distributions()
     stdlib = __import__("sys").stdlib_module_names
     # Imported if present, harmless if absent: botocore falls back to its own CA bundle without
-    # certifi; _distutils_hack is setuptools' start-up hook in this virtualenv.
-    optional = {"certifi", "_distutils_hack"}
+    # certifi; _distutils_hack is setuptools' start-up hook in this virtualenv; pydantic.v1
+    # imports Cython when installed (medspaCy's PyRuSH brings it here), runs without it.
+    optional = {"certifi", "_distutils_hack", "cython", "Cython"}
+    # Modules compiled extensions register for their own runtime (spaCy's Cython and SWIG
+    # extensions): entries of sys.modules, not packages anything installs.
+    optional |= {"cython_runtime", "swig_runtime_data4"}
     strays = {
         module: owners.get(module)
         for module in loaded
         if module not in stdlib | optional | {"coderef", "__main__", "__mp_main__"}
-        and not module.startswith("_sysconfigdata")
+        and not module.startswith(("_sysconfigdata", "_cython_"))
         if not {canonicalize_name(d) for d in owners.get(module, [])} & (shipped | runtime)
     }
     assert strays == {}
+    if not layers:
+        assert not {"medspacy", "spacy"} & set(loaded), f"{handler} loads medspaCy"
+    else:
+        assert "medspacy" in loaded  # loaded at init, inside the SnapStart snapshot
+
+
+def test_medspacy_ships_only_in_the_assistant_function_s_layer(template):
+    # Given what sam build installs in every function, and the assistant's own layer
+    shared = _requirement_lines()
+    layer = (aws.ROOT / "infra" / "clinical-text-layer" / "requirements.txt").read_text()
+    # Then medspaCy is in the layer only, with pyproject.toml's range
+    assert not any(line.startswith("medspacy") for line in shared)
+    [line] = [x for x in layer.splitlines() if x.startswith("medspacy")]
+    assert f'"{line}"' in (aws.ROOT / "pyproject.toml").read_text()
+    layers = {
+        name: r["Properties"].get("Layers", [])
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert [n for n, used in layers.items() if {"Ref": "ClinicalTextLayer"} in used] == [
+        "AssistantFunction"
+    ]

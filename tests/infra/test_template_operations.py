@@ -7,7 +7,14 @@ import pytest
 
 from tests import aws
 
-FUNCTIONS = ("SearchFunction", "CodePageFunction", "AuthFunction")
+FUNCTIONS = (
+    "SearchFunction",
+    "CodePageFunction",
+    "AuthFunction",
+    "AssistantFunction",
+    "ConsultantFunction",
+    "JobsFunction",
+)
 # docs/capacity.md: the stack carries about 1,000 new page views a second, and each view is
 # two API requests (the metered page and /api/me).
 DOCUMENTED_VIEWS_PER_SECOND = 1_000

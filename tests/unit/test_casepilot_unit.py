@@ -45,7 +45,7 @@ def test_an_unknown_code_is_said_to_be_missing_with_codes_near_it(pilot):
     assert answer.evidence.kind == "code_not_found" and not answer.evidence.answered
     assert "R00.9 is not a code in the loaded ICD-10-CM" in answer.text
     body = answer_body(answer)
-    assert body["suggestions"][0]["url"] == "/search?q=R00.9"
+    assert body["suggestions"][0]["url"] == "/?q=R00.9"
     assert body["details"]["missing"][0]["near"][0]["url"] == "/code/icd10cm/R00.1"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "functions" / "coderef"
-CORE = ["catalog", "accounts", "assistant", "errors.py"]
+CORE = ["catalog", "accounts", "assistant", "consultant", "errors.py"]
 FORBIDDEN = (
     "coderef.adapters",
     "coderef.api",

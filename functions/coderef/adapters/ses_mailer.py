@@ -3,6 +3,8 @@ stack declares (MailSender); the function's role may send from that address only
 
 from __future__ import annotations
 
+from email import policy
+from email.message import EmailMessage
 from typing import Any
 
 from coderef.adapters.aws import service_client, storage_errors
@@ -27,4 +29,15 @@ class SesMailer:
                         "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
                     }
                 },
+            )
+
+    def send_message(self, message: EmailMessage) -> None:
+        """Send a whole message as raw MIME (the consultant's replies keep their thread
+        headers); From is the message's own, which the role must be allowed to send from."""
+        with storage_errors("mail service", service="SES"):
+            self.client.send_email(
+                # The bare address: the role's ses:FromAddress condition names it so.
+                FromEmailAddress=message["From"].addresses[0].addr_spec,
+                Destination={"ToAddresses": [str(message["To"])]},
+                Content={"Raw": {"Data": message.as_bytes(policy=policy.SMTP)}},
             )

@@ -22,7 +22,9 @@ def all_routers() -> tuple[APIRouter, ...]:
         auth,
         case2code,
         codes,
+        consultant,
         guidelines,
+        jobs,
         me,
         meta,
         releases,
@@ -40,6 +42,8 @@ def all_routers() -> tuple[APIRouter, ...]:
         case2code.router,
         guidelines.router,
         releases.router,
+        consultant.router,
+        jobs.router,
     )
 
 

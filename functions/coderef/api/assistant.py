@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from coderef.api.documented import documented
-from coderef.api.members import admit_member
+from coderef.api.members import admit_member, unlocked_codes
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
@@ -49,4 +49,6 @@ def ask(body: AskRequest, services: ServicesDep, viewer: ViewerDep, response: Re
     context = body.context.model_dump() if body.context else None
     from coderef.api.presenters.assistant import answer_body
 
-    return answer_body(services.casepilot.ask(body.question, context))
+    return answer_body(
+        services.casepilot.ask(body.question, context, opened=unlocked_codes(services, viewer))
+    )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from coderef.api.documented import documented
-from coderef.api.members import admit_member
+from coderef.api.members import admit_member, unlocked_codes
 from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import SameOrigin, ViewerDep
@@ -25,6 +25,11 @@ class NoteRequest(BaseModel):
     text: str = Field(description=f"The case note, up to {MAX_NOTE_CHARS} characters")
     systems: list[str] | None = Field(
         default=None, max_length=4, description="icd10cm, icd10pcs; both when left out"
+    )
+    setting: str | None = Field(
+        default=None,
+        max_length=20,
+        description="inpatient or outpatient; read from the note when left out",
     )
 
 
@@ -56,7 +61,11 @@ def case2code(
     from coderef.api.presenters.assistant import reading_body
 
     try:
-        return reading_body(services.case2code.suggest(body.text, body.systems))
+        return reading_body(
+            services.case2code.suggest(
+                body.text, body.systems, body.setting, opened=unlocked_codes(services, viewer)
+            )
+        )
     except CodeRefError:
         raise
     except Exception as exc:

@@ -28,6 +28,19 @@ def error_body(code: str, message: str, **extra: object) -> dict:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def _allowed(request: Request) -> list[str]:
+    """The methods the OpenAPI document lists for the request's path (as static._api_miss)."""
+    import re
+
+    path = request.url.path
+    return sorted(
+        method.upper()
+        for template, operations in request.app.openapi().get("paths", {}).items()
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), path)
+        for method in operations
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CodeRefError)
     async def domain_error(request: Request, exc: CodeRefError) -> JSONResponse:
@@ -60,11 +73,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
+        headers = exc.headers
+        if exc.status_code == 405:
+            # Starlette names only the first route matching the path; a path served by two
+            # routes (GET and POST /api/jobs) allows both.
+            allowed = _allowed(request)
+            if allowed:
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         if exc.status_code == 404 and message == "Not Found":
             message = "There is nothing at this address."
-        return JSONResponse(
-            error_body(code, message), status_code=exc.status_code, headers=exc.headers
-        )
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

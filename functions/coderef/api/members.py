@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from coderef.accounts.metering import Viewer
+from coderef.accounts.model import user_meter_id
 from coderef.api.services import Services
 from coderef.errors import NotSignedIn
 
@@ -20,3 +23,17 @@ def admit_member(services: Services, viewer: Viewer, feature: str, label: str) -
         per_hour,
         f"You have used {label} {per_hour} times this hour. Please wait and try again.",
     )
+
+
+def unlocked_codes(services: Services, viewer: Viewer) -> Callable[[str, str], bool]:
+    """Whether the signed-in account has unlocked a code (system, key). A full code with a
+    7th character counts as open when its stem is: the stem's page holds its table. The
+    assistant quotes a locked code only in the lines that answer the question."""
+    if viewer.user is None or services.accounts is None:
+        return lambda system, key: False
+    opened = {(u.system, u.key) for u in services.accounts.unlocked(user_meter_id(viewer.user.id))}
+
+    def is_open(system: str, key: str) -> bool:
+        return (system, key) in opened or (len(key) == 7 and (system, key[:6]) in opened)
+
+    return is_open

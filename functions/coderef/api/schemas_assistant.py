@@ -94,6 +94,47 @@ class MissingOut(Out):
     near: list[CodeLink]  # codes close to what was written
 
 
+class InstructionNote(Out):
+    """A note of the classification a code follows: code first, use additional code..."""
+
+    kind: str
+    label: str
+    text: str
+    on: str
+
+
+class SearchLink(Out):
+    code: str
+    url: str
+
+
+class InstructionOut(InstructionNote):
+    codes: list[SearchLink]  # the codes the note names, as site searches
+
+
+class LinkedCodeOut(Out):
+    """A code of a coding set (or a history code): why it is there and the note it follows."""
+
+    system: str
+    code: str
+    title: str
+    billable: bool
+    url: str
+    reason: str
+    note: InstructionNote | None
+
+
+class NotLoadedOut(Out):
+    system: str
+    name: str
+    message: str  # what an operator loads to answer it
+
+
+class RootOperationOut(Out):
+    label: str
+    definition: str
+
+
 class AnswerDetails(Out):
     """The structured part of an answer; which fields appear depends on the question's kind."""
 
@@ -105,10 +146,15 @@ class AnswerDetails(Out):
     ncci_edits: NcciEdits | None = None
     asked: list[str] | None = None  # seventh_character: the encounter words asked about
     full_code_of: str | None = None
+    locked: bool | None = None  # seventh_character: only the asked characters of a locked code
     characters: list[CharacterOut] | None = None
+    coding_set: list[LinkedCodeOut] | None = None  # codes reported together, in order
+    instructions: list[InstructionOut] | None = None  # sequence: the notes that govern a code
+    not_loaded: list[NotLoadedOut] | None = None  # code_set_not_loaded
     topic: str | None = None  # codes_for
     candidates: list[CandidateOut] | None = None
     passages: list[PassageOut] | None = None
+    root_operations: list[RootOperationOut] | None = None  # guideline: PCS root operations
     missing: list[MissingOut] | None = None
 
 
@@ -147,12 +193,18 @@ class AskResponse(Out):
 class SeventhChoiceOut(Out):
     encounter: str | None
     chosen: list[SeventhOption]
-    options: list[SeventhOption]
+    options: list[SeventhOption]  # empty for a locked code: its table stays on its page
+    locked: bool
     note: str
 
 
 class SuggestedCode(CandidateOut):
+    """A search candidate, or a code the classification leads to (a history code, a
+    combination code), which carries the note it follows."""
+
     seventh_character: SeventhChoiceOut | None = None
+    stem: str | None = None  # when the encounter named the 7th character: the full code's stem
+    note: InstructionNote | None = None
 
 
 class Place(Out):
@@ -165,13 +217,24 @@ class FindingOut(Place):
     kind: Literal["condition", "procedure"]
     status: str
     cue: str | None
+    section: str | None  # the note's section it was read in
     laterality: str | None
     candidates: list[SuggestedCode]
+    note: str | None = None  # how its status changes the coding (history, uncertain...)
 
 
 class ExcludedOut(Place):
+    kind: Literal["condition", "procedure"]
     status: str
     cue: str | None
+    section: str | None
+    laterality: str | None
+    reason: str  # why nothing is coded
+
+
+class CodingSetOut(Out):
+    findings: list[str]  # the findings' text
+    codes: list[LinkedCodeOut]
 
 
 class EncounterOut(Place):
@@ -184,9 +247,12 @@ class SystemRelease(ReleaseOut):
 
 class Case2CodeResponse(Out):
     systems: list[str]
+    setting: Literal["inpatient", "outpatient"]  # as asked, or read from the note
     encounter: EncounterOut | None
     findings: list[FindingOut]
+    coding_sets: list[CodingSetOut]
     excluded: list[ExcludedOut]
+    message: str | None  # when the note names nothing found
     releases: list[SystemRelease]
 
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from coderef.assistant.case2code import Case2Code
     from coderef.assistant.casepilot import CasePilot
     from coderef.catalog.releases import ReleaseHistory
+    from coderef.consultant.ports import ConsultantStore
+    from coderef.consultant.service import Consultant
+    from coderef.jobs.ports import Jobs
+    from coderef.jobs.service import JobBoard
     from coderef.search.candidates import CandidateFinder
     from coderef.search.guidelines import GuidelineLibrary
     from coderef.security import PasswordHasher
@@ -39,10 +43,12 @@ class Services:
     catalog: CodeCatalog
     accounts: Accounts | None = None
     mailer: Mailer | None = None
+    consultant_store: ConsultantStore | None = None
     # Collaborators a composition root (or a test) may hand in; otherwise built on first use:
     # what a client address is keyed by, and whether the search index knows a code.
     address_hasher: Callable[[str], str] | None = None
     index_knows: Callable[[str, str], bool] | None = None
+    jobs: Jobs | None = None  # CareerCenter's store
 
     @cached_property
     def index(self) -> SearchIndex:
@@ -153,6 +159,34 @@ class Services:
 
         return Case2Code(self.catalog, self.candidates)
 
+    @cached_property
+    def consultant(self) -> Consultant:
+        from coderef.consultant.model import ConsultPolicy
+        from coderef.consultant.service import Consultant
+
+        assert self.consultant_store is not None and self.accounts is not None
+        policy = ConsultPolicy(
+            address=self.settings.consult_address,
+            questions_per_day=self.settings.consult_questions_per_day,
+            retention_days=self.settings.consult_retention_days,
+            site_url=self.settings.public_url,
+        )
+
+        def answer(question: str, context: dict[str, str] | None) -> dict[str, Any]:
+            # The grounded answer is CasePilot's, presented as on the site; CasePilot is built
+            # at the first question (it opens the search index), not when mail starts.
+            from coderef.api.presenters.assistant import answer_body
+
+            return answer_body(self.casepilot.ask(question, context))
+
+        return Consultant(
+            self.consultant_store,
+            self.accounts,
+            self.mailer,  # type: ignore[arg-type]  # both mailers send whole messages too
+            answer,
+            policy,
+        )
+
     def code_suggestions(self, system: str, text: str) -> list[dict[str, Any]]:
         try:
             hits = self.index.near_codes(text, system=system, limit=5)
@@ -160,11 +194,22 @@ class Services:
             return []
         return [hit.to_dict() for hit in hits]
 
+    @cached_property
+    def job_board(self) -> JobBoard:
+        from coderef.jobs.service import JobBoard
+
+        assert self.jobs is not None and self.mailer is not None
+        return JobBoard(
+            self.jobs, self.mailer, self.settings.jobs_posts_per_day, self.settings.public_url
+        )
+
     @classmethod
     def local(cls, settings: Settings) -> Services:
         from coderef.adapters.outbox_mailer import OutboxMailer
         from coderef.adapters.sqlite_accounts import SqliteAccounts
         from coderef.adapters.sqlite_catalog import SqliteCatalog
+        from coderef.adapters.sqlite_consultant import SqliteConsultant
+        from coderef.adapters.sqlite_jobs import SqliteJobs
 
         accounts = SqliteAccounts(settings.accounts_path)
         # DynamoDB's TTL deletes ended sessions, used reset tokens and old rate windows; the
@@ -175,6 +220,8 @@ class Services:
             catalog=SqliteCatalog(settings.catalog_path),
             accounts=accounts,
             mailer=OutboxMailer(settings.outbox_dir),
+            consultant_store=SqliteConsultant(settings.consultant_path),
+            jobs=SqliteJobs(settings.jobs_path),
         )
 
 

@@ -34,7 +34,12 @@ STATIC_PAGES = {
     "account": "/account",
     "assistant": "/assistant",
     "case2code": "/case2code",
+    "consultant": "/consultant",
+    "jobs": "/jobs",
 }
+# One page for every job: /jobs/{id} reaches it (api/pages.py locally, the CloudFront
+# function infra/cloudfront/page-rewrite.js on AWS) and job.js reads the id from the address.
+JOB_PAGE = "job"
 
 KIND_LABELS = {
     "chapter": "Chapter",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from coderef.assistant.coding_rules import Instruction
 from coderef.assistant.grounding import code_tokens
 from coderef.assistant.guidelines import GuidelinePassage
 from coderef.assistant.questions import QuestionKind as Kind
@@ -70,6 +71,13 @@ def scope_notes(record: CodeRecord, ancestors: Sequence[CodeRecord] = ()) -> lis
 
 
 @dataclass(frozen=True)
+class LinkedCode:
+    record: CodeRecord
+    reason: str
+    note: Instruction | None = None
+
+
+@dataclass(frozen=True)
 class Relation:
     """A note of one code that names the other."""
 
@@ -114,6 +122,14 @@ class Evidence:
     shared_ancestor: dict | None = None
     releases: dict[str, Release] = field(default_factory=dict)
     typed_keys: set[str] = field(default_factory=set)
+    # Coding sets: codes reported together, in order, each with its reason and the note it
+    # follows; and the notes that answer a sequencing question.
+    linked: list[LinkedCode] = field(default_factory=list)
+    link_verdict: str | None = None
+    instructions: list[Instruction] = field(default_factory=list)
+    not_loaded: list[str] = field(default_factory=list)  # code sets asked about, not loaded
+    locked: set[str] = field(default_factory=set)  # codes the asker has not unlocked
+    root_operations: list[tuple[str, str]] = field(default_factory=list)  # label, definition
 
     @property
     def answered(self) -> bool:
@@ -121,17 +137,23 @@ class Evidence:
             return False
         if self.kind in _ABOUT_CODES:
             return bool(self.codes)
+        if self.kind == Kind.SEQUENCE:
+            return bool(self.codes)
+        if self.kind == Kind.NOT_LOADED:
+            return True
         if self.kind == Kind.CODES_FOR:
-            return bool(self.candidates)
+            return bool(self.candidates or self.linked)
         if self.kind == Kind.GUIDELINE:
-            return bool(self.passages)
+            return bool(self.passages or self.root_operations)
         return False
 
     def quoted_keys(self) -> set[str]:
         """Codes that appear inside the catalog text this evidence quotes (titles, hierarchy,
         plain-language text and notes of the codes in it): an answer may repeat them without
         naming anything new."""
-        records = list(self.codes) + [c.record for c in self.candidates]
+        records = (
+            list(self.codes) + [c.record for c in self.candidates] + [c.record for c in self.linked]
+        )
         texts = [
             text
             for r in records
@@ -141,6 +163,8 @@ class Evidence:
         texts += [f"{n['code']} {n['title']}" for m in self.missing for n in m.near]
         texts += [n.item for notes in self.notes.values() for n in notes]
         texts += [r.note.item for r in self.relations]
+        texts += [n.text for n in self.instructions]
+        texts += [c.note.text for c in self.linked if c.note]
         texts += [p.text for p in self.passages]
         keys = {key for text in texts for _, key, _, _ in code_tokens(text)}
         # Guideline numbers such as A11 are shaped like codes; they are cited, not invented.
@@ -175,6 +199,18 @@ class Evidence:
             lines.append(f"7th character {item.char}: {item.meaning} -> {item.code}{matched}")
         for cand in self.candidates:
             lines.append(f"Candidate {cand.code} ({cand.system}): {cand.title}. {cand.reason}")
+        for n, linked in enumerate(self.linked, start=1):
+            lines.append(
+                f"Coding set, code {n}: {linked.record.code} {linked.record.title}. {linked.reason}"
+            )
+        for instruction in self.instructions:
+            lines.append(
+                f"{NOTE_LABELS[instruction.kind]} note on {instruction.on}: {instruction.text}"
+            )
+        for label, definition in self.root_operations:
+            lines.append(f"PCS root operation {label}: {definition}")
+        for system in self.not_loaded:
+            lines.append(f"Code set not loaded here: {SYSTEMS[system].name}")
         for passage in self.passages:
             lines.append(f"Guideline {passage.section} {passage.title}: {passage.text}")
         for miss in self.missing:
@@ -209,6 +245,24 @@ class Answer:
 
 class ComposerUnavailable(Exception):
     """The composer could not write this answer (a model timed out, was refused...)."""
+
+
+_LOAD = {
+    "cpt": (
+        "CPT is the AMA's licensed code set: CodeRef does not ship it. An operator with an AMA "
+        "licence loads it with `coderef import --system cpt --source <folder of AMA data "
+        "files>` and sets CODEREF_CPT_LICENCE_NOTICE."
+    ),
+    "hcpcs": (
+        "An operator loads HCPCS Level II from the CMS quarterly file with `coderef import "
+        "--system hcpcs --source <HCPC fixed-width file>`."
+    ),
+}
+
+
+def not_loaded_message(system: str) -> str:
+    name = SYSTEMS[system].name
+    return f"{name} codes are not loaded in this CodeRef. {_LOAD.get(system, '')}".strip()
 
 
 def missing_message(missing: Missing, releases: dict[str, Release]) -> str:

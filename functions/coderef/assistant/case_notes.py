@@ -1,5 +1,6 @@
-"""Reading a free-text case note: words with their places, shorthand expanded, clauses, and
-what each word's context says about it (denied, uncertain, history, family history).
+"""Reading a free-text case note: words with their places, shorthand expanded, clauses, sides
+and the encounter it states. What the note says about each finding (denied, uncertain, past,
+a relative's) is medspaCy's to read: assistant/clinical_text.py.
 
 Pure: no storage, no logging. The note text lives only in memory for one request.
 """
@@ -13,76 +14,10 @@ from importlib import resources
 
 MAX_NOTE_CHARS = 5000
 
-PRESENT = "present"
-NEGATED = "negated"
-UNCERTAIN = "uncertain"
-HISTORY = "history"
-FAMILY = "family_history"
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’/-][A-Za-z0-9]+)*(?:/(?![A-Za-z0-9]))?")
 _CLAUSE_END = re.compile(r"[.;:!?\n]")
 _LIST_BREAK = re.compile(r"[,()\[\]]")
-
-# Cues, as word sequences of the expanded note. A cue before a phrase reaches forward to the end
-# of its clause or to a word that starts a new statement; a cue after reaches back the same way.
-_BEFORE = {
-    NEGATED: [
-        "no",
-        "not",
-        "denies",
-        "denied",
-        "deny",
-        "denying",
-        "without",
-        "negative for",
-        "neg for",
-        "free of",
-        "absence of",
-        "absent",
-        "never",
-        "nor",
-        "no evidence of",
-        "no signs of",
-        "no sign of",
-    ],
-    UNCERTAIN: [
-        "rule out",
-        "possible",
-        "possibly",
-        "probable",
-        "probably",
-        "suspected",
-        "suspect",
-        "suspicious for",
-        "likely",
-        "questionable",
-        "concern for",
-        "cannot exclude",
-    ],
-    FAMILY: ["family history", "family history of", "mother", "father", "sibling"],
-    HISTORY: ["history of", "history", "past medical history", "status post", "prior"],
-}
-_AFTER = {
-    NEGATED: [
-        "ruled out",
-        "was negative",
-        "is negative",
-        "were negative",
-        "not present",
-        "resolved",
-    ],
-    UNCERTAIN: ["is suspected", "was suspected", "to be ruled out"],
-}
-# Phrases that contain a cue's words but are not cues.
-_PSEUDO_CUES = [tuple(p.split()) for p in ("history of present illness", "no change", "not only")]
-# Words that end a cue's reach: the note moves on to a new statement.
-_TERMINATORS = frozenset(
-    """but however although though except aside apart which who whom presents presented
-    presenting reports reported reporting complains complaining endorses endorsed admits
-    admitted notes noted has had shows showed found now currently today""".split()
-)
-# Precedence when cues overlap: a denied finding is never coded, whatever else is said.
-_STATUS_ORDER = (NEGATED, UNCERTAIN, FAMILY, HISTORY)
 
 _SIDE_LETTERS = {"R": "right", "L": "left"}
 LATERALITY = {"left": "left", "right": "right", "bilateral": "bilateral", "both": "bilateral"}
@@ -102,6 +37,7 @@ _ENCOUNTERS = (
         re.compile(r"\b(initial (encounter|visit|evaluation)|new injury|active treatment)\b", re.I),
     ),
 )
+_DENIED_BEFORE = re.compile(r"\b(no|not|without|denies)\s+$", re.I)
 _HEALING = re.compile(r"\b(routine healing|delayed healing|nonunion|non-union|malunion)\b", re.I)
 _OPEN_FRACTURE = re.compile(r"\bopen (fracture|fx)\b|\bcompound fracture\b", re.I)
 
@@ -132,8 +68,6 @@ class Word:
     end: int
     words: tuple[str, ...]  # lower case, shorthand expanded
     clause: int
-    status: str = PRESENT
-    cue: str = ""
 
     @property
     def text(self) -> str:
@@ -201,73 +135,8 @@ def read_note(text: str) -> ReadNote:
                 i += n
                 break
     note = ReadNote(words=words, breaks=breaks)
-    _mark_statuses(note)
     _read_encounter(note, text)
     return note
-
-
-def _phrases(table: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...]]]:
-    pairs = [(status, tuple(cue.split())) for status, cues in table.items() for cue in cues]
-    return sorted(pairs, key=lambda pair: -len(pair[1]))
-
-
-def _flat(words: list[Word]) -> list[tuple[int, str]]:
-    """Each expanded word with the index of the note word it came from."""
-    return [(index, w) for index, word in enumerate(words) for w in word.words]
-
-
-def _mark(note: ReadNote, index: int, status: str, cue: str) -> None:
-    word = note.words[index]
-    if word.status == PRESENT or _STATUS_ORDER.index(status) < _STATUS_ORDER.index(word.status):
-        word.status, word.cue = status, cue
-
-
-def _mark_statuses(note: ReadNote) -> None:
-    flat = _flat(note.words)
-    words = note.words
-    before, after = _phrases(_BEFORE), _phrases(_AFTER)
-    position = 0
-    while position < len(flat):
-        pseudo = next(
-            (
-                cue
-                for cue in _PSEUDO_CUES
-                if tuple(w for _, w in flat[position : position + len(cue)]) == cue
-            ),
-            None,
-        )
-        if pseudo:
-            position += len(pseudo)
-            continue
-        matched = False
-        for status, cue in before:
-            if tuple(w for _, w in flat[position : position + len(cue)]) == cue:
-                first = flat[position + len(cue) - 1][0] + 1
-                clause = words[flat[position][0]].clause
-                if first < len(words) and words[first].clause != clause:
-                    # A heading cue ("PMH: HTN, DM", "Denies: fever") reaches the next clause.
-                    clause = words[first].clause
-                k = first
-                while k < len(words) and words[k].clause == clause:
-                    if words[k].text in _TERMINATORS:
-                        break
-                    _mark(note, k, status, " ".join(cue))
-                    k += 1
-                position += len(cue)
-                matched = True
-                break
-        if matched:
-            continue
-        for status, cue in after:
-            if tuple(w for _, w in flat[position : position + len(cue)]) == cue:
-                last = flat[position][0] - 1
-                clause = words[flat[position][0]].clause
-                k = last
-                while k >= 0 and words[k].clause == clause and words[k].text not in _TERMINATORS:
-                    _mark(note, k, status, " ".join(cue))
-                    k -= 1
-                break
-        position += 1
 
 
 def _read_encounter(note: ReadNote, text: str) -> None:
@@ -277,10 +146,9 @@ def _read_encounter(note: ReadNote, text: str) -> None:
         for match in [pattern.search(text)]
         if match
     ]
-    # An encounter stated in a denied clause ("no follow-up needed") does not count.
+    # An encounter stated as denied ("no follow-up needed") does not count.
     for _, kind, match in sorted(found, key=lambda f: f[0]):
-        inside = [w for w in note.words if w.start >= match.start() and w.end <= match.end()]
-        if inside and all(w.status == NEGATED for w in inside):
+        if _DENIED_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
             continue
         note.encounter = Encounter(kind, match.start(), match.end())
         break

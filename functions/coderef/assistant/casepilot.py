@@ -8,6 +8,7 @@ that fails or names an unknown code is replaced by the deterministic one for tha
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +18,18 @@ from coderef.assistant.answers import (
     Composer,
     ComposerUnavailable,
     Evidence,
+    LinkedCode,
     Missing,
     Relation,
     scope_notes,
+)
+from coderef.assistant.case_notes import read_note
+from coderef.assistant.coding_rules import (
+    FAMILY_HISTORY,
+    PERSONAL_HISTORY,
+    Classification,
+    Instruction,
+    stems,
 )
 from coderef.assistant.composer import DeterministicComposer
 from coderef.assistant.grounding import code_key, ungrounded_codes
@@ -33,7 +43,29 @@ from coderef.catalog.references import referenced_spans, span_covers
 from coderef.errors import InvalidInput, UnknownSystem
 
 if TYPE_CHECKING:
-    pass
+    from coderef.search.candidates import Candidate
+
+Opened = Callable[[str, str], bool]
+_ROOT_OPERATION = re.compile(
+    r"\b(which|what)?\s*(pcs\s+)?root operations?\b(\s+(is|for|of|applies to|to use for))?",
+    re.I,
+)
+# Everyday words of a described procedure, in the words PCS definitions use.
+_DESCRIBED = {
+    "whole": "all",
+    "entire": "all",
+    "complete": "all",
+    "removal": "cutting out",
+    "remove": "cutting out",
+    "removed": "cutting out",
+    "part": "portion",
+    "partial": "portion",
+    "replace": "replacement",
+    "repair": "restoring",
+    "drain": "draining",
+    "biopsy": "portion",
+}
+_HISTORY_TOPIC = re.compile(r"^(?:(personal|family)\s+)?(?:history|hx)\s+of\s+(.+)$", re.I)
 
 log = logging.getLogger("coderef.casepilot")
 
@@ -57,6 +89,7 @@ class CasePilot:
         self.near_codes = near_codes
         self.fallback = DeterministicComposer()
         self.composer: Composer = composer or self.fallback
+        self.rules = Classification(catalog)
 
     # -- the use case ------------------------------------------------------------------
     def check(self, question_raw: str) -> q.Question:
@@ -68,11 +101,28 @@ class CasePilot:
             raise InvalidInput(
                 f"Keep a question under {q.MAX_QUESTION_LENGTH} characters.", field="question"
             )
+        letters = [c for c in question.text if c.isalpha()]
+        if letters and sum(c.isascii() for c in letters) < 0.8 * len(letters):
+            raise InvalidInput(
+                "CasePilot answers questions written in English, for example “What is R00.1?”.",
+                field="question",
+            )
         return question
 
-    def ask(self, question_raw: str, context: dict[str, str] | None = None) -> Answer:
+    def ask(
+        self,
+        question_raw: str,
+        context: dict[str, str] | None = None,
+        opened: Opened | None = None,
+    ) -> Answer:
+        """Answer a question. `opened(system, key)` says whether the asker has unlocked a code:
+        a locked code is quoted only in the note lines that answer the question, never in a
+        whole section (all notes, the 7th-character table, children). Left out, all is open."""
         question = self.check(question_raw)
         evidence = self.gather(question, self._context_record(context))
+        if opened is not None:
+            records = list(evidence.codes) + [c.record for c in evidence.linked]
+            evidence.locked = {r.code for r in records if not opened(r.system, r.key)}
         text, composer_name = self._compose(evidence)
         return self._answer(question, evidence, text, composer_name)
 
@@ -131,6 +181,12 @@ class CasePilot:
                 subjects = [context, *subjects]
         kind = q.kind_of(question, len(subjects))
         evidence = Evidence(question=question.text, kind=kind, releases=releases, typed_keys=typed)
+        not_loaded = [s for s in question.named_sets if s not in releases]
+        if not_loaded and not re.search(r"\bicd", question.text, re.I):
+            evidence.kind = Kind.NOT_LOADED
+            evidence.not_loaded = not_loaded
+            evidence.topic = question.topic()
+            return evidence
         if missing:
             evidence.kind = Kind.CODE_NOT_FOUND
             evidence.missing = missing
@@ -144,22 +200,23 @@ class CasePilot:
             self._together(evidence, subjects[0], subjects[1])
         elif kind == Kind.SEVENTH_CHARACTER:
             self._seventh(evidence, subjects[0], question.encounter)
+        elif kind == Kind.SEQUENCE:
+            self._sequence(evidence, question, subjects)
         elif kind == Kind.GUIDELINE:
             evidence.topic = question.topic()
-            evidence.passages = self.guidelines.search(question.text, limit=PASSAGES)
+            if _ROOT_OPERATION.search(question.text):
+                self._root_operation(evidence, question.text)
+            if not evidence.root_operations:
+                evidence.passages = self.guidelines.search(question.text, limit=PASSAGES)
         elif kind == Kind.CODES_FOR:
             evidence.topic = question.codes_for_topic or question.topic()
-            evidence.candidates = self.candidates.find(
-                evidence.topic, system=question.system_hint, limit=CANDIDATES
-            )
+            self._codes_for(evidence, question.system_hint)
         else:
             # Nothing says what kind of question this is: codes first, then the guidelines.
             evidence.topic = question.topic()
-            evidence.candidates = self.candidates.find(
-                evidence.topic, system=question.system_hint, limit=CANDIDATES
-            )
+            self._codes_for(evidence, question.system_hint)
             evidence.kind = Kind.CODES_FOR
-            if not evidence.candidates:
+            if not evidence.candidates and not evidence.linked:
                 passages = self.guidelines.search(question.text, limit=PASSAGES)
                 if passages:
                     evidence.kind, evidence.passages = Kind.GUIDELINE, passages
@@ -192,10 +249,27 @@ class CasePilot:
     def _together(self, evidence: Evidence, first: CodeRecord, second: CodeRecord) -> None:
         self._notes_of(evidence, first, second)
         kinds = {r.note.kind for r in evidence.relations}
+        linked = self.rules.link(first, second)
+        without = [r for r in (first, second) if "without complications" in r.title.lower()]
         if first.system != second.system:
             evidence.verdict = "different_systems"
         elif first.key.startswith(second.key) or second.key.startswith(first.key):
             evidence.verdict = "same_family"
+        elif linked is not None:
+            evidence.verdict = "combination" if linked.replaces else "sequenced"
+            evidence.linked = _linked(linked)
+        elif without and first.key[:3] == second.key[:3]:
+            # "E11.9 Type 2 diabetes mellitus without complications" says there is none: it
+            # is never reported beside another code of its category that names one.
+            evidence.verdict = "without_complications"
+            other = second if without[0] is first else first
+            evidence.linked = [
+                LinkedCode(
+                    other,
+                    f"{without[0].code} says “without complications”: with a complication "
+                    f"documented, {other.code} is reported instead, not beside it.",
+                )
+            ]
         elif first.system == "icd10pcs":
             evidence.verdict = "procedures"
             evidence.passages = self.guidelines.search("multiple procedures", limit=1)
@@ -219,6 +293,170 @@ class CasePilot:
             evidence.seventh_matches = [
                 s for s in evidence.seventh if all(word in s.meaning.lower() for word in asked)
             ]
+
+    def _sequence(self, evidence: Evidence, question: q.Question, subjects: list) -> None:
+        """What to code first or in addition: the code's own notes and those above it; a
+        condition the question also names is linked by the same notes."""
+        record = subjects[0]
+        evidence.codes = [record]
+        text = question.text.lower()
+        wanted: tuple[str, ...] = ("code_first", "use_additional_code", "code_also")
+        if "first" in text or "before" in text:
+            wanted = ("code_first",)
+        elif "additional" in text or "also" in text or "goes with" in text or "go with" in text:
+            wanted = ("use_additional_code", "code_also")
+        evidence.instructions = self.rules.instructions(record, wanted)
+        others = list(subjects[1:])
+        topic = question.topic(question.codes)
+        topic = re.sub(
+            r"^.*?\b(when|if|where|and)\b\s*(the\s+)?(patient|pt)?\s*(has|have|with)?\s*",
+            "",
+            topic,
+            flags=re.I,
+        )
+        if not others and topic and topic.lower() != text:
+            found = self.candidates.find(topic, system=record.system, limit=1)
+            others = [c.record for c in found]
+        for other in others:
+            linked = self.rules.link(record, other)
+            if linked is not None:
+                evidence.linked = _linked(linked)
+                evidence.link_verdict = "combination" if linked.replaces else "sequenced"
+                break
+
+    def _root_operation(self, evidence: Evidence, text: str) -> None:
+        """Which PCS root operation a described procedure is: the root operations used on the
+        body part the question names, with their official definitions, the one whose
+        definition the description matches best first, and its codes for that body part."""
+        described = _ROOT_OPERATION.sub(" ", text)
+        words = [w for w in re.findall(r"[a-z]+", described.lower()) if len(w) > 3]
+        parts: dict[str, str] = {}
+        for word in words:
+            for cand in self.candidates.find(word, system="icd10pcs", limit=5):
+                part = next((a for a in cand.record.axes if a.name == "Body Part"), None)
+                if part and word in part.label.lower():
+                    parts.setdefault(cand.key[:2], part.label)
+        if not parts:
+            return
+        wanted = stems(" ".join(_DESCRIBED.get(w, w) for w in words), drop=())
+        options = []
+        for prefix, label in parts.items():
+            system_record = self.catalog.get("icd10pcs", prefix)
+            if system_record is None:
+                continue
+            tables = self.catalog.get_many("icd10pcs", list(system_record.children))
+            for table in tables.values():
+                codes = self.catalog.get_many("icd10pcs", list(table.children))
+                on_part = [
+                    c
+                    for c in codes.values()
+                    if any(a.name == "Body Part" and a.label == label for a in c.axes)
+                ]
+                if not on_part:
+                    continue
+                operation = next(a for a in on_part[0].axes if a.name == "Root Operation")
+                score = len(wanted & stems(operation.definition or "", drop=()))
+                options.append((score, operation.label, operation.definition or "", on_part))
+        if not options:
+            return
+        options.sort(key=lambda o: (-o[0], o[1]))
+        evidence.root_operations = [(label, definition) for _, label, definition, _ in options]
+        best = sorted(options[0][3], key=lambda c: c.key)[:CANDIDATES]
+        evidence.codes = best
+
+    def _codes_for(self, evidence: Evidence, system: str | None) -> None:
+        """Codes for a described condition or procedure: the whole description first; a
+        history or family history of a condition to its Z code; conditions joined by "with"
+        or "and" to the coding set the classification links them into; failing all, the
+        description less one word, saying which word no code names."""
+        topic = evidence.topic
+        history = _HISTORY_TOPIC.match(topic)
+        if history:
+            self._history_of(evidence, history.group(1), history.group(2), system)
+            if evidence.candidates or evidence.linked:
+                return
+        evidence.candidates = self.candidates.find(topic, system=system, limit=CANDIDATES)
+        if evidence.candidates:
+            return
+        # Coders' shorthand the search leaves out ("femoral neck" is the neck of the femur).
+        expanded = " ".join(w.text for w in read_note(topic).words)
+        if expanded != topic.lower():
+            evidence.candidates = self.candidates.find(expanded, system=system, limit=CANDIDATES)
+            if evidence.candidates:
+                return
+        parts = q.parts_of(topic)
+        if len(parts) > 1:
+            tops = [found[0] for p in parts if (found := self.candidates.find(p, system=system))]
+            if len(tops) == len(parts):
+                self._set_of(evidence, tops)
+                if evidence.linked:
+                    return
+        evidence.candidates = self._relaxed(topic, system)
+
+    def _history_of(
+        self, evidence: Evidence, whose: str | None, condition: str, system: str | None
+    ) -> None:
+        kind = "family_history" if (whose or "").lower() == "family" else "history"
+        heads = FAMILY_HISTORY if kind == "family_history" else PERSONAL_HISTORY
+        label = "family history of" if kind == "family_history" else "personal history of"
+        named = [
+            c
+            for c in self.candidates.find(f"{label} {condition}", system="icd10cm", limit=3)
+            if c.key[:3] in heads
+        ]
+        if named:
+            evidence.candidates = named
+            return
+        current = self.candidates.find(condition, system="icd10cm", limit=2)
+        for record, reason, note in self.rules.history_codes(kind, condition, current):
+            evidence.linked.append(LinkedCode(record, reason, note))
+        if evidence.linked:
+            evidence.link_verdict = kind
+
+    def _set_of(self, evidence: Evidence, tops: list[Candidate]) -> None:
+        records = [c.record for c in tops]
+        for i, first in enumerate(records):
+            for second in records[i + 1 :]:
+                linked = self.rules.link(first, second, records)
+                if linked is not None:
+                    evidence.linked = _linked(linked)
+                    evidence.link_verdict = "combination" if linked.replaces else "sequenced"
+                    return
+
+        # No note links them: each is coded; one whose note says to code the underlying
+        # condition first goes after the others.
+        def underlying(record: CodeRecord) -> Instruction | None:
+            return next(
+                (
+                    n
+                    for n in self.rules.instructions(record)
+                    if n.kind == "code_first" and "underlying" in n.text.lower()
+                ),
+                None,
+            )
+
+        ordered = sorted(records, key=lambda r: underlying(r) is not None)
+        evidence.link_verdict = "separate"
+        for record in ordered:
+            note = underlying(record)
+            reason = f"{record.code}: {record.title}."
+            if note:
+                reason += " Its Code first note puts the underlying condition before it."
+            evidence.linked.append(LinkedCode(record, reason, note))
+
+    def _relaxed(self, topic: str, system: str | None) -> list[Candidate]:
+        """No code names every word: the closest codes naming all but one, the word said."""
+        words = topic.split()
+        best: list[Candidate] = []
+        for i, word in enumerate(words):
+            if len(words) < 3 or word.lower() in ("of", "the", "left", "right", "with", "and"):
+                continue
+            found = self.candidates.find(" ".join(words[:i] + words[i + 1 :]), system=system)
+            if found and (not best or found[0].rank < best[0].rank):
+                for cand in found:
+                    cand.reason += f" No code of the loaded release names “{word}” with the rest."
+                best = found
+        return best[:CANDIDATES]
 
     # -- composing and checking ----------------------------------------------------------
     def _exists(self, key: str) -> bool:
@@ -261,6 +499,13 @@ class CasePilot:
         # The codes shown are cards naming their release (one read, only when there are codes).
         releases = {r.id: r for r in self.catalog.releases()} if evidence.codes else {}
         return Answer(question.text, evidence, text, composer, topics, releases)
+
+
+def _linked(linked: Any) -> list[LinkedCode]:
+    return [
+        LinkedCode(record, reason, note)
+        for record, reason, note in zip(linked.codes, linked.reasons, linked.notes, strict=True)
+    ]
 
 
 def _shared_ancestor(first: CodeRecord, second: CodeRecord) -> dict | None:

@@ -3,7 +3,12 @@ the same answer every time."""
 
 from __future__ import annotations
 
-from coderef.assistant.answers import EXCLUDES_MEANING, Evidence, missing_message
+from coderef.assistant.answers import (
+    EXCLUDES_MEANING,
+    Evidence,
+    missing_message,
+    not_loaded_message,
+)
 from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS
 from coderef.catalog.records import NOTE_LABELS, CodeRecord
@@ -41,6 +46,8 @@ class DeterministicComposer:
             Kind.COMPARE: self._compare,
             Kind.TOGETHER: self._together,
             Kind.SEVENTH_CHARACTER: self._seventh_character,
+            Kind.SEQUENCE: self._sequence,
+            Kind.NOT_LOADED: self._code_set_not_loaded,
             Kind.CODES_FOR: self._codes_for,
             Kind.GUIDELINE: self._guideline,
         }
@@ -81,6 +88,11 @@ class DeterministicComposer:
         for record in (first, second):
             # Block and chapter notes are long and shared; they show only when they name the
             # other code (above) or in the structured details.
+            if record.code in ev.locked:
+                lines.append(
+                    f"{record.code}'s own notes are on its page; open it to read them in full."
+                )
+                continue
             notes = [n for n in ev.notes.get(record.code, []) if n.level == "code"]
             if not notes:
                 lines.append(f"{record.code} carries no inclusion or exclusion notes.")
@@ -103,7 +115,9 @@ class DeterministicComposer:
         first, second = ev.codes[:2]
         verdict = ev.verdict
         lines: list[str] = []
-        if verdict == "same_family":
+        if verdict in ("combination", "sequenced", "without_complications"):
+            lines.append(_set_answer(ev, first, second))
+        elif verdict == "same_family":
             broad, narrow = sorted((first, second), key=lambda r: len(r.key))
             lines.append(
                 f"{narrow.code} is a code within {broad.code}: report only the most specific "
@@ -163,6 +177,12 @@ class DeterministicComposer:
             lines += [f"- {s.char}: {s.meaning}{_full(s)}" for s in ev.seventh_matches]
         elif ev.encounter:
             lines.append(f"{record.code} has no 7th character for {asked} in the loaded release.")
+        if record.code in ev.locked:
+            lines.append(
+                f"{record.code}'s full 7th-character table is on its code page; open it to "
+                "see every option."
+            )
+            return "\n".join(lines)
         lines.append(f"The 7th characters of {record.code} ({record.title}):")
         lines += [f"- {s.char}: {s.meaning}{_full(s)}" for s in ev.seventh]
         if not any(s.code for s in ev.seventh):
@@ -173,6 +193,8 @@ class DeterministicComposer:
         return "\n".join(lines)
 
     def _codes_for(self, ev: Evidence) -> str:
+        if ev.linked and not ev.candidates:
+            return _set_lines(ev, f"For {_q(ev.topic)}")
         lines = [f"Candidates for {_q(ev.topic)} in the loaded code sets, closest first:"]
         lines += [
             f"{n}. {c.code} {c.title}{'' if c.billable else ' (not billable alone)'}: {c.reason}"
@@ -181,8 +203,47 @@ class DeterministicComposer:
         lines.append("Read each code's page and notes before you choose.")
         return "\n".join(lines)
 
+    def _sequence(self, ev: Evidence) -> str:
+        record = ev.codes[0]
+        lines: list[str] = []
+        if ev.linked:
+            lines.append(_set_lines(ev, f"With {record.code}"))
+        if ev.instructions:
+            lines.append(f"The notes that govern {record.code} ({record.title}):")
+            lines += [f"- {NOTE_LABELS[n.kind]} (on {n.on}): {_q(n.text)}" for n in ev.instructions]
+        elif not ev.linked:
+            lines.append(
+                f"{record.code} ({record.title}) carries no Code first, Use additional code or "
+                "Code also note, on it or above it, in the loaded release: it is sequenced by "
+                "the reason for the encounter."
+            )
+        return "\n".join(lines)
+
+    def _code_set_not_loaded(self, ev: Evidence) -> str:
+        return "\n".join(not_loaded_message(s) for s in ev.not_loaded) + (
+            " Nothing is guessed: ask about ICD-10-CM or ICD-10-PCS codes meanwhile."
+        )
+
     def _guideline(self, ev: Evidence) -> str:
         lines = []
+        if ev.root_operations:
+            label, definition = ev.root_operations[0]
+            lines.append(
+                f"Closest root operation: {label}, defined in ICD-10-PCS as {_q(definition)}."
+            )
+            if ev.codes:
+                lines.append(
+                    "Its codes for this body part: "
+                    + "; ".join(f"{c.code} ({c.title})" for c in ev.codes)
+                    + "."
+                )
+            others = "; ".join(f"{lab}: {_q(d)}" for lab, d in ev.root_operations[1:5])
+            if others:
+                lines.append(f"Other root operations used on this body part: {others}.")
+            lines.append(
+                "The root operation is the objective of the procedure: compare the definitions "
+                "with what was done."
+            )
         for passage in ev.passages:
             lines.append(
                 f"{passage.source.name}, {passage.section} {passage.title}:\n"
@@ -207,6 +268,42 @@ class DeterministicComposer:
             "question. Try searching for the condition or procedure in your own words, or ask "
             "about a specific code."
         )
+
+
+def _set_lines(ev: Evidence, lead: str) -> str:
+    verdict = ev.link_verdict
+    if verdict == "history":
+        head = f"{lead}, a personal history code, not the condition's own code:"
+    elif verdict == "family_history":
+        head = f"{lead}, a family history code, not the condition's own code:"
+    elif verdict == "separate":
+        head = f"{lead}, no note links them into one code: code each, in this order:"
+    else:
+        head = f"{lead}, the classification links them: report, in this order:"
+    lines = [head]
+    for n, item in enumerate(ev.linked, start=1):
+        line = f"{n}. {item.record.code} {item.record.title}: {item.reason}"
+        if item.note:
+            line += f" ({NOTE_LABELS[item.note.kind]} note on {item.note.on}: {_q(item.note.text)})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _set_answer(ev: Evidence, first: CodeRecord, second: CodeRecord) -> str:
+    if ev.verdict == "combination":
+        codes = ", ".join(c.record.code for c in ev.linked)
+        lead = (
+            f"Not as {first.code} and {second.code}: “with” presumes the link, and the "
+            f"classification codes the pair as {codes}."
+        )
+    elif ev.verdict == "without_complications":
+        lead = f"No: report {ev.linked[0].record.code} alone."
+        return lead + "\n" + _set_lines(ev, "Why")
+    else:
+        lead = (
+            f"Yes, both, in the order the notes set: {', '.join(c.record.code for c in ev.linked)}."
+        )
+    return lead + "\n" + _set_lines(ev, "Together")
 
 
 def _full(item) -> str:

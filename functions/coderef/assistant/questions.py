@@ -3,6 +3,7 @@ is about. Pure text rules; whether a named code exists is the catalog's to say."
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,10 +21,12 @@ class QuestionKind(StrEnum):
     COMPARE = "compare"
     TOGETHER = "together"
     SEVENTH_CHARACTER = "seventh_character"
+    SEQUENCE = "sequence"  # what to code first, which additional code goes with a code
     CODES_FOR = "codes_for"
     GUIDELINE = "guideline"
     OPEN = "open"  # no code, no telling words: search the codes and the guidelines
     CODE_NOT_FOUND = "code_not_found"  # not read from the text: a named code does not exist
+    NOT_LOADED = "code_set_not_loaded"  # not read from the text: CPT or HCPCS, not loaded here
 
 
 _SEVENTH = re.compile(
@@ -49,6 +52,17 @@ _GUIDELINE = re.compile(
     r"|\bcoded separately\b|\broot operation|\bmultiple procedures\b|\bdiscontinued\b"
     r"|\bcoded to the\b|\bbody part value|\bapproach value|\bdevice value",
     re.I,
+)
+_SEQUENCE = re.compile(
+    r"\b(code[ds]? first|coded first|sequenc\w*|first[- ]listed|additional code|use additional"
+    r"|code also|(code|codes|coded|report|reported) before|order of the codes|goes? with)\b",
+    re.I,
+)
+# Two codes joined by "with", "and" or "+" ("E11.22 with N18.4") are asked about together.
+_PAIRED = re.compile(r"^\s*(with|and|\+|&|plus)\s*$", re.I)
+_NAMED_SETS = (
+    (re.compile(r"\bcpt\b", re.I), "cpt"),
+    (re.compile(r"\bhcpcs\b", re.I), "hcpcs"),
 )
 _SYSTEM_HINTS = (
     (re.compile(r"\bicd[- ]?10[- ]?pcs\b|\bpcs\b|\bprocedure code", re.I), "icd10pcs"),
@@ -101,6 +115,8 @@ class Question:
     asks_compare: bool = False
     asks_guideline: bool = False
     codes_for_topic: str | None = None  # what follows "codes for", when the question says so
+    asks_sequence: bool = False
+    named_sets: list[str] = field(default_factory=list)  # "cpt", "hcpcs" when named
 
     def topic(self, without: list[NamedCode] | None = None) -> str:
         """The question's subject words: codes (or those given) and question phrasing out."""
@@ -132,17 +148,27 @@ def read_question(raw: str) -> Question:
     if codes_for:
         after = text[codes_for.end() :]
         topic = " ".join(re.sub(r"[?!]+", " ", after).split()) or None
+    paired = any(_PAIRED.match(text[a.end : b.start]) for a, b in itertools.pairwise(codes))
     return Question(
         text=text,
         codes=codes,
         system_hint=hint,
         encounter=encounter,
         asks_seventh=bool(_SEVENTH.search(text)),
-        asks_together=bool(_TOGETHER.search(text)),
+        asks_together=bool(_TOGETHER.search(text)) or paired,
         asks_compare=bool(_COMPARE.search(text)),
         asks_guideline=bool(_GUIDELINE.search(text)),
         codes_for_topic=topic,
+        asks_sequence=bool(_SEQUENCE.search(text)),
+        named_sets=[system for pattern, system in _NAMED_SETS if pattern.search(text)],
     )
+
+
+def parts_of(topic: str) -> list[str]:
+    """A topic's conditions, split where it joins them ("hypertension with CKD stage 3a",
+    "sepsis due to E. coli with septic shock")."""
+    pieces = re.split(r"\s*(?:\bwith\b|\band\b|\+|\bplus\b|,)\s*", topic, flags=re.I)
+    return [p.strip() for p in pieces if p and p.strip()]
 
 
 def kind_of(question: Question, subjects: int) -> QuestionKind:
@@ -150,6 +176,8 @@ def kind_of(question: Question, subjects: int) -> QuestionKind:
     the code of the page it was asked on when the question leans on it)."""
     if subjects and question.asks_seventh:
         return QuestionKind.SEVENTH_CHARACTER
+    if subjects and question.asks_sequence:
+        return QuestionKind.SEQUENCE
     if subjects >= 2:
         if question.asks_together and not question.asks_compare:
             return QuestionKind.TOGETHER

@@ -1,10 +1,9 @@
-"""CodePageFunction: everything that reads both the codes and the accounts. The metered code
-page; /api/me (the meter, and the titles of the codes it unlocked); CasePilot and Case2Code
-(registered accounts only, counted per account, answered from the catalog and the index)."""
+"""CodePageFunction: the metered code page and /api/me (the meter, and the titles of the codes
+it unlocked). CasePilot and Case2Code are AssistantFunction's (handlers/assistant.py)."""
 
 from __future__ import annotations
 
-from coderef.api import assistant, case2code, codes, me
+from coderef.api import codes, me
 from coderef.api.services import Services
 from coderef.handlers.runtime import (
     NoMail,
@@ -14,7 +13,7 @@ from coderef.handlers.runtime import (
     function_app,
 )
 
-ROUTERS = (codes.router, me.router, assistant.router, case2code.router)
+ROUTERS = (codes.router, me.router)
 
 
 def build_services() -> Services:

@@ -117,6 +117,14 @@ def accounts_store(settings: Settings) -> Any:
     return DynamoAccounts(settings.accounts_table)
 
 
+def jobs_store(settings: Settings) -> Any:
+    if not settings.jobs_table:
+        raise ConfigurationError("CODEREF_JOBS_TABLE is not set (template.yaml sets it)")
+    from coderef.adapters.dynamodb_jobs import DynamoJobs
+
+    return DynamoJobs(settings.jobs_table)
+
+
 def ses_mailer(settings: Settings) -> Any:
     if not settings.mail_from:
         raise ConfigurationError("CODEREF_MAIL_FROM is not set (template.yaml sets it)")

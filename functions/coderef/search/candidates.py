@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import CodeRecord
@@ -18,11 +19,22 @@ from coderef.search.text import synonyms, words
 
 # Words that qualify a title without naming anything more specific: they never count against
 # a candidate. "Unspecified" is what a coder picks when the documentation says no more.
-_QUALIFIERS = frozenset("unspecified nos specified not site approach elsewhere classified".split())
+_QUALIFIERS = frozenset(
+    "unspecified nos specified not site approach elsewhere classified organism part".split()
+)
+# Title words naming a circumstance a note states when it applies ("postprocedural septic
+# shock", "congenital deformity of hip"): a code that needs one ranks after codes that do not,
+# unless the phrase says it.
+_CIRCUMSTANCES = frozenset(
+    """postprocedural postoperative intraoperative congenital newborn neonatal perinatal
+    pregnancy puerperium childbirth puerperal gestational maternal fetal drug induced
+    periprosthetic prosthetic traumatic nontraumatic pathological stress birth""".split()
+)
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_SUFFIXES = ("ies", "es", "s", "ing", "ed", "ic", "al", "y", "e")
+_SUFFIXES = ("ies", "es", "us", "s", "ing", "ed", "ic", "al", "ive", "ion", "i", "y", "e")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem, enough to see that 'diabetic' and 'diabetes' or 'fractures' and
     'fracture' are one word when explaining a match (ranking is the index's own)."""
@@ -87,6 +99,7 @@ class Candidate:
     reason: str
     record: CodeRecord = field(repr=False)
     rank: tuple = field(default=(), repr=False)
+    share: float = field(default=1.0, repr=False)  # of the code's wording the phrase explains
 
     def to_dict(self) -> dict:
         return {
@@ -94,6 +107,41 @@ class Candidate:
             "url": f"/code/{self.system}/{self.code}",
             "reason": self.reason,
         }
+
+
+_WITH_CLAUSE = re.compile(r"\b(with|without)\b((?:(?!\b(?:of|with|without)\b)[^,;(\[])*)")
+_NUMBERED = re.compile(r"\b([a-z]+)\s+([0-9][0-9a-z]?)\b")
+
+
+def _clauses(text: str) -> dict[str, set[str]]:
+    """The stems a text puts after "with" and after "without"."""
+    out: dict[str, set[str]] = {"with": set(), "without": set()}
+    for match in _WITH_CLAUSE.finditer(text.lower()):
+        out[match.group(1)] |= {stem(w) for w in words(match.group(2)) if w not in STOPWORDS}
+    return out
+
+
+def contradicts(phrase: str, title: str) -> bool:
+    """The title says "without" what the phrase names ("severe sepsis without septic shock"
+    for "sepsis and septic shock"), or "with" what the phrase says is absent."""
+    said, named = _clauses(phrase), _stems(phrase)
+    titled = _clauses(title)
+    if (titled["without"] & named) - said["without"]:
+        return True
+    return bool(titled["with"] & said["without"])
+
+
+def numbers_agree(phrase: str, texts: list[str]) -> bool:
+    """Every "word number" pair of the phrase ("type 2", "stage 4") stands together in one
+    of the texts: "type 2 diabetes with stage" is not "Type 1 diabetes ..., Stage 2"."""
+    pairs = _NUMBERED.findall(phrase.lower())
+    if not pairs:
+        return True
+    lowered = [t.lower() for t in texts]
+    return all(
+        any(re.search(rf"\b{re.escape(w)}\W+{re.escape(n)}\b", t) for t in lowered)
+        for w, n in pairs
+    )
 
 
 def _quote(text: str) -> str:
@@ -125,10 +173,16 @@ def explain(
             for c, w in zip(phrase_concepts, wordings, strict=True)
             if w is not None and w != c.typed
         ]
+        # What a title says is absent ("without complications") is the default when a note
+        # does not say; it is not a word the phrase left unexplained.
+        absent = _clauses(text)["without"]
         significant = [
             w
             for w in words(_BRACKETED.sub(" ", text))
-            if w not in STOPWORDS and w not in _QUALIFIERS
+            if w not in STOPWORDS
+            and w not in _QUALIFIERS
+            and w != "without"
+            and stem(w) not in absent
         ]
         extra = sum(1 for w in significant if stem(w) not in covered)
         option = (extra, order, len(significant), place, text, readings)
@@ -168,6 +222,7 @@ class CandidateFinder:
         phrase_concepts = concepts(phrase)
         if not phrase_concepts:
             return []
+        phrase_words = set(words(phrase))
         hits = self.index.search(phrase, system=system, limit=depth).results
         by_system: dict[str, list[str]] = {}
         for hit in hits:
@@ -182,16 +237,32 @@ class CandidateFinder:
             record = records.get((hit.system, hit.code.replace(".", "")))
             if record is None or hit.kind in ("chapter", "block", "section", "body_system"):
                 continue
+            if contradicts(phrase, record.title):
+                continue
+            if not numbers_agree(phrase, [record.title, *record.search_terms]):
+                continue
             explained = explain(phrase, phrase_concepts, record)
             if explained is None:
                 continue
             reason, extra, size = explained
-            if size and (size - extra) / size < min_share:
+            share = (size - extra) / size if size else 1.0
+            if share < min_share:
                 continue
             # Closest wording first, "unspecified" (the default when nothing more is said)
             # before a sibling as close; then codes a claim can carry; then the engine's order.
-            unspecified = "unspecified" in words(record.title)
-            rank = (extra, not unspecified, not record.billable, record.is_generated, position)
+            title_words = set(words(record.title))
+            unspecified = "unspecified" in title_words
+            # With neither "with" nor "without" said, the code "without" is the default.
+            without = "without" in title_words and "with" not in phrase_words
+            circumstance = bool((title_words & _CIRCUMSTANCES) - phrase_words)
+            rank = (
+                circumstance,
+                extra,
+                not (unspecified or without),
+                not record.billable,
+                record.is_generated,
+                position,
+            )
             found.append(
                 Candidate(
                     record.system,
@@ -203,6 +274,7 @@ class CandidateFinder:
                     reason,
                     record,
                     rank,
+                    share,
                 )
             )
         found.sort(key=lambda c: c.rank)
@@ -212,4 +284,13 @@ class CandidateFinder:
         """The words some title or alternative term uses, and the shorthand search expands."""
         wanted = set(candidates)
         typed = {w for key in synonyms() for w in key}
-        return self.index.known_words(wanted) | (wanted & typed)
+        # The index's vocabulary leaves out words under four characters; titles use short
+        # words ("hip", "arm") and numbers ("type 2", "stage 3a"), so three-letter words and
+        # numbers count (Case2Code keeps a number only after a word it knows).
+        short = {
+            w
+            for w in wanted
+            if w not in STOPWORDS
+            and ((len(w) == 3 and w.isalpha()) or (len(w) <= 3 and w[0].isdigit()))
+        }
+        return self.index.known_words(wanted) | (wanted & typed) | short

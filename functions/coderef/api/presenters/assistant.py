@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Any
 from coderef.api.presenters.catalog import release_body
 from coderef.api.presenters.guidelines import passage_body
 from coderef.api.presenters.links import code_url, guideline_url, search_url, system_url
-from coderef.assistant.answers import missing_message
+from coderef.assistant.answers import missing_message, not_loaded_message
 from coderef.catalog.codes import SYSTEMS
 from coderef.catalog.records import NOTE_LABELS, CodeRecord, Release, SeventhCharacter
+from coderef.catalog.references import referenced_keys
 from coderef.search.engine import hit_fields
 
 if TYPE_CHECKING:
     from coderef.assistant.answers import Answer, Evidence
-    from coderef.assistant.case2code import Reading, SeventhChoice, Suggestion
+    from coderef.assistant.case2code import Excluded, Finding, Reading, SeventhChoice, Suggestion
+    from coderef.assistant.coding_rules import Instruction
     from coderef.search.candidates import Candidate
 
 
@@ -50,6 +52,20 @@ def card(record: CodeRecord, releases: dict[str, Release]) -> dict[str, Any]:
     }
 
 
+def linked_code(record: CodeRecord, reason: str, note: Instruction | None) -> dict[str, Any]:
+    """A code of a coding set (or a history code): why it is there, and the classification's
+    note it follows, if any."""
+    return {
+        "system": record.system,
+        "code": record.code,
+        "title": record.title,
+        "billable": record.billable,
+        "url": code_url(record.system, record.code),
+        "reason": reason,
+        "note": note.to_dict() if note else None,
+    }
+
+
 def details(evidence: Evidence, releases: dict[str, Release]) -> dict[str, Any]:
     """The structured part of an answer, by kind."""
     kind = evidence.kind
@@ -57,6 +73,8 @@ def details(evidence: Evidence, releases: dict[str, Release]) -> dict[str, Any]:
     if evidence.codes:
         out["codes"] = [card(record, releases) for record in evidence.codes]
     if kind in ("compare", "together"):
+        # A locked code's notes are shown only where they name the other code: the lines
+        # that answer the question, never its whole notes section.
         out["notes"] = {
             code: [
                 {
@@ -68,6 +86,7 @@ def details(evidence: Evidence, releases: dict[str, Release]) -> dict[str, Any]:
                     "names_other": any(r.note == n for r in evidence.relations),
                 }
                 for n in notes
+                if code not in evidence.locked or any(r.note == n for r in evidence.relations)
             ]
             for code, notes in evidence.notes.items()
         }
@@ -90,20 +109,45 @@ def details(evidence: Evidence, releases: dict[str, Release]) -> dict[str, Any]:
             "message": "No NCCI edits are loaded; they pair HCPCS and CPT codes, not ICD-10.",
         }
     if kind == "seventh_character":
+        locked = evidence.codes[0].code in evidence.locked
         out["asked"] = evidence.encounter
         out["full_code_of"] = evidence.seventh_of
+        out["locked"] = locked
+        # A locked code's table stays on its page: only the characters the question asks for.
+        shown = evidence.seventh_matches if locked else evidence.seventh
         out["characters"] = [
             {
                 **_seventh(evidence.codes[0].system, s),
                 "matches": s in evidence.seventh_matches,
             }
-            for s in evidence.seventh
+            for s in shown
+        ]
+    if evidence.linked:
+        out["verdict"] = evidence.link_verdict or out.get("verdict")
+        out["coding_set"] = [linked_code(c.record, c.reason, c.note) for c in evidence.linked]
+    if evidence.instructions:
+        out["instructions"] = [
+            {
+                **n.to_dict(),
+                "codes": [{"code": key, "url": search_url(key)} for key in referenced_keys(n.text)],
+            }
+            for n in evidence.instructions
+        ]
+    if evidence.not_loaded:
+        out["not_loaded"] = [
+            {"system": s, "name": SYSTEMS[s].name, "message": not_loaded_message(s)}
+            for s in evidence.not_loaded
         ]
     if kind == "codes_for" or evidence.candidates:
         out["topic"] = evidence.topic
         out["candidates"] = [candidate_body(c) for c in evidence.candidates]
     if evidence.passages:
         out["passages"] = [passage_body(p) for p in evidence.passages]
+    if evidence.root_operations:
+        out["root_operations"] = [
+            {"label": label, "definition": definition}
+            for label, definition in evidence.root_operations
+        ]
     if evidence.missing:
         out["missing"] = [
             {
@@ -214,22 +258,63 @@ def _seventh_choice(system: str, choice: SeventhChoice) -> dict[str, Any]:
         "encounter": choice.encounter,
         "chosen": [_seventh(system, s) for s in choice.chosen],
         "options": [_seventh(system, s) for s in choice.options],
+        "locked": choice.locked,
         "note": choice.note,
     }
 
 
 def _suggestion(suggestion: Suggestion) -> dict[str, Any]:
-    item = candidate_body(suggestion.candidate)
+    record, candidate = suggestion.record, suggestion.candidate
+    if candidate is None:
+        # A code the classification leads to: a history code, a combination code.
+        return {
+            **linked_code(record, suggestion.reason, suggestion.note),
+            "kind": record.kind,
+        }
+    item = candidate_body(candidate)
     if suggestion.seventh is not None:
-        item["seventh_character"] = _seventh_choice(suggestion.candidate.system, suggestion.seventh)
+        item["seventh_character"] = _seventh_choice(record.system, suggestion.seventh)
+    if suggestion.full is not None:
+        # The encounter names the 7th character: the full code is the candidate.
+        item.update(
+            {
+                "code": suggestion.code,
+                "url": code_url(record.system, suggestion.code),
+                "title": suggestion.title,
+                "stem": record.code,
+                "reason": suggestion.reason,
+            }
+        )
     return item
 
 
+def _place(item: Finding | Excluded) -> dict[str, Any]:
+    return {
+        "text": item.text,
+        "start": item.start,
+        "end": item.end,
+        "kind": item.kind,
+        "cue": item.cue,
+        "section": item.section,
+        "laterality": item.laterality,
+        "status": item.status,
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    out = {**_place(finding), "candidates": [_suggestion(s) for s in finding.suggestions]}
+    if finding.note:
+        out["note"] = finding.note
+    return out
+
+
 def reading_body(reading: Reading) -> dict[str, Any]:
-    """What Case2Code read in a note: findings with candidates, excluded phrases, releases."""
+    """What Case2Code read in a note: findings with candidates, coding sets, excluded phrases,
+    releases."""
     encounter = reading.encounter
     return {
         "systems": reading.systems,
+        "setting": reading.setting,
         "encounter": (
             {
                 "type": encounter.type,
@@ -240,22 +325,15 @@ def reading_body(reading: Reading) -> dict[str, Any]:
             if encounter
             else None
         ),
-        "findings": [
+        "findings": [_finding(f) for f in reading.findings],
+        "coding_sets": [
             {
-                "text": f.text,
-                "start": f.start,
-                "end": f.end,
-                "kind": f.kind,
-                "status": f.status,
-                "cue": f.cue,
-                "laterality": f.laterality,
-                "candidates": [_suggestion(s) for s in f.suggestions],
+                "findings": coding_set.findings,
+                "codes": [linked_code(c.record, c.reason, c.note) for c in coding_set.codes],
             }
-            for f in reading.findings
+            for coding_set in reading.coding_sets
         ],
-        "excluded": [
-            {"text": e.text, "start": e.start, "end": e.end, "status": e.status, "cue": e.cue}
-            for e in reading.excluded
-        ],
+        "excluded": [{**_place(e), "reason": e.reason} for e in reading.excluded],
+        "message": reading.message,
         "releases": [{**release_body(r, r.id), "system": r.system} for r in reading.releases],
     }

@@ -10,7 +10,8 @@ def code_url(system: str, code: str) -> str:
 
 
 def search_url(text: str) -> str:
-    return f"/search?q={quote(text)}"
+    # The site's search is its home page with a query; there is no /search page.
+    return f"/?q={quote(text)}"
 
 
 def system_url(system: str) -> str:

@@ -1,0 +1,161 @@
+"""CareerCenter's posts, pages and saved searches as JSON bodies (schema.org JobPosting too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coderef.jobs import model
+from coderef.jobs.model import Employer, JobAlert, JobPost
+from coderef.jobs.service import JobBoard
+
+_PUBLIC = (
+    "id",
+    "title",
+    "organization",
+    "organization_website",
+    "arrangement",
+    "city",
+    "state",
+    "employment_type",
+    "credentials_required",
+    "credentials_preferred",
+    "specialties",
+    "experience",
+    "salary_min",
+    "salary_max",
+    "salary_period",
+    "description",
+    "apply",
+    "expires_at",
+)
+_EMPLOYMENT_TYPES = {
+    "full-time": "FULL_TIME",
+    "part-time": "PART_TIME",
+    "contract": "CONTRACTOR",
+    "temporary": "TEMPORARY",
+    "per-diem": "PER_DIEM",
+}
+
+
+def job_body(job: JobPost) -> dict[str, Any]:
+    """What every visitor may see of an open post."""
+    record = job.to_record()
+    return {**{k: record[k] for k in _PUBLIC}, "listed_at": job.listed_at}
+
+
+def own_job_body(job: JobPost) -> dict[str, Any]:
+    """A post as its employer sees it: with its moderation status and why."""
+    return {
+        **job_body(job),
+        "status": str(job.status),
+        "reason": job.reason,
+        "posted_at": job.posted_at,
+    }
+
+
+def job_list_body(jobs: list[JobPost], total: int, query: model.JobQuery) -> dict[str, Any]:
+    return {
+        "jobs": [job_body(j) for j in jobs],
+        "total": total,
+        "limit": query.limit,
+        "offset": query.offset,
+    }
+
+
+def own_jobs_body(jobs: list[JobPost], employer: Employer | None) -> dict[str, Any]:
+    return {
+        "jobs": [own_job_body(j) for j in jobs],
+        "employer": {
+            "organization": employer.organization,
+            "organization_website": employer.organization_website,
+        }
+        if employer
+        else None,
+    }
+
+
+def job_page_body(board: JobBoard, job: JobPost, own: bool) -> dict[str, Any]:
+    return {
+        "job": own_job_body(job) if own else job_body(job),
+        "description_html": board.description_html(job),
+        "json_ld": json_ld(board, job),
+        "url": board.job_url(job),
+    }
+
+
+def gone_body(code: str, message: str, similar: list[JobPost]) -> dict[str, Any]:
+    """The 410 of an expired or closed post, with similar open jobs."""
+    return {"error": {"code": code, "message": message}, "similar": [job_body(j) for j in similar]}
+
+
+def json_ld(board: JobBoard, job: JobPost) -> dict[str, Any]:
+    """schema.org JobPosting, as search engines read it."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": job.title,
+        "description": board.description_html(job),
+        "identifier": {"@type": "PropertyValue", "name": job.organization, "value": job.id},
+        "datePosted": job.listed_at[:10],
+        "validThrough": job.expires_at,
+        "employmentType": _EMPLOYMENT_TYPES.get(job.employment_type, "OTHER"),
+        "hiringOrganization": {
+            "@type": "Organization",
+            "name": job.organization,
+            "sameAs": job.organization_website,
+        },
+        "baseSalary": {
+            "@type": "MonetaryAmount",
+            "currency": "USD",
+            "value": {
+                "@type": "QuantitativeValue",
+                "minValue": job.salary_min,
+                "maxValue": job.salary_max,
+                "unitText": job.salary_period.upper(),
+            },
+        },
+        "url": board.job_url(job),
+    }
+    if job.arrangement == "remote":
+        data["jobLocationType"] = "TELECOMMUTE"
+        data["applicantLocationRequirements"] = {"@type": "Country", "name": "USA"}
+    if job.state:
+        data["jobLocation"] = {
+            "@type": "Place",
+            "address": {
+                "@type": "PostalAddress",
+                "addressLocality": job.city or "",
+                "addressRegion": job.state,
+                "addressCountry": "US",
+            },
+        }
+    return data
+
+
+def options_body() -> dict[str, Any]:
+    """The values each choice of a post and a search accepts."""
+    return {
+        "arrangements": list(model.ARRANGEMENTS),
+        "employment_types": list(model.EMPLOYMENT_TYPES),
+        "experience_levels": list(model.EXPERIENCE_LEVELS),
+        "salary_periods": list(model.SALARY_PERIODS),
+        "credentials": list(model.CREDENTIALS),
+        "specialties": list(model.SPECIALTIES),
+        "states": list(model.US_STATES),
+        "default_expiry_days": model.DEFAULT_EXPIRY_DAYS,
+        "max_expiry_days": model.MAX_EXPIRY_DAYS,
+    }
+
+
+def alert_body(alert: JobAlert) -> dict[str, Any]:
+    """A saved search (never its unsubscribe hash or the member's address)."""
+    return {
+        "id": alert.id,
+        "filters": alert.filters,
+        "created_at": alert.created_at,
+        "last_sent_at": alert.last_sent_at,
+    }
+
+
+def alert_list_body(alerts: list[JobAlert]) -> dict[str, Any]:
+    return {"alerts": [alert_body(a) for a in alerts]}

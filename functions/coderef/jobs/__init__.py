@@ -1,0 +1,1 @@
+"""CareerCenter: the medical coding job board (posts, moderation, search, saved searches)."""
