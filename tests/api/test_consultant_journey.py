@@ -221,8 +221,9 @@ def test_the_review_queue_journey(app, smtp_port, tmp_path, capsys, monkeypatch)
     monkeypatch.setenv("CODEREF_DATA_DIR", str(services.settings.data_dir))
     client = new_client(app)
     email = register(client)
-    # Given a question the engine cannot answer from the data
-    question = _question(email, "How should I sequence codes for a patient seen for counselling?")
+    # Given a question the engine cannot answer from the data (nothing in it names a code or a
+    # condition of the loaded code sets)
+    question = _question(email, "What does my payer's policy say about zyxqv wobbletrons?")
     _send(smtp_port, question)
     (ack,) = _wait_for_replies(app, email, 1)
     assert "with a CodeRef coder" in ack.get_content()
@@ -235,7 +236,7 @@ def test_the_review_queue_journey(app, smtp_port, tmp_path, capsys, monkeypatch)
     assert thread["id"] in capsys.readouterr().out
     assert coderef(["consult", "show", thread["id"]]) == 0
     shown = capsys.readouterr().out
-    assert "How should I sequence codes" in shown and "member" in shown
+    assert "zyxqv wobbletrons" in shown and "member" in shown
     # When the operator answers from a file
     answer = tmp_path / "reply.md"
     answer.write_text("Sequence the reason for the encounter first (see Z71.89).\n")
