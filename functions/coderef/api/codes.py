@@ -20,6 +20,7 @@ from coderef.api.session import (
     client_address,
     set_cookie,
 )
+from coderef.catalog.crosswalks import crosswalks_of
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
 # The public summary has its own router: SearchFunction serves it, never the metered page.
@@ -50,6 +51,20 @@ def code_summary(
 ) -> dict:
     response.headers["Cache-Control"] = "public, max-age=300"
     return services.lookup.summary(system, code, on_date=on_date)
+
+
+@summary_router.get("/{system}/{code}/crosswalks", responses=ERRORS)
+def code_crosswalks(
+    services: ServicesDep,
+    response: Response,
+    system: SystemPath,
+    code: CodePath,
+    on_date: OnDate = None,
+) -> dict:
+    """ICD-9-CM equivalents of an ICD-10-CM or ICD-10-PCS code (CMS GEMs), both directions
+    where CMS published both, each row's flags explained. Public, like the summary."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return crosswalks_of(services.lookup.record(system, code, on_date))
 
 
 @router.get(

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from coderef.catalog.codes import SYSTEMS, display_code, normalize_code, resolve_system
+from coderef.catalog.crosswalks import crosswalks_of
 from coderef.catalog.notices import licence_notice
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release
@@ -117,6 +118,7 @@ class CodeLookup:
             for a in record.attributes
             if a.value
         ]
+        page["crosswalks"] = crosswalks_of(record)["directions"] if record.crosswalks else []
         page["history"] = self.releases.history(record.system, record.key)
         if not registered:
             page.update({section: dict(LOCKED) for section in REGISTERED_SECTIONS})

