@@ -232,4 +232,8 @@ class ReleaseHistory:
             return ""
         code = display_code(system, key)
         places = "; ".join(f"{r.name} ({_span(r)})" for r in others)
-        return f" {code} is in: {places}."
+        loaded = self.loaded(system)
+        last = max(loaded.index(r) for r in others)
+        after = loaded[last + 1] if last + 1 < len(loaded) else None
+        gone = f" It was deleted in the {after.name}." if after is not None else ""
+        return f" {code} is in: {places}.{gone}"

@@ -224,10 +224,22 @@ def load_history(
     lay_csv: Path | None,
     report: Reporter = _quiet,
     only_missing: bool = False,
+    systems: tuple[str, ...] = ("icd10cm", "icd10pcs"),
 ) -> list[ImportResult]:
     """The bundled older releases: ICD-10-CM FY2019-FY2025 and ICD-10-PCS FY2024. The newest
     CM year is stored whole and each older one as its changes against it; PCS FY2024 is stored
     as its changes against the bundled FY2025 release (whose other sections it supplied)."""
+    results: list[ImportResult] = []
+    if "icd10cm" in systems:
+        results += _load_cm_history(catalog, lay_csv, report, only_missing)
+    if "icd10pcs" in systems:
+        results += _load_pcs_history(catalog, lay_csv, report, only_missing)
+    return results
+
+
+def _load_cm_history(
+    catalog: SqliteCatalog, lay_csv: Path | None, report: Reporter, only_missing: bool
+) -> list[ImportResult]:
     loaded = {r.id for r in catalog.all_releases()}
     results: list[ImportResult] = []
     report("reading ICD-10-CM FY2019-FY2025", 0, 1)
@@ -254,14 +266,27 @@ def load_history(
         catalog.load_changes(release, base_release.id, records, removed, len(rows))
         report(f"writing {release.name}", 1, 1)
         results.append(ImportResult(release, len(rows), live=False))
+    return results
+
+
+def _load_pcs_history(
+    catalog: SqliteCatalog, lay_csv: Path | None, report: Reporter, only_missing: bool
+) -> list[ImportResult]:
+    loaded = {r.id for r in catalog.all_releases()}
+    results: list[ImportResult] = []
     pcs = catalog.get("icd10pcs", "1", None)  # the bundled FY2025 release holds section 1
     older, old_records = _pcs_fy2024()
     if pcs is not None and not (only_missing and older.id in loaded):
         live = next(r for r in catalog.releases() if r.system == "icd10pcs")
         add_plain_language(old_records, lay_csv)
         add_reference_data(old_records, "icd10pcs")
-        current = catalog.get_many("icd10pcs", (r.key for r in old_records), live.id)
-        changed = [r for r in old_records if current.get(r.key) != r]
+        # Sections the live release holds records of its own for (FY2025, with axes) always
+        # differ from the list's title-only records; only the borrowed sections are compared.
+        sections = catalog.get_many("icd10pcs", list(icd10pcs_code_list.SECTIONS), live.id)
+        tabled = {k for k, r in sections.items() if r.release == live.id}
+        others = [r for r in old_records if r.key[0] not in tabled]
+        current = catalog.get_many("icd10pcs", (r.key for r in others), live.id)
+        changed = [r for r in old_records if r.key[0] in tabled or current.get(r.key) != r]
         keys = {r.key for r in old_records}
         removed = [k for k in catalog.release_keys(live.id) if k not in keys]
         catalog.load_changes(older, live.id, changed, removed, len(old_records))
@@ -276,16 +301,27 @@ def ensure_bundled(
     """First run: load each bundled system that has no live release, then the bundled older
     releases not loaded yet; build the index when it is missing or was built from other
     releases than the live ones."""
-    loaded = {r.system for r in catalog.releases()}
+    live = {r.system: r for r in catalog.releases()}
+    pcs = live.get("icd10pcs")
+    # A store from before every PCS section was bundled gets the whole release.
+    old_pcs = pcs is not None and pcs.id == BUNDLED_PCS.id and pcs.name != BUNDLED_PCS.name
     results = [
         load_release(catalog, system, None, lay_csv, report)
         for system in ("icd10cm", "icd10pcs")
-        if system not in loaded
+        if system not in live or (system == "icd10pcs" and old_pcs)
     ]
-    history_ids = {icd10cm_history.release_for(y).id for y in range(2019, 2026)}
+    # The history goes beside the bundled releases, not beside an operator's own.
+    live = {r.system: r for r in catalog.releases()}
     have = {r.id for r in catalog.all_releases()}
-    if not history_ids <= have or icd10pcs_code_list.FY2024.id not in have:
-        results += load_history(catalog, lay_csv, report, only_missing=True)
+    history: list[str] = []
+    cm_source = icd10cm_xml.release_for(bundled.icd10cm_tabular()).source
+    cm_years = {icd10cm_history.release_for(y).id for y in range(2019, 2026)}
+    if live["icd10cm"].source == cm_source and not cm_years <= have:
+        history.append("icd10cm")
+    if live["icd10pcs"].name == BUNDLED_PCS.name and icd10pcs_code_list.FY2024.id not in have:
+        history.append("icd10pcs")
+    if history:
+        results += load_history(catalog, lay_csv, report, True, tuple(history))
     forget_sources()
     if results or not index_is_current(catalog, index_path):
         rebuild_index(catalog, index_path, report)
