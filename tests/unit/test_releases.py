@@ -119,3 +119,49 @@ def test_a_date_the_release_does_not_cover_is_named_and_a_future_one_called_so()
         "No loaded ICD-10-CM release covers 2027-01-01 (a date in the future): this page shows "
         "the nearest, the April 2026 (2026-04-01 to 2026-09-30)."
     ]
+
+
+def test_a_saved_comparison_reads_without_punctuation_only_revisions():
+    from coderef.catalog.releases import changes_from_saved
+
+    def slim(code, title):
+        key = code.replace(".", "")
+        return {
+            "code": code,
+            "key": key,
+            "kind": "code",
+            "billable": True,
+            "title": title,
+            "description": title,
+        }
+
+    # Given a comparison saved before titles were compared without punctuation
+    saved = {
+        "added": [],
+        "deleted": [],
+        "revised": [
+            {
+                "record": slim("T81.32XA", "Disruption of wound, initial encounter"),
+                "changed": ["title", "description"],
+                "before": {
+                    "title": "Disruption of wound initial encounter",
+                    "description": "Disruption of wound initial encounter",
+                },
+            },
+            {
+                "record": slim("F98.21", "Rumination disorder of infancy and childhood"),
+                "changed": ["title", "billable"],
+                "before": {"title": "Rumination disorder of infancy", "billable": False},
+            },
+        ],
+    }
+    # When it is read
+    changes = changes_from_saved(saved, FY2025, FY2026)
+    # Then it answers as a comparison made now: the punctuation-only revision is left out
+    assert [(r.record.code, r.changed, r.before) for r in changes.revised] == [
+        (
+            "F98.21",
+            ["title", "billable"],
+            {"title": "Rumination disorder of infancy", "billable": False},
+        )
+    ]

@@ -11,8 +11,8 @@ from coderef.adapters.record_blobs import pack_record, unpack_record
 from coderef.adapters.sqlite_files import SqliteFile
 from coderef.catalog.ports import Progress
 from coderef.catalog.records import CodeRecord, Release, ReleaseDelta
-from coderef.catalog.releases import fingerprint
-from coderef.errors import ReleaseNotFound, ServiceUnavailable
+from coderef.catalog.releases import FINGERPRINT_VERSION, fingerprint
+from coderef.errors import InvalidInput, ReleaseNotFound, ServiceUnavailable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS releases (
@@ -41,6 +41,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS codes_release_key ON codes(release, key);
 # Added with releases side by side: a code's history reads one key across releases.
 _INDEXES = "CREATE INDEX IF NOT EXISTS codes_key ON codes(key);"
 
+# A release stored as changes keeps rows only for keys that differ from its base release, and
+# an empty record for each base key it lacks; every other key reads through to the base.
+_REMOVED = b""
+
 _RELEASE_COLUMNS = "id, system, name, source, effective_from, effective_to, live = 1, record_count"
 
 
@@ -60,6 +64,8 @@ class SqliteCatalog:
             conn.executescript(_SCHEMA)
             self._add_revision_columns(conn)
             conn.executescript(_INDEXES)
+            self._add_base_column(conn)
+            self._refresh_fingerprints(conn)
         finally:
             conn.close()
 
@@ -82,6 +88,26 @@ class SqliteCatalog:
                 updates.append((record.kind, fingerprint(record), row_id))
             conn.executemany("UPDATE codes SET kind = ?, digest = ? WHERE rowid = ?", updates)
 
+    @staticmethod
+    def _add_base_column(conn: sqlite3.Connection) -> None:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(releases)")}
+        if "base" not in columns:
+            with conn:
+                conn.execute("ALTER TABLE releases ADD COLUMN base TEXT")
+
+    @staticmethod
+    def _refresh_fingerprints(conn: sqlite3.Connection) -> None:
+        """Fingerprints written before titles were compared without punctuation are computed
+        again, once (the schema version records which rule wrote them)."""
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= FINGERPRINT_VERSION:
+            return
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            rows = conn.execute("SELECT rowid, record FROM codes WHERE length(record) > 0")
+            updates = [(fingerprint(unpack_record(blob)), row_id) for row_id, blob in rows]
+            conn.executemany("UPDATE codes SET digest = ? WHERE rowid = ?", updates)
+            conn.execute(f"PRAGMA user_version = {FINGERPRINT_VERSION}")
+
     def _connect(self) -> sqlite3.Connection:
         return self._file.connect()
 
@@ -103,29 +129,45 @@ class SqliteCatalog:
     def get(self, system: str, key: str, release: str | None = None) -> CodeRecord | None:
         which, params = self._which(release)
         rows = self._query(
-            "SELECT c.record FROM codes c JOIN releases r ON r.id = c.release "
-            f"WHERE r.system = ? AND {which} AND c.key = ?",
-            (system, *params, key),
+            "SELECT r.id, (SELECT c.record FROM codes c WHERE c.release = r.id AND c.key = ?), "
+            "(SELECT b.record FROM codes b WHERE b.release = r.base AND b.key = ?) "
+            f"FROM releases r WHERE r.system = ? AND {which}",
+            (key, key, system, *params),
         )
-        return unpack_record(rows[0][0]) if rows else None
+        return _record(*rows[0]) if rows else None
 
     def get_many(
         self, system: str, keys: Iterable[str], release: str | None = None
     ) -> dict[str, CodeRecord]:
         which, params = self._which(release)
+        chosen = self._query(
+            f"SELECT r.id, r.base FROM releases r WHERE r.system = ? AND {which}", (system, *params)
+        )
+        if not chosen:
+            return {}
+        release_id, base = chosen[0]
         wanted = list(dict.fromkeys(keys))
         found: dict[str, CodeRecord] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._query(
-                "SELECT c.record FROM codes c JOIN releases r ON r.id = c.release "
-                f"WHERE r.system = ? AND {which} AND c.key IN ({marks})",
-                (system, *params, *chunk),
+                f"SELECT key, record FROM codes WHERE release = ? AND key IN ({marks})",
+                (release_id, *chunk),
             )
-            for (raw,) in rows:
-                rec = unpack_record(raw)
-                found[rec.key] = rec
+            own = dict(rows)
+            rest = [k for k in chunk if k not in own]
+            if base and rest:
+                marks = ",".join("?" * len(rest))
+                rows = self._query(
+                    f"SELECT key, record FROM codes WHERE release = ? AND key IN ({marks})",
+                    (base, *rest),
+                )
+                for key, raw in rows:
+                    found[key] = _inherited(release_id, raw)
+            for key, raw in own.items():
+                if raw != _REMOVED:
+                    found[key] = unpack_record(raw)
         return found
 
     def releases(self) -> list[Release]:
@@ -143,42 +185,58 @@ class SqliteCatalog:
         return [_release(row) for row in rows]
 
     def versions(self, system: str, key: str) -> dict[str, CodeRecord]:
-        rows = self._query(
-            "SELECT c.release, c.record FROM codes c JOIN releases r ON r.id = c.release "
-            "WHERE r.system = ? AND c.key = ?",
-            (system, key),
-        )
-        return {release: unpack_record(blob) for release, blob in rows}
+        bases = dict(self._query("SELECT id, base FROM releases WHERE system = ?", (system,)))
+        blobs = dict(self._query("SELECT release, record FROM codes WHERE key = ?", (key,)))
+        out: dict[str, CodeRecord] = {}
+        for release_id, base in bases.items():
+            record = _record(release_id, blobs.get(release_id), blobs.get(base) if base else None)
+            if record is not None:
+                out[release_id] = record
+        return out
+
+    def _digests(self, release_id: str) -> dict[str, str]:
+        """Every key of a release with its revision fingerprint, read through its base."""
+        row = self._query("SELECT base FROM releases WHERE id = ?", (release_id,))
+        base = row[0][0] if row else None
+        digests: dict[str, str] = {}
+        if base:
+            digests.update(self._query("SELECT key, digest FROM codes WHERE release = ?", (base,)))
+        for key, digest, removed in self._query(
+            "SELECT key, digest, length(record) = 0 FROM codes WHERE release = ?", (release_id,)
+        ):
+            if removed:
+                digests.pop(key, None)
+            else:
+                digests[key] = digest
+        return digests
+
+    def release_keys(self, release_id: str) -> list[str]:
+        """Every key a release holds (read through its base), sorted."""
+        return sorted(self._digests(release_id))
 
     def compare_releases(self, before: str, after: str) -> ReleaseDelta:
-        def only_in(one: str, other: str) -> list[str]:
-            rows = self._query(
-                "SELECT a.key FROM codes a WHERE a.release = ? AND NOT EXISTS "
-                "(SELECT 1 FROM codes b WHERE b.release = ? AND b.key = a.key) ORDER BY a.key",
-                (one, other),
-            )
-            return [r[0] for r in rows]
-
-        changed = self._query(
-            "SELECT a.key FROM codes a JOIN codes b ON b.key = a.key AND b.release = ? "
-            "WHERE a.release = ? AND a.digest != b.digest ORDER BY a.key",
-            (before, after),
-        )
+        old, new = self._digests(before), self._digests(after)
         return ReleaseDelta(
-            added=only_in(after, before),
-            deleted=only_in(before, after),
-            changed=[r[0] for r in changed],
+            added=sorted(k for k in new if k not in old),
+            deleted=sorted(k for k in old if k not in new),
+            changed=sorted(k for k, d in new.items() if k in old and old[k] != d),
         )
 
     def iter_live(self) -> Iterator[CodeRecord]:
         conn = self._connect()
         try:
-            cursor = conn.execute(
-                "SELECT c.record FROM codes c JOIN releases r ON r.id = c.release "
-                "WHERE r.live = 1 ORDER BY r.system, c.key"
-            )
-            for (raw,) in cursor:
-                yield unpack_record(raw)
+            live = conn.execute(
+                "SELECT id, base FROM releases WHERE live = 1 ORDER BY system"
+            ).fetchall()
+            for release_id, base in live:
+                cursor = conn.execute(
+                    "SELECT record, 0 FROM codes WHERE release = ? AND length(record) > 0 "
+                    "UNION ALL SELECT b.record, 1 FROM codes b WHERE b.release = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM codes c WHERE c.release = ? AND c.key = b.key)",
+                    (release_id, base or "", release_id),
+                )
+                for raw, from_base in cursor:
+                    yield _inherited(release_id, raw) if from_base else unpack_record(raw)
         finally:
             conn.close()
 
@@ -189,48 +247,114 @@ class SqliteCatalog:
         try:
             with conn:  # one transaction: commit on success, roll back on any exception
                 conn.execute("BEGIN IMMEDIATE")
+                self._detach_dependents(conn, release.id)
                 conn.execute("DELETE FROM codes WHERE release = ?", (release.id,))
-                total = len(records)
-                for start in range(0, total, _BATCH):
-                    batch = records[start : start + _BATCH]
-                    conn.executemany(
-                        "INSERT INTO codes (release, key, kind, digest, record) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        [
-                            (release.id, r.key, r.kind, fingerprint(r), pack_record(r))
-                            for r in batch
-                        ],
-                    )
-                    if progress:
-                        progress(min(start + _BATCH, total), total)
-                live = conn.execute(
-                    "SELECT id, effective_from FROM releases WHERE system = ? AND live = 1",
-                    (release.system,),
-                ).fetchone()
-                # An older release loaded for its history does not take over from a newer one.
-                make_live = (
-                    live is None or live[0] == release.id or release.effective_from >= live[1]
-                )
-                if make_live:
-                    conn.execute("UPDATE releases SET live = 0 WHERE system = ?", (release.system,))
-                conn.execute(
-                    "INSERT OR REPLACE INTO releases (id, system, name, source, effective_from, "
-                    "effective_to, live, record_count, loaded_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        release.id,
-                        release.system,
-                        release.name,
-                        release.source,
-                        release.effective_from,
-                        release.effective_to,
-                        int(make_live),
-                        total,
-                        datetime.now(UTC).isoformat(timespec="seconds"),
-                    ),
-                )
+                self._write_rows(conn, release.id, records, progress)
+                self._register(conn, release, len(records), None)
         finally:
             conn.close()
+
+    def load_changes(
+        self,
+        release: Release,
+        base: str,
+        changed: list[CodeRecord],
+        removed: list[str],
+        total: int,
+        progress: Progress | None = None,
+    ) -> None:
+        """Write a release as its differences from a loaded release: the records that are new
+        or differ, and the base's keys it lacks. Every other key reads as the base's record.
+        The caller has compared the two; `total` is the release's whole record count."""
+        conn = self._connect()
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                row = conn.execute("SELECT base FROM releases WHERE id = ?", (base,)).fetchone()
+                if row is None or row[0] is not None or base == release.id:
+                    raise InvalidInput(f"'{base}' is not a loaded release stored whole.")
+                self._detach_dependents(conn, release.id)
+                conn.execute("DELETE FROM codes WHERE release = ?", (release.id,))
+                self._write_rows(conn, release.id, changed, progress)
+                conn.executemany(
+                    "INSERT INTO codes (release, key, kind, digest, record) "
+                    "VALUES (?, ?, '', '', ?)",
+                    [(release.id, key, _REMOVED) for key in removed],
+                )
+                self._register(conn, release, total, base)
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _write_rows(
+        conn: sqlite3.Connection,
+        release_id: str,
+        records: list[CodeRecord],
+        progress: Progress | None,
+    ) -> None:
+        total = len(records)
+        for start in range(0, total, _BATCH):
+            batch = records[start : start + _BATCH]
+            conn.executemany(
+                "INSERT INTO codes (release, key, kind, digest, record) VALUES (?, ?, ?, ?, ?)",
+                [(release_id, r.key, r.kind, fingerprint(r), pack_record(r)) for r in batch],
+            )
+            if progress:
+                progress(min(start + _BATCH, total), total)
+
+    @staticmethod
+    def _detach_dependents(conn: sqlite3.Connection, release_id: str) -> None:
+        """Before a release is replaced, the releases stored as changes against it get a full
+        copy of the rows they read through it, so they keep their own content."""
+        dependents = [
+            r[0] for r in conn.execute("SELECT id FROM releases WHERE base = ?", (release_id,))
+        ]
+        for dependent in dependents:
+            rows = conn.execute(
+                "SELECT b.key, b.kind, b.digest, b.record FROM codes b WHERE b.release = ? AND "
+                "NOT EXISTS (SELECT 1 FROM codes c WHERE c.release = ? AND c.key = b.key)",
+                (release_id, dependent),
+            ).fetchall()
+            copies = []
+            for key, kind, digest, blob in rows:
+                record = unpack_record(blob)
+                record.release = dependent
+                copies.append((dependent, key, kind, digest, pack_record(record)))
+            conn.executemany(
+                "INSERT INTO codes (release, key, kind, digest, record) VALUES (?, ?, ?, ?, ?)",
+                copies,
+            )
+            conn.execute("DELETE FROM codes WHERE release = ? AND length(record) = 0", (dependent,))
+            conn.execute("UPDATE releases SET base = NULL WHERE id = ?", (dependent,))
+
+    @staticmethod
+    def _register(conn: sqlite3.Connection, release: Release, total: int, base: str | None) -> None:
+        """Add or replace the release row; it becomes live unless a later release is."""
+        live = conn.execute(
+            "SELECT id, effective_from FROM releases WHERE system = ? AND live = 1",
+            (release.system,),
+        ).fetchone()
+        # An older release loaded for its history does not take over from a newer one.
+        make_live = live is None or live[0] == release.id or release.effective_from >= live[1]
+        if make_live:
+            conn.execute("UPDATE releases SET live = 0 WHERE system = ?", (release.system,))
+        conn.execute(
+            "INSERT OR REPLACE INTO releases (id, system, name, source, effective_from, "
+            "effective_to, live, record_count, loaded_at, base) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                release.id,
+                release.system,
+                release.name,
+                release.source,
+                release.effective_from,
+                release.effective_to,
+                int(make_live),
+                total,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                base,
+            ),
+        )
 
     def set_live(self, release_id: str) -> Release:
         conn = self._connect()
@@ -248,6 +372,22 @@ class SqliteCatalog:
         finally:
             conn.close()
         return next(r for r in self.all_releases() if r.id == release_id)
+
+
+def _record(release_id: str, own: bytes | None, base: bytes | None) -> CodeRecord | None:
+    """A release's record from its own row, else (read through) from its base release's."""
+    if own is not None:
+        return None if own == _REMOVED else unpack_record(own)
+    if base is None or base == _REMOVED:
+        return None
+    return _inherited(release_id, base)
+
+
+def _inherited(release_id: str, base: bytes) -> CodeRecord:
+    """A base release's record, read as the record of a release stored as changes."""
+    record = unpack_record(base)
+    record.release = release_id
+    return record
 
 
 def _release(row: tuple) -> Release:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from coderef.api.documented import documented
 from coderef.api.errors import error_body
 from coderef.api.presenters.accounts import meter_body
-from coderef.api.presenters.catalog import page_body, summary_body
+from coderef.api.presenters.catalog import crosswalks_body, page_body, summary_body
 from coderef.api.schemas import ERRORS, CodeSummary
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
@@ -23,6 +23,7 @@ from coderef.api.session import (
     client_address,
     set_cookie,
 )
+from coderef.catalog.crosswalks import crosswalks_of
 from coderef.catalog.systems import system_list
 from coderef.errors import ForbiddenOrigin
 
@@ -65,6 +66,24 @@ def code_summary(
 ) -> dict:
     response.headers["Cache-Control"] = "public, max-age=300"
     return summary_body(services.lookup.summary(system, code, on_date=on_date, strict=strict))
+
+
+@summary_router.get(
+    "/{system}/{code}/crosswalks",
+    responses=ERRORS,
+    openapi_extra=documented({200: f"{_SCHEMAS}:CrosswalksResponse"}),
+)
+def code_crosswalks(
+    services: ServicesDep,
+    response: Response,
+    system: SystemPath,
+    code: CodePath,
+    on_date: OnDate = None,
+) -> dict:
+    """ICD-9-CM equivalents of an ICD-10-CM or ICD-10-PCS code (CMS GEMs), both directions
+    where CMS published both, each row's flags explained. Public, like the summary."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return crosswalks_body(crosswalks_of(services.lookup.record(system, code, on_date)))
 
 
 # The page and the wall are JSONResponses built by the presenters: no second validation pass

@@ -157,6 +157,35 @@ class AttributeOut(Out):
     meaning: str
 
 
+class CrosswalkRowOut(Out):
+    """One GEM row: an ICD-9-CM code ("" when nothing corresponds) and its flags."""
+
+    code: str
+    title: str
+    flags: list[Literal["approximate", "no_map", "combination"]]
+    scenario: int  # in a combination, which alternative this row belongs to
+    choice_list: int  # in a scenario, the list this code is one choice from
+
+
+class CrosswalkDirectionOut(Out):
+    direction: Literal["from_icd9", "to_icd9"]
+    label: str
+    rows: list[CrosswalkRowOut]
+
+
+class CrosswalksResponse(Out):
+    """ICD-9-CM equivalents of a code (CMS GEMs), both directions, every flag explained."""
+
+    system: str
+    system_name: str
+    code: str
+    title: str
+    release: str  # the id of the release the code's record is from
+    source: str  # the CMS files, as the package that carries them
+    directions: list[CrosswalkDirectionOut]
+    flags_explained: dict[str, str]
+
+
 class HistoryStepOut(Out):
     release: ReleaseOut
     status: Literal["present", "added", "revised", "unchanged", "deleted", "absent"]
@@ -203,6 +232,7 @@ class CodePageResponse(CodeSummary):
     plain_language: PlainLanguage
     axes: list[AxisOut]
     attributes: list[AttributeOut]
+    crosswalks: list[CrosswalkDirectionOut]  # ICD-9-CM equivalents (GEMs); empty for none
     history: list[HistoryStepOut]
     notes: list[NoteOut] | Locked
     inherited_notes: list[InheritedNoteOut] | Locked

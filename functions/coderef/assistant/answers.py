@@ -38,7 +38,7 @@ class Note:
     kind: str
     item: str
     on: str  # where the note is written: the code, its category, "block I10-I1A", "chapter 9"
-    level: str = "code"  # code | chapter | block
+    level: str = "code"  # code, or the kind of level above it: category, block, chapter...
 
 
 def scope_notes(record: CodeRecord, ancestors: Sequence[CodeRecord] = ()) -> list[Note]:

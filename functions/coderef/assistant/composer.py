@@ -93,7 +93,11 @@ class DeterministicComposer:
                     f"{record.code}'s own notes are on its page; open it to read them in full."
                 )
                 continue
-            notes = [n for n in ev.notes.get(record.code, []) if n.level == "code"]
+            # The code's own notes and those of its category and subcategory (I11's Includes
+            # note governs I11.9); block and chapter notes stay in the details.
+            notes = [
+                n for n in ev.notes.get(record.code, []) if n.level not in ("block", "chapter")
+            ]
             if not notes:
                 lines.append(f"{record.code} carries no inclusion or exclusion notes.")
                 continue

@@ -99,6 +99,20 @@ class Attribute:
 
 
 @dataclass
+class Crosswalk:
+    """One row of a General Equivalence Mapping between this code and ICD-9-CM."""
+
+    direction: str  # "from_icd9": the ICD-9-CM code maps to this one; "to_icd9": the reverse
+    code: str  # ICD-9-CM, display form ("250.00", "00.01"); "" when nothing corresponds
+    title: str
+    approximate: int = 0  # 1: the two codes are not equivalent, only the closest match
+    no_map: int = 0  # 1: nothing in the other system corresponds
+    combination: int = 0  # 1: several codes together express this one
+    scenario: int = 0  # in a combination, which alternative this row belongs to
+    choice_list: int = 0  # in a scenario, the list this code is one choice from
+
+
+@dataclass
 class SeventhCharacter:
     char: str
     meaning: str
@@ -131,6 +145,7 @@ class CodeRecord:
     attributes: list[Attribute] = field(default_factory=list)
     plain_language: str = ""
     plain_language_source: str = ""
+    crosswalks: list[Crosswalk] = field(default_factory=list)  # ICD-9-CM equivalents (GEMs)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,6 +159,7 @@ class CodeRecord:
         ]
         data["axes"] = [Axis(**a) for a in data.get("axes", [])]
         data["attributes"] = [Attribute(**a) for a in data.get("attributes", [])]
+        data["crosswalks"] = [Crosswalk(**c) for c in data.get("crosswalks", [])]
         return cls(**data)
 
     def attribute(self, attribute_id: str) -> Attribute | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,15 +25,34 @@ GROUPING_KINDS = frozenset({"chapter", "block", "section", "body_system"})
 REVISION_FIELDS = ("title", "description", "billable")
 
 
+# Bumped when what counts as a revision changes, so stored fingerprints are computed again.
+FINGERPRINT_VERSION = 2
+
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def comparable(value: object) -> object:
+    """A field as revisions compare it: titles without punctuation, case or spacing. Sources
+    of one year spell titles differently ("...closure initial encounter" against "...closure,
+    initial encounter"); such a difference is not a revision."""
+    if isinstance(value, str):
+        return " ".join(_NOT_WORDS.sub(" ", value.casefold()).split())
+    return value
+
+
 def fingerprint(record: CodeRecord) -> str:
     """A short digest of the revision fields, stored beside each record so two releases can be
     compared without reading every record."""
-    raw = json.dumps([getattr(record, f) for f in REVISION_FIELDS], ensure_ascii=False)
+    raw = json.dumps([comparable(getattr(record, f)) for f in REVISION_FIELDS], ensure_ascii=False)
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
 def revised_fields(before: CodeRecord, after: CodeRecord) -> list[str]:
-    return [f for f in REVISION_FIELDS if getattr(before, f) != getattr(after, f)]
+    return [
+        f
+        for f in REVISION_FIELDS
+        if comparable(getattr(before, f)) != comparable(getattr(after, f))
+    ]
 
 
 def ordered(releases: Iterable[Release]) -> list[Release]:
@@ -204,19 +224,31 @@ def saved_form(changes: ReleaseChanges) -> dict[str, Any]:
 
 
 def changes_from_saved(saved: dict[str, Any], before: Release, after: Release) -> ReleaseChanges:
+    """A saved comparison, read as `compare` would answer now: a comparison saved before
+    titles were compared without punctuation (FINGERPRINT_VERSION 1) keeps revisions that
+    only change punctuation or case, and those are left out here."""
+
     def record(data: dict[str, Any], release: Release) -> CodeRecord:
         return CodeRecord(system=release.system, release=release.id, **data)
 
+    revised = []
+    for r in saved["revised"]:
+        new = record(r["record"], after)
+        changed = [
+            f
+            for f in r["changed"]
+            if f not in r["before"] or comparable(r["before"][f]) != comparable(getattr(new, f))
+        ]
+        if changed:
+            kept = {f: v for f, v in r["before"].items() if f in changed}
+            revised.append(Revision(new, changed, kept))
     return ReleaseChanges(
         system=after.system,
         before=before,
         after=after,
         added=[record(r, after) for r in saved["added"]],
         deleted=[record(r, before) for r in saved["deleted"]],
-        revised=[
-            Revision(record(r["record"], after), r["changed"], r["before"])
-            for r in saved["revised"]
-        ],
+        revised=revised,
     )
 
 
@@ -376,4 +408,8 @@ class ReleaseHistory:
             return ""
         code = display_code(system, key)
         places = "; ".join(f"{r.name} ({_span(r)})" for r in others)
-        return f" {code} is in: {places}."
+        loaded = self.loaded(system)
+        last = max(loaded.index(r) for r in others)
+        after = loaded[last + 1] if last + 1 < len(loaded) else None
+        gone = f" It was deleted in the {after.name}." if after is not None else ""
+        return f" {code} is in: {places}.{gone}"

