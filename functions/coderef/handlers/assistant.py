@@ -12,28 +12,13 @@ from __future__ import annotations
 import contextlib
 
 from coderef.api import assistant, case2code
-from coderef.api.services import Services
 from coderef.assistant.clinical_text import warm
-from coderef.handlers.runtime import (
-    NoMail,
-    accounts_store,
-    aws_settings,
-    codes_catalog,
-    function_app,
-)
+from coderef.handlers.runtime import function_app, metered_services
 
 ROUTERS = (assistant.router, case2code.router)
 
-
-def build_services() -> Services:
-    settings = aws_settings(needs_address_secret=True)
-    return Services(
-        settings=settings,
-        catalog=codes_catalog(settings),
-        accounts=accounts_store(settings),
-        mailer=NoMail(),
-    )
-
+# The function's services; the SnapStart hooks build them again after a restore.
+build_services = metered_services
 
 app, handler = function_app(ROUTERS, build_services)
 # Without the clinical text layer the import fails here; Case2Code then says so on first use.

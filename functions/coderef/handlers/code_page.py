@@ -4,26 +4,11 @@ it unlocked). CasePilot and Case2Code are AssistantFunction's (handlers/assistan
 from __future__ import annotations
 
 from coderef.api import codes, me
-from coderef.api.services import Services
-from coderef.handlers.runtime import (
-    NoMail,
-    accounts_store,
-    aws_settings,
-    codes_catalog,
-    function_app,
-)
+from coderef.handlers.runtime import function_app, metered_services
 
 ROUTERS = (codes.router, me.router)
 
-
-def build_services() -> Services:
-    settings = aws_settings(needs_address_secret=True)
-    return Services(
-        settings=settings,
-        catalog=codes_catalog(settings),
-        accounts=accounts_store(settings),
-        mailer=NoMail(),
-    )
-
+# The function's services; the SnapStart hooks build them again after a restore.
+build_services = metered_services
 
 app, handler = function_app(ROUTERS, build_services)

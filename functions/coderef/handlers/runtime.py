@@ -141,6 +141,18 @@ class NoMail:
         raise RuntimeError("this function sends no mail; password reset is AuthFunction's")
 
 
+def metered_services() -> Services:
+    """The services of a function that reads codes and members' meters and sends no mail
+    (CodePageFunction, AssistantFunction)."""
+    settings = aws_settings(needs_address_secret=True)
+    return Services(
+        settings=settings,
+        catalog=codes_catalog(settings),
+        accounts=accounts_store(settings),
+        mailer=NoMail(),
+    )
+
+
 # -- the entry point -------------------------------------------------------------------------
 def lambda_handler(app: FastAPI) -> LambdaHandler:
     """The function's entry point for `app`: Mangum (lifespan off: the app is built at import,
