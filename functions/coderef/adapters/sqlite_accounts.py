@@ -364,14 +364,9 @@ class SqliteAccounts:
 
     def reset_password(self, token_hash: str, now: int, password_hash: str) -> str | None:
         with self._tx() as conn:
-            row = conn.execute(
-                "UPDATE reset_tokens SET used = 1 "
-                "WHERE token_hash = ? AND used = 0 AND expires_at > ? RETURNING user_id",
-                (token_hash, now),
-            ).fetchone()
-            if not row:
+            user_id = _spend_token(conn, "reset_tokens", token_hash, now)
+            if user_id is None:
                 return None
-            user_id = row[0]
             conn.execute(
                 "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
             )
@@ -388,14 +383,9 @@ class SqliteAccounts:
 
     def confirm_email(self, token_hash: str, now: int, bonus_views: int) -> str | None:
         with self._tx() as conn:
-            row = conn.execute(
-                "UPDATE confirm_tokens SET used = 1 "
-                "WHERE token_hash = ? AND used = 0 AND expires_at > ? RETURNING user_id",
-                (token_hash, now),
-            ).fetchone()
-            if not row:
+            user_id = _spend_token(conn, "confirm_tokens", token_hash, now)
+            if user_id is None:
                 return None
-            user_id = row[0]
             # The guarded write: only the first confirmation of the user grants the bonus.
             newly = conn.execute(
                 "UPDATE users SET email_confirmed = 1 WHERE id = ? AND email_confirmed = 0",
@@ -435,3 +425,14 @@ class SqliteAccounts:
             conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
             conn.execute("DELETE FROM reset_tokens WHERE expires_at <= ?", (now,))
             conn.execute("DELETE FROM windows WHERE expires_at <= ?", (now,))
+
+
+def _spend_token(conn: sqlite3.Connection, table: str, token_hash: str, now: int) -> str | None:
+    """Mark a single-use token of `table` (reset or confirmation) used, if it is unused and
+    unexpired, and return its user; None otherwise. One guarded UPDATE, so it is spent once."""
+    row = conn.execute(
+        f"UPDATE {table} SET used = 1 "
+        "WHERE token_hash = ? AND used = 0 AND expires_at > ? RETURNING user_id",
+        (token_hash, now),
+    ).fetchone()
+    return row[0] if row else None
