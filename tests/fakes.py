@@ -12,7 +12,16 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from coderef.accounts.model import Meter, SessionCheck, Unlocked, User, WindowCount
+from coderef.accounts.model import (
+    Meter,
+    SessionCheck,
+    Unlocked,
+    UnlockedPage,
+    User,
+    WindowCount,
+    parse_unlocked_cursor,
+    unlocked_cursor,
+)
 from coderef.catalog.records import CodeRecord, Release, ReleaseDelta
 from coderef.catalog.releases import fingerprint
 from coderef.errors import (
@@ -285,6 +294,20 @@ class FakeAccounts:
         found.sort(key=lambda u: (u.system, u.key))
         found.sort(key=lambda u: u.unlocked_at, reverse=True)  # newest first, then by code
         return found
+
+    def unlocked_page(self, meter_id: str, limit: int, after: str | None = None) -> UnlockedPage:
+        start = parse_unlocked_cursor(after) if after else ("", "")
+        row = self._meters.get(meter_id)
+        codes = sorted(
+            (Unlocked(s, k, when) for (s, k), when in (row.unlocked if row else {}).items()),
+            key=lambda u: (u.system, u.key),
+        )
+        rest = [u for u in codes if (u.system, u.key) > start]
+        shown = rest[:limit]
+        more = len(rest) > limit
+        return UnlockedPage(
+            shown, unlocked_cursor(shown[-1].system, shown[-1].key) if more else None
+        )
 
     # reset tokens
     def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None:

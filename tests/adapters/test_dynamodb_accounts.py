@@ -1,6 +1,9 @@
-"""What the DynamoDB accounts adapter promises beyond the shared contract: a page view is one
-conditional write, an unlimited plan never grows its meter item, and a registration racing a
-guest's last view neither loses the view nor leaves the guest meter open."""
+"""What the DynamoDB accounts adapter promises beyond the shared contract: a re-open is one read
+and a new code one read and one transaction, whatever the meter holds; each unlocked code is
+an item of its own, so the meter item never grows (10,000 codes later a charge still writes
+two items of under 1 KB); meters from before keep working and migrate with one command; and a
+registration racing a guest's last view neither loses the view nor leaves the guest meter
+open."""
 
 from __future__ import annotations
 
@@ -41,7 +44,9 @@ def _item_size(client, table, meter_id):
     return len(repr(item["Item"]))
 
 
-def test_each_page_view_outcome_is_one_dynamodb_call(accounts, moto_dynamodb):
+def test_a_reopen_or_the_wall_is_one_read_and_a_new_code_one_read_and_one_write(
+    accounts, moto_dynamodb
+):
     # Given a meter with one view
     meter_id = _member(accounts, views=1)
     calls = CallLog(moto_dynamodb)
@@ -52,10 +57,12 @@ def test_each_page_view_outcome_is_one_dynamodb_call(accounts, moto_dynamodb):
     again = calls.operations[len(first) :]
     with pytest.raises(ViewLimitReached):
         accounts.charge_view(meter_id, "icd10cm", "R002", "t3")
-    # Then each outcome took exactly one UpdateItem
-    assert first == ["UpdateItem"]
-    assert again == ["UpdateItem"]
-    assert calls.operations == ["UpdateItem"] * 3
+    wall = calls.operations[len(first) + len(again) :]
+    # Then the new code was one consistent read of meter and code, then one transaction;
+    # the re-open and the wall were that read alone
+    assert first == ["BatchGetItem", "TransactWriteItems"]
+    assert again == ["BatchGetItem"]
+    assert wall == ["BatchGetItem"]
 
 
 def test_an_unlimited_plan_opens_many_codes_without_growing_its_meter_item(accounts, moto_dynamodb):
@@ -70,12 +77,16 @@ def test_an_unlimited_plan_opens_many_codes_without_growing_its_meter_item(accou
             meter_id, "icd10cm", f"B{n:03}", f"2026-11-27T01:{n:03}"
         )
         assert charged is False and meter.plan == "unlimited"
+    calls = CallLog(moto_dynamodb)
     accounts.charge_view(meter_id, "icd10cm", "B000", "2026-11-28T00:00:00")
-    # Then the meter item did not grow, every code is listed once, newest first
+    accounts.charge_view(meter_id, "icd10cm", "B150", "2026-11-28T00:00:01")
+    # Then a re-open was one read and a new code one read and one conditional Put (no failed
+    # update first); the meter item did not grow, every code is listed once, newest first
+    assert calls.operations == ["BatchGetItem", "BatchGetItem", "PutItem"]
     assert _item_size(moto_dynamodb, accounts.table, meter_id) == size_before
     unlocked = accounts.unlocked(meter_id)
-    assert len(unlocked) == 151
-    assert unlocked[0].key == "B149" and unlocked[-1].key == "A000"
+    assert len(unlocked) == 152
+    assert unlocked[0].key == "B150" and unlocked[-1].key == "A000"
     assert [u.unlocked_at for u in unlocked if u.key == "B000"] == ["2026-11-27T01:000"]
 
 
@@ -138,12 +149,13 @@ def test_every_code_page_outcome_is_one_account_store_call(
     by_guest = calls.operations[len(by_member) :]
     assert guest.get("/api/codes/icd10cm/R00.2").status_code == 402
     at_wall = calls.operations[len(by_member) + len(by_guest) :]
-    # Then every page was one write: a new guest's counted the address and created the meter
-    # with the code in it together; the member's checked the session inside its charge
+    # Then a new guest's page was one write (the address counted, the meter and its first
+    # code created together); the member's new code one read and one transaction (its
+    # session checked in both); a re-open and the wall one read
     assert by_new_guest == ["TransactWriteItems"]
-    assert by_member == ["UpdateItem"]
-    assert by_guest == ["UpdateItem"]
-    assert at_wall == ["UpdateItem"]
+    assert by_member == ["BatchGetItem", "TransactWriteItems"]
+    assert by_guest == ["BatchGetItem"]
+    assert at_wall == ["BatchGetItem"]
 
 
 def test_a_guest_meter_expires_with_the_tables_ttl(accounts, moto_dynamodb):
@@ -155,3 +167,9 @@ def test_a_guest_meter_expires_with_the_tables_ttl(accounts, moto_dynamodb):
     )["Item"]
     assert item["expires_at"] == {"N": "1900000000"}
     assert [u.key for u in accounts.unlocked("g:ttl")] == ["R001"]
+    # And its code's item expires with it
+    code = moto_dynamodb.get_item(
+        TableName=accounts.table,
+        Key={"pk": {"S": "meter#g:ttl"}, "sk": {"S": "code#icd10cm|R001"}},
+    )["Item"]
+    assert code["expires_at"] == {"N": "1900000000"}

@@ -202,6 +202,7 @@ def test_me_for_a_new_guest_shows_the_guest_allowance(client):
         "user": None,
         "meter": {"remaining": 1, "plan": "guest", "charged": False},
         "unlocked": [],
+        "unlocked_next": None,
     }
 
 

@@ -234,7 +234,7 @@ def moto_dynamodb():
 
 @pytest.mark.parametrize(
     ("operation", "path"),
-    [("UpdateItem", "/api/codes/icd10cm/R00.2"), ("GetItem", "/api/me")],
+    [("TransactWriteItems", "/api/codes/icd10cm/R00.2"), ("GetItem", "/api/me")],
     ids=["page-charge", "session-read"],
 )
 @pytest.mark.parametrize(("code", "status"), DYNAMODB_FAULTS)

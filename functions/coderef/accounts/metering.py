@@ -69,11 +69,15 @@ def in_turn(call: Callable[[], T]) -> Callable[[], T]:
     return lambda: result
 
 
+UNLOCKED_PAGE = 50  # codes /api/me lists at a time unless asked for fewer or more
+
+
 @dataclass(frozen=True)
 class Standing:
     user: User | None
     meter: Meter
-    unlocked: list[Unlocked]
+    unlocked: list[Unlocked]  # one page of them, in code order
+    more_after: str | None = None  # the cursor for the next page, if there is one
 
 
 @dataclass(frozen=True)
@@ -96,30 +100,33 @@ class ViewMeter:
         self.clock = clock
         self.start_beside = start_beside
 
-    def standing(self, viewer: Viewer) -> Standing:
-        """Who the viewer is, the meter that pays for it and the codes it has unlocked. A
-        member's session (with the meter), user and codes are read side by side (one round
-        trip); if the session turns out to be over, the browser stands as the guest it is."""
+    def standing(
+        self, viewer: Viewer, limit: int = UNLOCKED_PAGE, after: str | None = None
+    ) -> Standing:
+        """Who the viewer is, the meter that pays for it and one page of the codes it has
+        unlocked (`limit` of them, after the cursor `after`). A member's session (with the
+        meter), user and codes are read side by side (one round trip); if the session turns
+        out to be over, the browser stands as the guest it is."""
         if viewer.user_id and viewer.session:
             user_id, check = viewer.user_id, viewer.session
             meter = self.start_beside(
                 lambda: self.accounts.session_meter(user_id, check.token_hash, check.now)
             )
             user = self.start_beside(lambda: self.accounts.user_by_id(user_id))
-            unlocked = self.accounts.unlocked(user_meter_id(user_id))
+            page = self.accounts.unlocked_page(user_meter_id(user_id), limit, after)
             member_meter, member = meter(), user()
             if member_meter is not None and member is not None:
-                return Standing(member, member_meter, unlocked)
+                return Standing(member, member_meter, page.codes, page.after)
             viewer = viewer.as_guest()
         guest_meter_id = viewer.meter_id
         no_meter_yet = Standing(None, Meter("", self.policy.guest_views, Plan.GUEST), [])
         if guest_meter_id is None:
             return no_meter_yet
         meter = self.start_beside(lambda: self.accounts.meter(guest_meter_id))
-        unlocked = self.accounts.unlocked(guest_meter_id)
+        page = self.accounts.unlocked_page(guest_meter_id, limit, after)
         found = meter()
         # A closed meter (its guest registered) shows nothing: its codes went to the account.
-        return Standing(None, found, unlocked) if found else no_meter_yet
+        return Standing(None, found, page.codes, page.after) if found else no_meter_yet
 
     def current(self, viewer: Viewer) -> Meter | None:
         """The meter that pays for this viewer, if one exists yet."""

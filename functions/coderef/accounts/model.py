@@ -102,6 +102,27 @@ class Unlocked:
     unlocked_at: str
 
 
+@dataclass(frozen=True)
+class UnlockedPage:
+    """One page of a meter's unlocked codes, in code order (system, then key); `after` is the
+    cursor for the next page (None on the last), as `unlocked_cursor` makes it."""
+
+    codes: list[Unlocked]
+    after: str | None = None
+
+
+def unlocked_cursor(system: str, key: str) -> str:
+    """The cursor that resumes a listing after this code."""
+    return f"{system}|{key}"
+
+
+def parse_unlocked_cursor(cursor: str) -> tuple[str, str]:
+    system, sep, key = cursor.partition("|")
+    if not sep or not system or not key:
+        raise InvalidInput("That list cursor is not one this service gave out.")
+    return system, key
+
+
 def user_meter_id(user_id: str) -> str:
     return f"u:{user_id}"
 

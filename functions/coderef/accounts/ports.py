@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from coderef.accounts.model import Meter, Plan, SessionCheck, Unlocked, User, WindowCount
+from coderef.accounts.model import (
+    Meter,
+    Plan,
+    SessionCheck,
+    Unlocked,
+    UnlockedPage,
+    User,
+    WindowCount,
+)
 
 
 class Users(Protocol):
@@ -88,7 +96,13 @@ class Meters(Protocol):
         catalog did not): lock it again and give the view back. Does nothing if it is not
         unlocked."""
 
-    def unlocked(self, meter_id: str) -> list[Unlocked]: ...
+    def unlocked(self, meter_id: str) -> list[Unlocked]:
+        """Every code the meter unlocked, newest first (then by code)."""
+
+    def unlocked_page(self, meter_id: str, limit: int, after: str | None = None) -> UnlockedPage:
+        """At most `limit` of the meter's unlocked codes in code order (system, then key),
+        starting after the cursor `after` (a code's `unlocked_cursor`); one bounded read however
+        many codes the meter holds."""
 
 
 class ResetTokens(Protocol):

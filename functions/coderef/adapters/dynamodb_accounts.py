@@ -7,24 +7,30 @@ Items:
                                                                     email_confirmed, resets
     email lookup    pk = "email#{email}"    sk = "email"            user_id
     meter           pk = "meter#{id}"       sk = "meter"            remaining, plan, closed,
-                                                                    unlocked: {"sys|key": when},
                                                                     sessions: {hash: expires_at}
-    unlimited code  pk = "meter#{id}"       sk = "code#{sys}|{key}" unlocked_at
+    unlocked code   pk = "meter#{id}"       sk = "code#{sys}|{key}" unlocked_at (expires_at: a
+                                                                    guest's, as its meter's)
     reset token     pk = "reset#{hash}"     sk = "reset"            user_id, expires_at, used,
                                                                     epoch
     confirm token   pk = "confirm#{hash}"   sk = "confirm"          user_id, expires_at, used
     rate window     pk = "window#{key}"     sk = "window"           count, expires_at
 
-The charge is one UpdateItem on the meter: it takes a view and records the code in the
-meter's map only if the code is not in the map yet and a view is left, and on a failed
-condition DynamoDB hands back the meter as it was, which says why (already unlocked: free;
-no views: the wall). A metered plan's map is bounded by the views it was ever given. An
-unlimited plan is never charged, so its codes go to marker items of their own instead of
-growing one item toward DynamoDB's 400 KB limit.
+Each code a meter unlocks is an item of its own beside the meter, so the meter item stays a
+few hundred bytes however many codes its member opens (a map inside it reached DynamoDB's
+400 KB item limit at about 8,300 codes, and cost one write unit per KB on every charge). The
+charge reads the meter and the code's item in one consistent BatchGetItem: a re-open is free
+with that one read; a new code is one TransactWriteItems of two items, the meter's conditional
+take of a view and the code's Put on the condition that it does not exist, so a charge is
+never taken twice for one code and never without its unlock. An unlimited plan is never
+charged: its new code is one conditional Put. `/api/me` pages the codes with a Query.
+
+Meters written before this kept their codes in a map, `unlocked`; the charge still honours it
+(its condition and the read both look there), and `coderef user migrate-unlocks` moves the
+maps into items once (`migrate_unlocked_maps`).
 
 A member's sessions live in the member's meter item (a session token names its user), so the
-same UpdateItem also requires the session to be live: a member's page is one write and no
-read. At most MAX_SESSIONS are kept; expired ones are dropped at the next login.
+charge's write requires the session to be live too, and the read checks it first. At most
+MAX_SESSIONS are kept; expired ones are dropped at the next login.
 
 A reset token carries the user's `resets` count when it was made (its epoch); completing a
 reset requires the user's count to be that epoch still and adds one, in the same transaction,
@@ -36,11 +42,22 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, TypeGuard
 
 from botocore.exceptions import ClientError
 
-from coderef.accounts.model import Meter, Plan, SessionCheck, Unlocked, User, WindowCount
+from coderef.accounts.model import (
+    Meter,
+    Plan,
+    SessionCheck,
+    Unlocked,
+    UnlockedPage,
+    User,
+    WindowCount,
+    parse_unlocked_cursor,
+    unlocked_cursor,
+)
 from coderef.adapters.aws import dynamodb_client, storage_errors
 from coderef.errors import (
     EmailTaken,
@@ -58,6 +75,7 @@ _RACE_ATTEMPTS = 5  # read-then-conditional-write steps retried when another wri
 _TX_CONFLICT = "TransactionConflict"
 _CONFLICT_ATTEMPTS = 5  # a transaction that lost to another transaction, tried again
 _CONFLICT_PAUSE = 0.01  # seconds: the first retry's longest pause (then 20, 40, 80 ms)
+_TX_ITEMS = 100  # DynamoDB's most items in one transaction
 MAX_SESSIONS = 20  # live sessions a user keeps (devices); the oldest goes first
 
 
@@ -79,6 +97,22 @@ def _meter_key(meter_id: str) -> dict[str, dict]:
 
 def _code_name(system: str, key: str) -> str:
     return f"{system}|{key}"
+
+
+_CODE = "code#"  # the sort key prefix of a meter's unlocked-code items
+
+
+def _code_key(meter_id: str, system: str, key: str) -> dict[str, dict]:
+    return _key(f"meter#{meter_id}", _CODE + _code_name(system, key))
+
+
+def _code_item(
+    meter_id: str, system: str, key: str, when: str, expires_at: int | None = None
+) -> dict[str, dict]:
+    item = {**_code_key(meter_id, system, key), "unlocked_at": _s(when)}
+    if expires_at is not None:
+        item["expires_at"] = _n(expires_at)  # a guest's codes go with its meter
+    return item
 
 
 def _user(item: dict[str, dict]) -> User:
@@ -105,14 +139,26 @@ def _system_and_key(name: str) -> tuple[str, str]:
     return system, key
 
 
+def _in_old_map(meter: dict[str, dict] | None, system: str, key: str) -> bool:
+    """Whether a meter written before code items existed holds the code in its map."""
+    return _code_name(system, key) in (meter or {}).get("unlocked", {}).get("M", {})
+
+
 class _ConditionFailed(Exception):
     """A conditional write lost: `item` is the item as it was (when asked for), `reasons` the
-    per-item codes of a cancelled transaction."""
+    per-item codes of a cancelled transaction and `items` each item as it was (when asked for
+    and its condition failed)."""
 
-    def __init__(self, item: dict | None = None, reasons: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        item: dict | None = None,
+        reasons: list[str] | None = None,
+        items: list[dict | None] | None = None,
+    ) -> None:
         super().__init__("condition failed")
         self.item = item
         self.reasons = reasons or []
+        self.items = items or []
 
 
 _LOST = (_CHECK_FAILED, "TransactionCanceledException")
@@ -133,14 +179,17 @@ class DynamoAccounts:
             response = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True)
         return response.get("Item")
 
-    def _query(self, pk: str) -> Iterator[dict[str, dict]]:
-        """Every item under `pk`."""
+    def _query(self, pk: str, prefix: str | None = None) -> Iterator[dict[str, dict]]:
+        """Every item under `pk` (whose sort key starts with `prefix`, if given)."""
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": _s(pk)},
             "ConsistentRead": True,
         }
+        if prefix:
+            request["KeyConditionExpression"] += " AND begins_with(sk, :prefix)"
+            request["ExpressionAttributeValues"][":prefix"] = _s(prefix)
         while True:
             with storage_errors(WHAT):
                 page = self.client.query(**request)
@@ -173,7 +222,8 @@ class DynamoAccounts:
                         if not conflict_only or attempt == _CONFLICT_ATTEMPTS - 1:
                             raise  # throttling, or conflicts that did not clear
                     else:
-                        raise _ConditionFailed(exc.response.get("Item"), codes) from None
+                        items = [r.get("Item") for r in reasons]
+                        raise _ConditionFailed(exc.response.get("Item"), codes, items) from None
             # Full jitter: waiters spread out instead of colliding again.
             self._sleep(random.uniform(0, _CONFLICT_PAUSE * 2**attempt))
         raise AssertionError("unreachable")
@@ -191,10 +241,15 @@ class DynamoAccounts:
     ) -> None:
         # A guest may open a code while registering, so its meter is read and then closed on
         # the condition that it has not changed since; on a clash the whole step is retried.
+        meter_id = f"u:{user.id}"
         for _ in range(_RACE_ATTEMPTS):
             guest = self._get(_meter_key(carry_from)) if carry_from else None
-            carried = guest.get("unlocked", {"M": {}}) if _is_open(guest) else {"M": {}}
-            items = self._new_user_items(user, password_hash, meter_remaining, carried)
+            carried = self._codes_of(carry_from, guest) if carry_from and _is_open(guest) else {}
+            copies = [
+                {"Put": {"TableName": self.table, "Item": _code_item(meter_id, *name, when)}}
+                for name, when in carried.items()
+            ]
+            items = self._new_user_items(user, password_hash, meter_remaining)
             if _is_open(guest):
                 items.append(
                     {
@@ -212,8 +267,14 @@ class DynamoAccounts:
                         }
                     }
                 )
+            # A guest holds a handful of codes (its views); past a transaction's 100 items the
+            # rest are copied after it, to the new meter nobody else can reach yet.
+            room = _TX_ITEMS - len(items)
             try:
-                self._write(self.client.transact_write_items, TransactItems=items)
+                self._write(self.client.transact_write_items, TransactItems=items + copies[:room])
+                for copy in copies[room:]:
+                    with storage_errors(WHAT):
+                        self.client.put_item(**copy["Put"])
                 return
             except _ConditionFailed as lost:
                 if _TX_CHECK_FAILED in lost.reasons[:3]:
@@ -223,9 +284,19 @@ class DynamoAccounts:
                 # Only the guest meter moved since it was read: read it again.
         raise ServiceUnavailable("The account store is busy; try again shortly.")
 
-    def _new_user_items(
-        self, user: User, password_hash: str, meter_remaining: int, unlocked: dict
-    ) -> list[dict]:
+    def _codes_of(self, meter_id: str, meter: dict[str, dict]) -> dict[tuple[str, str], str]:
+        """Every code a meter unlocked, {(system, key): when}: its code items and, for a meter
+        written before those existed, its old map."""
+        codes = {
+            _system_and_key(name): v["S"]
+            for name, v in meter.get("unlocked", {}).get("M", {}).items()
+        }
+        for item in self._query(f"meter#{meter_id}", _CODE):
+            name = _system_and_key(item["sk"]["S"].removeprefix(_CODE))
+            codes.setdefault(name, item["unlocked_at"]["S"])
+        return codes
+
+    def _new_user_items(self, user: User, password_hash: str, meter_remaining: int) -> list[dict]:
         absent = "attribute_not_exists(pk)"
         return [
             {
@@ -261,7 +332,6 @@ class DynamoAccounts:
                         "remaining": _n(meter_remaining),
                         "plan": _s(user.plan),
                         "closed": {"BOOL": False},
-                        "unlocked": unlocked,
                         "sessions": {"M": {}},
                     },
                     "ConditionExpression": absent,
@@ -416,27 +486,26 @@ class DynamoAccounts:
             "remaining": _n(remaining),
             "plan": _s(plan),
             "closed": {"BOOL": False},
-            "unlocked": {"M": {_code_name(first[0], first[1]): _s(first[2])} if first else {}},
         }
         if expires_at is not None:
             item["expires_at"] = _n(expires_at)  # the table's TTL attribute
-        put = {
-            "TableName": self.table,
-            "Item": item,
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
-        if counted_in is None:
+        absent = "attribute_not_exists(pk)"
+        writes: list[dict] = [{"Put": {"TableName": self.table, "Item": item}}]
+        writes[0]["Put"]["ConditionExpression"] = absent
+        if first:
+            code = _code_item(meter_id, *first, expires_at=expires_at)
+            writes.append({"Put": {"TableName": self.table, "Item": code}})
+        if counted_in is not None:
+            # Counted and created in one transaction: a full window creates nothing.
+            writes.insert(0, {"Update": self._count_in(counted_in)})
+        if len(writes) == 1:
             with storage_errors(WHAT):
-                self.client.put_item(**put)
+                self.client.put_item(**writes[0]["Put"])
             return Meter(meter_id, remaining, plan)
-        # Counted and created in one transaction: a full window creates nothing.
-        count = self._count_in(counted_in)
         try:
-            self._write(
-                self.client.transact_write_items, TransactItems=[{"Update": count}, {"Put": put}]
-            )
+            self._write(self.client.transact_write_items, TransactItems=writes)
         except _ConditionFailed as lost:
-            if lost.reasons and lost.reasons[0] == _TX_CHECK_FAILED:
+            if counted_in is not None and lost.reasons[:1] == [_TX_CHECK_FAILED]:
                 raise WindowFull("This window is full.") from None
             raise ServiceUnavailable("The account store is busy; try again shortly.") from None
         return Meter(meter_id, remaining, plan)
@@ -444,6 +513,25 @@ class DynamoAccounts:
     def meter(self, meter_id: str) -> Meter | None:
         item = self._get(_meter_key(meter_id))
         return _meter(meter_id, item) if _is_open(item) else None
+
+    def _meter_and_code(
+        self, meter_id: str, system: str, key: str
+    ) -> tuple[dict[str, dict] | None, dict[str, dict] | None]:
+        """The meter item and the code's item, in one strongly consistent BatchGetItem."""
+        keys = [_meter_key(meter_id), _code_key(meter_id, system, key)]
+        request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+        found: dict[str, dict[str, dict]] = {}
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            with storage_errors(WHAT):
+                response = self.client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self.table, []):
+                found[item["sk"]["S"]] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found.get("meter"), found.get(keys[1]["sk"]["S"])
+            # DynamoDB left keys unread (throttling): ask again for those after a short pause.
+            self._sleep(random.uniform(0, _CONFLICT_PAUSE * 2**attempt))
+        raise ServiceUnavailable("The account store is busy; try again shortly.")
 
     def charge_view(
         self,
@@ -453,6 +541,48 @@ class DynamoAccounts:
         now: str,
         session: SessionCheck | None = None,
     ) -> tuple[Meter, bool]:
+        meter_item, code_item = self._meter_and_code(meter_id, system, key)
+        meter = self._standing_meter(meter_id, meter_item, session)
+        if code_item is not None or _in_old_map(meter_item, system, key):
+            return meter, False  # opened before: free
+        if meter.plan == Plan.UNLIMITED:
+            self._conditional(
+                self.client.put_item,
+                Item=_code_item(meter_id, system, key, now),
+                ConditionExpression="attribute_not_exists(pk)",  # the first opening's time stays
+            )
+            return meter, False
+        if meter.remaining <= 0:
+            raise ViewLimitReached("You have used all your code page views.", meter=meter)
+        # A guest's code items expire with its meter (the table's TTL).
+        expires = int(meter_item["expires_at"]["N"]) if "expires_at" in meter_item else None
+        return self._take_a_view(meter_id, system, key, now, meter, session, expires)
+
+    def _standing_meter(
+        self, meter_id: str, item: dict[str, dict] | None, session: SessionCheck | None
+    ) -> Meter:
+        """The meter an item holds: MeterClosed if there is none or it is closed, NotSignedIn if
+        `session` is not live in it."""
+        if not _is_open(item):
+            raise MeterClosed("This meter no longer exists.")
+        if session:
+            expires = item.get("sessions", {}).get("M", {}).get(session.token_hash)
+            if expires is None or int(expires["N"]) <= session.now:
+                raise NotSignedIn("Your session has ended. Log in again.")
+        return _meter(meter_id, item)
+
+    def _take_a_view(
+        self,
+        meter_id: str,
+        system: str,
+        key: str,
+        now: str,
+        seen: Meter,
+        session: SessionCheck | None,
+        expires: int | None,
+    ) -> tuple[Meter, bool]:
+        """One transaction: the meter gives a view while one is left (and the session is live),
+        and the code's item is created unless it exists; both or neither."""
         condition = (
             "closed = :no AND #plan <> :unlimited AND remaining > :zero "
             "AND attribute_not_exists(unlocked.#code)"
@@ -463,27 +593,35 @@ class DynamoAccounts:
             ":zero": _n(0),
             ":no": {"BOOL": False},
             ":unlimited": _s(Plan.UNLIMITED),
-            ":now": _s(now),
         }
         if session:
             condition += " AND sessions.#session > :epoch"
             names["#session"] = session.token_hash
             values[":epoch"] = _n(session.now)
+        take = {
+            "TableName": self.table,
+            "Key": _meter_key(meter_id),
+            "UpdateExpression": "SET remaining = remaining - :one",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        unlock = {
+            "TableName": self.table,
+            "Item": _code_item(meter_id, system, key, now, expires),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
         try:
-            response = self._write(
-                self.client.update_item,
-                TableName=self.table,
-                Key=_meter_key(meter_id),
-                UpdateExpression="SET remaining = remaining - :one, unlocked.#code = :now",
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            self._write(
+                self.client.transact_write_items,
+                TransactItems=[{"Update": take}, {"Put": unlock}],
             )
         except _ConditionFailed as lost:
-            return self._uncharged(meter_id, system, key, now, lost.item, session)
-        return _meter(meter_id, response["Attributes"]), True
+            return self._uncharged(meter_id, system, key, now, seen, lost, session)
+        # A transaction returns no values: the count is the one just read, less this view (two
+        # pages of one meter charged at the same instant may show the same count).
+        return Meter(meter_id, max(seen.remaining - 1, 0), seen.plan), True
 
     def _uncharged(
         self,
@@ -491,58 +629,127 @@ class DynamoAccounts:
         system: str,
         key: str,
         now: str,
-        old: dict | None,
+        seen: Meter,
+        lost: _ConditionFailed,
         session: SessionCheck | None,
     ) -> tuple[Meter, bool]:
-        """Why the charge's condition failed, from the meter as it was."""
-        if not _is_open(old):
-            raise MeterClosed("This meter no longer exists.")
-        assert old is not None
-        if session:
-            expires = old.get("sessions", {}).get("M", {}).get(session.token_hash)
-            if expires is None or int(expires["N"]) <= session.now:
-                raise NotSignedIn("Your session has ended. Log in again.")
-        meter = _meter(meter_id, old)
-        if _code_name(system, key) in old.get("unlocked", {}).get("M", {}):
-            return meter, False  # opened before: free
-        if meter.plan == Plan.UNLIMITED:
-            self._record_unlimited(meter_id, system, key, now)
+        """Why the charge's transaction was cancelled, from the items as they were."""
+        meter_lost, code_lost = [*lost.reasons, "None", "None"][:2]
+        old = [*lost.items, None][0]
+        meter = seen
+        if meter_lost == _TX_CHECK_FAILED:
+            meter = self._standing_meter(meter_id, old, session)
+            if _in_old_map(old, system, key):
+                return meter, False
+        if code_lost == _TX_CHECK_FAILED:
+            return meter, False  # another page of this meter unlocked it a moment ago: free
+        if meter.plan == Plan.UNLIMITED:  # the plan changed since the read
+            return self.charge_view(meter_id, system, key, now, session)
+        # The views ran out meanwhile; a racing page may still have unlocked this very code.
+        if self._get(_code_key(meter_id, system, key)) is not None:
             return meter, False
-        raise ViewLimitReached("You have used all your code page views.", meter=meter)
-
-    def _record_unlimited(self, meter_id: str, system: str, key: str, now: str) -> None:
-        self._conditional(
-            self.client.put_item,
-            Item={
-                **_key(f"meter#{meter_id}", f"code#{_code_name(system, key)}"),
-                "unlocked_at": _s(now),
-            },
-            ConditionExpression="attribute_not_exists(pk)",  # keep the first opening's time
+        raise ViewLimitReached(
+            "You have used all your code page views.", meter=replace(meter, remaining=0)
         )
 
     def refund_view(self, meter_id: str, system: str, key: str) -> None:
-        self._conditional(
-            self.client.update_item,
-            Key=_meter_key(meter_id),
-            UpdateExpression="SET remaining = remaining + :one REMOVE unlocked.#code",
-            ConditionExpression="attribute_exists(unlocked.#code) AND #plan <> :unlimited",
-            ExpressionAttributeNames={"#code": _code_name(system, key), "#plan": "plan"},
-            ExpressionAttributeValues={":one": _n(1), ":unlimited": _s(Plan.UNLIMITED)},
-        )
+        # Both or neither: the code's item goes and its view comes back.
+        try:
+            self._write(
+                self.client.transact_write_items,
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self.table,
+                            "Key": _code_key(meter_id, system, key),
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": _meter_key(meter_id),
+                            "UpdateExpression": "SET remaining = remaining + :one",
+                            "ConditionExpression": "attribute_exists(pk) AND #plan <> :unlimited",
+                            "ExpressionAttributeNames": {"#plan": "plan"},
+                            "ExpressionAttributeValues": {
+                                ":one": _n(1),
+                                ":unlimited": _s(Plan.UNLIMITED),
+                            },
+                        }
+                    },
+                ],
+            )
+        except _ConditionFailed:
+            return  # not unlocked (or never charged): nothing to give back
 
     def unlocked(self, meter_id: str) -> list[Unlocked]:
-        found: dict[str, str] = {}
-        for item in self._query(f"meter#{meter_id}"):
-            if item["sk"]["S"] == "meter":
-                found.update(
-                    {name: v["S"] for name, v in item.get("unlocked", {}).get("M", {}).items()}
-                )
-            elif item["sk"]["S"].startswith("code#"):
-                found.setdefault(item["sk"]["S"].removeprefix("code#"), item["unlocked_at"]["S"])
-        codes = [Unlocked(*_system_and_key(name), when) for name, when in found.items()]
+        item = self._get(_meter_key(meter_id)) or {}
+        found = self._codes_of(meter_id, item)
+        codes = [Unlocked(system, key, when) for (system, key), when in found.items()]
         codes.sort(key=lambda u: (u.system, u.key))
         codes.sort(key=lambda u: u.unlocked_at, reverse=True)
         return codes
+
+    def unlocked_page(self, meter_id: str, limit: int, after: str | None = None) -> UnlockedPage:
+        # One Query of the meter's code items, in sort key order (system, then key), resumed
+        # after the cursor's code: a bounded read however many codes the meter holds.
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :code)",
+            "ExpressionAttributeValues": {":pk": _s(f"meter#{meter_id}"), ":code": _s(_CODE)},
+            "ProjectionExpression": "sk, unlocked_at",
+            "ConsistentRead": True,
+            "Limit": limit + 1,  # one more than asked says whether there is a next page
+        }
+        if after:
+            request["ExclusiveStartKey"] = _code_key(meter_id, *parse_unlocked_cursor(after))
+        with storage_errors(WHAT):
+            page = self.client.query(**request)
+        codes = [
+            Unlocked(*_system_and_key(i["sk"]["S"].removeprefix(_CODE)), i["unlocked_at"]["S"])
+            for i in page.get("Items", [])
+        ]
+        shown = codes[:limit]
+        more = len(codes) > limit
+        return UnlockedPage(
+            shown, unlocked_cursor(shown[-1].system, shown[-1].key) if more else None
+        )
+
+    def migrate_unlocked_maps(self) -> int:
+        """Move every meter's old `unlocked` map into code items (the one-off step of
+        `coderef user migrate-unlocks`); returns the meters moved. Safe to run again, and while
+        serving: a code is in the map or an item (or both) at every moment, and the charge
+        honours both."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :meter AND attribute_exists(unlocked)",
+            "ExpressionAttributeValues": {":meter": _s("meter")},
+        }
+        moved = 0
+        while True:
+            with storage_errors(WHAT):
+                page = self.client.scan(**request)
+            for item in page.get("Items", []):
+                meter_id = item["pk"]["S"].removeprefix("meter#")
+                expires = int(item["expires_at"]["N"]) if "expires_at" in item else None
+                for name, when in item["unlocked"]["M"].items():
+                    # Conditional, so a code opened again since keeps its first time.
+                    self._conditional(
+                        self.client.put_item,
+                        Item=_code_item(meter_id, *_system_and_key(name), when["S"], expires),
+                        ConditionExpression="attribute_not_exists(pk)",
+                    )
+                self._conditional(
+                    self.client.update_item,
+                    Key=_meter_key(meter_id),
+                    UpdateExpression="REMOVE unlocked",
+                    ConditionExpression="attribute_exists(pk)",
+                )
+                moved += 1
+            if "LastEvaluatedKey" not in page:
+                return moved
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- reset tokens --------------------------------------------------------------------
     def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None:

@@ -13,8 +13,11 @@ from coderef.accounts.model import (
     Plan,
     SessionCheck,
     Unlocked,
+    UnlockedPage,
     User,
     WindowCount,
+    parse_unlocked_cursor,
+    unlocked_cursor,
     user_meter_id,
 )
 from coderef.adapters.sqlite_files import SqliteFile
@@ -354,6 +357,20 @@ class SqliteAccounts:
             (meter_id,),
         )
         return [Unlocked(*r) for r in rows]
+
+    def unlocked_page(self, meter_id: str, limit: int, after: str | None = None) -> UnlockedPage:
+        # Keyset paging on the primary key (meter_id, system, key): each page is one range read.
+        start = parse_unlocked_cursor(after) if after else ("", "")
+        rows = self._read(
+            "SELECT system, key, unlocked_at FROM unlocked WHERE meter_id = ? "
+            "AND (system, key) > (?, ?) ORDER BY system, key LIMIT ?",
+            (meter_id, *start, limit + 1),
+        )
+        codes = [Unlocked(*r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return UnlockedPage(
+            codes, unlocked_cursor(codes[-1].system, codes[-1].key) if more else None
+        )
 
     # -- reset tokens --------------------------------------------------------------------
     def create_reset_token(self, token_hash: str, user_id: str, expires_at: int) -> None:

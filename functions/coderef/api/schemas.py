@@ -279,7 +279,10 @@ class UnlockedCode(Out):
 class MeResponse(Out):
     user: UserOut | None  # null for a guest
     meter: MeterOut
-    unlocked: list[UnlockedCode]
+    unlocked: list[UnlockedCode]  # one page, in code order (system, then code)
+    unlocked_next: str | None = Field(
+        None, description="cursor for the next page of unlocked codes (`?after=`); null: no more"
+    )
 
 
 # -- guidelines -----------------------------------------------------------------------------

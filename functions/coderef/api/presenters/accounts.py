@@ -44,4 +44,5 @@ def me_body(standing: Standing, titles: dict[tuple[str, str], str]) -> dict[str,
             }
             for u in standing.unlocked
         ],
+        "unlocked_next": standing.more_after,
     }
