@@ -277,3 +277,37 @@ class _Raw:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self.body
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size in bytes as DynamoDB counts it for capacity units: each attribute name's
+    UTF-8 length plus its value's (strings their UTF-8 length, numbers about one byte per two
+    significant digits plus one, booleans and nulls one byte, maps and lists three bytes plus
+    one per element plus their contents)."""
+
+    def value(v: dict[str, Any]) -> int:
+        ((kind, raw),) = v.items()
+        if kind == "S":
+            return len(raw.encode())
+        if kind == "N":
+            digits = raw.lstrip("-").replace(".", "").strip("0") or "0"
+            return (len(digits) + 1) // 2 + 1
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind == "B":
+            return len(raw)
+        if kind == "M":
+            return 3 + sum(len(k.encode()) + value(x) + 1 for k, x in raw.items())
+        if kind == "L":
+            return 3 + sum(value(x) + 1 for x in raw)
+        if kind == "SS":
+            return sum(len(x.encode()) for x in raw)
+        raise ValueError(f"no size rule for {kind}")
+
+    return sum(len(name.encode()) + value(v) for name, v in item.items())
+
+
+def write_units(size: int, transactional: bool = False) -> int:
+    """Write request units for writing an item of `size` bytes: one per KB started, two in a
+    transaction."""
+    return max(1, -(-size // 1024)) * (2 if transactional else 1)

@@ -262,6 +262,21 @@ def cmd_user_grant(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_user_migrate_unlocks(args: argparse.Namespace, settings: Settings) -> int:
+    """Once, after deploying unlocked codes as items: move each meter's old `unlocked` map."""
+    from coderef.adapters.aws import dynamodb_client
+    from coderef.adapters.dynamodb_accounts import DynamoAccounts
+
+    table = args.accounts_table or settings.accounts_table
+    if not table:
+        raise InvalidInput(
+            "name the DynamoDB table with --accounts-table (or CODEREF_ACCOUNTS_TABLE)"
+        )
+    moved = DynamoAccounts(table, client=dynamodb_client("bulk")).migrate_unlocked_maps()
+    print(f"{moved} meters had their unlocked codes moved into items of their own")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coderef", description="CodeRef medical code lookup")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -344,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("email")
     grant.add_argument("views", type=int)
     grant.set_defaults(func=cmd_user_grant)
+    migrate = user_sub.add_parser(
+        "migrate-unlocks",
+        help="DynamoDB, once: move meters' old maps of unlocked codes into items of their own",
+    )
+    migrate.add_argument("--accounts-table", help="the DynamoDB accounts table")
+    migrate.set_defaults(func=cmd_user_migrate_unlocks)
 
     cli_releases.add_commands(sub)
     cli_consult.add_commands(sub)

@@ -173,3 +173,98 @@ def test_a_guest_meter_expires_with_the_tables_ttl(accounts, moto_dynamodb):
         Key={"pk": {"S": "meter#g:ttl"}, "sk": {"S": "code#icd10cm|R001"}},
     )["Item"]
     assert code["expires_at"] == {"N": "1900000000"}
+
+
+def _give_codes(client, table: str, meter_id: str, count: int) -> None:
+    """`count` unlocked codes for a meter, written as the charge writes them (in bulk here)."""
+    from coderef.adapters.dynamodb_accounts import _code_item
+
+    items = [
+        _code_item(meter_id, "icd10cm", f"C{n:05}", f"2026-01-01T00:00:00.{n:06}")
+        for n in range(count)
+    ]
+    for start in range(0, count, 25):
+        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        client.batch_write_item(RequestItems={table: batch})
+
+
+def test_a_member_with_10000_codes_opens_the_next_with_two_small_items_written(
+    accounts, moto_dynamodb
+):
+    # Given a member with views left, signed in on three devices, who has opened 10,000 codes
+    meter_id = _member(accounts, views=20_000)
+    for device in range(3):
+        accounts.create_session(f"{device:064x}", "m1", 2_000_000_000)
+    _give_codes(moto_dynamodb, accounts.table, meter_id, 10_000)
+    sent: list[tuple[str, dict]] = []
+    moto_dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.*",
+        lambda model, params, **_: sent.append((model.name, dict(params))),
+    )
+    meter_key = {"pk": {"S": f"meter#{meter_id}"}, "sk": {"S": "meter"}}
+    before = moto_dynamodb.get_item(TableName=accounts.table, Key=meter_key)["Item"]
+    sent.clear()
+    # When they open one more code
+    meter, charged = accounts.charge_view(meter_id, "icd10cm", "R001", "2026-11-27T12:00:00")
+    # Then it is charged with one read and one transaction of two items
+    assert charged and meter.remaining == 19_999
+    assert [name for name, _ in sent] == ["BatchGetItem", "TransactWriteItems"]
+    written = sent[1][1]["TransactItems"]
+    assert [next(iter(w)) for w in written] == ["Update", "Put"]
+    # And both items are under 1 KB (the meter before and after the update, and the new
+    # code's item), so the transaction costs 2 × 2 = 4 write units, as it did for the first
+    # code: nothing in it grows with the codes opened
+    after = moto_dynamodb.get_item(TableName=accounts.table, Key=meter_key)["Item"]
+    meter_size = max(aws.item_size(before), aws.item_size(after))
+    code_size = aws.item_size(written[1]["Put"]["Item"])
+    assert meter_size < 1024 and code_size < 100
+    assert aws.write_units(meter_size, True) + aws.write_units(code_size, True) == 4
+    # And the read before it fetched two items of under 4 KB: 2 read units, consistent
+    assert sent[0][1]["RequestItems"][accounts.table]["ConsistentRead"] is True
+    # And /api/me's first page of their codes is one Query, however many there are
+    sent.clear()
+    page = accounts.unlocked_page(meter_id, 50)
+    assert [name for name, _ in sent] == ["Query"]
+    assert len(page.codes) == 50 and page.after is not None
+    assert page.codes[0].key == "C00000"
+
+
+def test_meters_from_before_code_items_keep_their_codes_and_migrate_once(accounts, moto_dynamodb):
+    # Given a member's meter as it was written before code items existed: codes in a map
+    meter_id = _member(accounts, views=2)
+    moto_dynamodb.update_item(
+        TableName=accounts.table,
+        Key={"pk": {"S": f"meter#{meter_id}"}, "sk": {"S": "meter"}},
+        UpdateExpression="SET unlocked = :codes",
+        ExpressionAttributeValues={
+            ":codes": {"M": {"icd10cm|R001": {"S": "t1"}, "icd10cm|R002": {"S": "t2"}}}
+        },
+    )
+    # When they re-open a code from the map, then it is free
+    assert accounts.charge_view(meter_id, "icd10cm", "R001", "t3") == (
+        accounts.meter(meter_id),
+        False,
+    )
+    # And a new code is charged as usual, and the full list has all three
+    assert accounts.charge_view(meter_id, "icd10cm", "R003", "t4")[1] is True
+    assert sorted(u.key for u in accounts.unlocked(meter_id)) == ["R001", "R002", "R003"]
+    # When the operator runs the one-off migration (twice: it is safe to repeat)
+    from coderef.cli import main
+
+    table = accounts.table
+    assert main(["user", "migrate-unlocks", "--accounts-table", table]) == 0
+    assert accounts.migrate_unlocked_maps() == 0
+    # Then the map is gone, and the codes page with their first times kept
+    item = moto_dynamodb.get_item(
+        TableName=table, Key={"pk": {"S": f"meter#{meter_id}"}, "sk": {"S": "meter"}}
+    )["Item"]
+    assert "unlocked" not in item
+    page = accounts.unlocked_page(meter_id, 10)
+    assert [(u.key, u.unlocked_at) for u in page.codes] == [
+        ("R001", "t1"),
+        ("R002", "t2"),
+        ("R003", "t4"),
+    ]
+    # And re-opening a migrated code is still free, with one view left
+    meter, charged = accounts.charge_view(meter_id, "icd10cm", "R002", "t5")
+    assert charged is False and meter.remaining == 1

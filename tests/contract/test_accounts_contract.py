@@ -268,3 +268,31 @@ def test_a_meter_counted_in_a_full_window_is_not_created(accounts):
     assert accounts.meter("g:3") is None
     assert accounts.meter("g:2").remaining == 1
     assert accounts.count_window(window.key) == 2
+
+
+def test_unlocked_codes_come_in_pages_in_code_order(accounts):
+    # Given an unlimited member who opened seven codes in two systems, in no particular order
+    accounts.create_user(_user(), "h", 0, None)
+    accounts.set_plan("user1", "unlimited")
+    opened = [("icd10pcs", "0016070"), ("icd10cm", "R002"), ("icd10cm", "A001"), ("icd10cm", "Z99")]
+    opened += [("icd10cm", "B20"), ("icd10pcs", "0DT70ZZ"), ("icd10cm", "R001")]
+    for n, (system, key) in enumerate(opened):
+        accounts.charge_view("u:user1", system, key, f"2026-11-27T00:00:0{n}")
+    # When they list them three at a time, each page resuming after the one before
+    pages, after = [], None
+    while True:
+        page = accounts.unlocked_page("u:user1", 3, after)
+        pages.append([(u.system, u.key) for u in page.codes])
+        if page.after is None:
+            break
+        after = page.after
+    # Then every code comes once, by system then code, in pages of three, and the last page
+    # says there is no more
+    assert pages == [
+        [("icd10cm", "A001"), ("icd10cm", "B20"), ("icd10cm", "R001")],
+        [("icd10cm", "R002"), ("icd10cm", "Z99"), ("icd10pcs", "0016070")],
+        [("icd10pcs", "0DT70ZZ")],
+    ]
+    # And a page as long as what is left says there is no more either
+    assert accounts.unlocked_page("u:user1", 7).after is None
+    assert accounts.unlocked_page("g:nobody", 3).codes == []
