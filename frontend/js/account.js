@@ -1,4 +1,5 @@
 // The account page: who is logged in, the plan, the views left and the codes opened so far.
+import { api } from './api.js';
 import { initChrome, loadMe, logOutButton } from './chrome.js';
 import { $, codeLink, fill, h, settle } from './dom.js';
 
@@ -15,9 +16,27 @@ function since(iso) {
   return date.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric' });
 }
 
-function unlockedList(unlocked) {
+const codeItem = (c) => h('li', {}, codeLink(c.system, c, { showSystem: true, showBadges: false }));
+
+// /api/me lists the codes a page at a time (in code order); "Show more" asks for the next page.
+function unlockedList(unlocked, next) {
   if (!unlocked.length) return h('p', {}, 'None yet. Codes you open are listed here and stay open at no further cost.');
-  return h('ul', { class: 'code-list' }, unlocked.map((c) => h('li', {}, codeLink(c.system, c, { showSystem: true, showBadges: false }))));
+  const list = h('ul', { class: 'code-list' }, unlocked.map(codeItem));
+  if (!next) return list;
+  let after = next;
+  const more = h('button', { type: 'button', class: 'button secondary' }, 'Show more');
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const page = await api(`/api/me?after=${encodeURIComponent(after)}`);
+      list.append(...(page.unlocked || []).map(codeItem));
+      after = page.unlocked_next;
+      if (!after) more.remove();
+    } finally {
+      more.disabled = false;
+    }
+  });
+  return [list, h('p', { class: 'actions' }, more)];
 }
 
 function render(me) {
@@ -29,7 +48,7 @@ function render(me) {
       h('dl', { class: 'facts' }, h('dt', {}, 'Code page views remaining'), h('dd', {}, remaining(meter))),
       h('p', { class: 'actions' }, h('a', { class: 'button', href: '/login' }, 'Log in'),
         h('a', { class: 'button secondary', href: '/register' }, 'Register free')),
-      unlocked.length ? [h('h2', {}, 'Codes opened in this browser'), unlockedList(unlocked)] : null);
+      unlocked.length ? [h('h2', {}, 'Codes opened in this browser'), unlockedList(unlocked, me.unlocked_next)] : null);
     return;
   }
   const { user } = me;
@@ -40,7 +59,7 @@ function render(me) {
       h('dt', {}, 'Code page views remaining'), h('dd', { id: 'views-remaining' }, remaining(meter)),
       user.created_at ? [h('dt', {}, 'Member since'), h('dd', {}, since(user.created_at))] : null),
     h('h2', {}, 'Codes you have opened'),
-    unlockedList(unlocked),
+    unlockedList(unlocked, me.unlocked_next),
     h('p', { class: 'actions' }, logOutButton()));
 }
 

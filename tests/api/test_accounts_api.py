@@ -276,3 +276,29 @@ def test_new_passwords_from_reset_links_are_limited_per_address(client, frozen_c
     ]
     # Then ten are checked and refused, and the eleventh waits
     assert statuses == [400] * 10 + [429]
+
+
+def test_me_lists_unlocked_codes_a_page_at_a_time(app):
+    # Given a member who has opened three codes
+    member = new_client(app)
+    register(member)
+    for code in ("R00.2", "R00.0", "R00.1"):
+        assert member.get(f"/api/codes/icd10cm/{code}").status_code == 200
+    # When their browser asks /api/me for two at a time
+    first = member.get("/api/me", params={"limit": 2}).json()
+    # Then the first two come in code order with a cursor, and the cursor brings the last
+    assert [u["code"] for u in first["unlocked"]] == ["R00.0", "R00.1"]
+    assert all(u["title"] for u in first["unlocked"])
+    rest = member.get("/api/me", params={"limit": 2, "after": first["unlocked_next"]}).json()
+    assert [u["code"] for u in rest["unlocked"]] == ["R00.2"]
+    assert rest["unlocked_next"] is None
+    assert rest["meter"] == first["meter"] and rest["user"] == first["user"]
+    # And without a limit all three fit in the default page
+    assert len(member.get("/api/me").json()["unlocked"]) == 3
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 201}, {"after": "nonsense"}])
+def test_me_refuses_a_page_it_cannot_give(client, query):
+    response = client.get("/api/me", params=query)
+    assert response.status_code == 400
+    assert set(response.json()["error"]) >= {"code", "message"}

@@ -17,6 +17,7 @@ from coderef.accounts.model import (
     User,
     WindowCount,
     guest_meter_id,
+    parse_unlocked_cursor,
     user_meter_id,
 )
 from coderef.accounts.ports import Accounts
@@ -107,6 +108,8 @@ class ViewMeter:
         unlocked (`limit` of them, after the cursor `after`). A member's session (with the
         meter), user and codes are read side by side (one round trip); if the session turns
         out to be over, the browser stands as the guest it is."""
+        if after:
+            parse_unlocked_cursor(after)  # a cursor this service never gave is refused for all
         if viewer.user_id and viewer.session:
             user_id, check = viewer.user_id, viewer.session
             meter = self.start_beside(
