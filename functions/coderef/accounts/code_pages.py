@@ -2,9 +2,11 @@
 
 An unknown code is 404 and costs nothing, so the charge must not outrun the catalog. When the
 search index already knows the code (the live release, no date asked for), the record read
-and the charge run side by side: one round trip to the stores instead of two. Should the
-catalog still not have the code (an index built from another release), the view is given
-back before the 404.
+and the charge run side by side: one round trip to the stores instead of two; the page's
+other reads (the levels above, the children, the codes its notes name) then go out while the
+charge may still be writing, so they share its second round trip instead of adding a third.
+Should the catalog still not have the code (an index built from another release), the view
+is given back before the 404.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import date
 
 from coderef.accounts.metering import Charge, StartBeside, Viewer, ViewMeter
 from coderef.catalog.codes import normalize_code, resolve_system
-from coderef.catalog.lookup import CodeLookup
+from coderef.catalog.lookup import CodeLookup, CodePage
 from coderef.catalog.records import CodeRecord
 from coderef.errors import CodeRefError, NotSignedIn, ViewLimitReached
 
@@ -37,6 +39,7 @@ class PageCharge:
 class OpenedPage:
     record: CodeRecord
     paid: PageCharge
+    page: CodePage | None = None  # built beside the charge, for the viewer as it claimed to be
 
 
 class CodePages:
@@ -68,10 +71,11 @@ class CodePages:
         wait_for_payment = self.start_beside(lambda: self._pay(viewer, system, key, address))
         try:
             record = self.lookup.record(system, key)
+            page = self.lookup.page_of(record, registered=viewer.is_registered)
         except CodeRefError:
             self._give_back(wait_for_payment, system, key)
             raise
-        return OpenedPage(record, wait_for_payment())
+        return OpenedPage(record, wait_for_payment(), page)
 
     def _known(self, system_raw: str, code_raw: str) -> tuple[str, str] | None:
         system = resolve_system(system_raw).id

@@ -225,10 +225,10 @@ class DynamoCatalog:
         wanted = []
         for k in keys:
             cached = self._items.get(("record", system, k, version))
-            if cached is None:
-                wanted.append(k)
-            else:
+            if cached is not None:
                 found[k] = unpack_record(cached)
+            elif self._items.get(("absent", system, k, version)) is None:
+                wanted.append(k)
         for start in range(0, len(wanted), _READ_BATCH):
             request = {
                 self.table: {
@@ -253,6 +253,12 @@ class DynamoCatalog:
                     record = unpack_record(item["record"]["B"])
                     found[record.key] = record
                     self._items.put(("record", system, record.key, version), item["record"]["B"])
+        # A readable version's items are all written before it becomes readable, so a key it
+        # lacks (a block such as R00-R09 above every code page, a code a note names that the
+        # release dropped) stays absent: remembered, or every page view would ask again.
+        for k in wanted:
+            if k not in found:
+                self._items.put(("absent", system, k, version), True)
         return found
 
     def releases(self) -> list[Release]:

@@ -140,7 +140,10 @@ def code_page(
         new_guest_token = paid.wall.new_guest_token
     else:
         assert paid.charge is not None
-        page = page_body(services.lookup.page_of(record, registered=registered, on_date=on_date))
+        built = opened.page
+        if built is None or built.registered != registered:  # dated, or the session ended
+            built = services.lookup.page_of(record, registered=registered, on_date=on_date)
+        page = page_body(built)
         page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
         response = JSONResponse(page, headers=headers)
         new_guest_token = paid.charge.new_guest_token
