@@ -164,6 +164,28 @@ def test_a_code_read_once_is_served_from_memory_afterwards(moto_dynamodb, table,
     assert warm.get("icd10cm", "R001").title == first.title
 
 
+def test_a_code_page_read_again_costs_no_read_even_for_levels_the_release_lacks(
+    moto_dynamodb, table, cm_release
+):
+    # Given a warm reader that has assembled R00.1's full page once (its block and chapter
+    # are levels above it with no code item of their own)
+    release, records = cm_release
+    DynamoCatalog(table, client=moto_dynamodb).load_release(release, records)
+    counting = CountingDynamoDB(moto_dynamodb)
+    reader = DynamoCatalog(table, client=counting, refresh_seconds=3600)
+    first = CodeLookup(reader).page("icd10cm", "R00.1")
+    counting.reads.clear()
+    # When the page is assembled again, and a key the release never had is asked for twice
+    again = CodeLookup(reader).page("icd10cm", "R00.1")
+    assert reader.get_many("icd10cm", ["NOSUCH"]) == {}
+    asked_once = list(counting.reads)
+    assert reader.get_many("icd10cm", ["NOSUCH"]) == {}
+    # Then the page came from memory, and the missing key was asked for once only
+    assert again == first
+    assert asked_once == ["batch_get_item"]
+    assert counting.reads == ["batch_get_item"]
+
+
 def test_a_code_and_its_history_come_from_one_read(moto_dynamodb, table, cm_release):
     # Given a reader whose release pointers are already known
     release, records = cm_release
