@@ -555,7 +555,8 @@ class DynamoAccounts:
         if meter.remaining <= 0:
             raise ViewLimitReached("You have used all your code page views.", meter=meter)
         # A guest's code items expire with its meter (the table's TTL).
-        expires = int(meter_item["expires_at"]["N"]) if "expires_at" in meter_item else None
+        held = meter_item or {}  # an open meter: _standing_meter refused anything else
+        expires = int(held["expires_at"]["N"]) if "expires_at" in held else None
         return self._take_a_view(meter_id, system, key, now, meter, session, expires)
 
     def _standing_meter(
