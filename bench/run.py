@@ -424,10 +424,11 @@ COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
 
 CALLS_PLAN = """. §3's operations, in order, show which call is extra or went out after
   another. The flow: accounts/code_pages.py (`CodePages.open`) starts the charge beside the
-  record read when the search index knows the code; the charge is one call
-  (adapters/dynamodb_accounts.py: `charge_view`, one `UpdateItem` that also checks a member's
-  session; for a new guest `create_meter`, one `TransactWriteItems` with the address's
-  daily window); the record is one `Query` of the code's partition, versions included
+  record read when the search index knows the code; the charge is one consistent
+  `BatchGetItem` of the meter and the code's unlock item (adapters/dynamodb_accounts.py
+  `charge_view`), then for a new code one `TransactWriteItems` (meter and unlock item; a
+  member's new code is two round trips by design since issue 19); for a new guest
+  `create_meter`, one `TransactWriteItems` with the address's daily window; the record is one `Query` of the code's partition, versions included
   (adapters/dynamodb_catalog.py `get`), none when the environment has read the code. To check:
   that the index still knows the measured codes (otherwise the record is read first), that
   nothing reads the meter, session or user before the charge, and that the page's history,
