@@ -428,8 +428,9 @@ CALLS_PLAN = """. §3's operations, in order, show which call is extra or went o
   `BatchGetItem` of the meter and the code's unlock item (adapters/dynamodb_accounts.py
   `charge_view`), then for a new code one `TransactWriteItems` (meter and unlock item; a
   member's new code is two round trips by design since issue 19); for a new guest
-  `create_meter`, one `TransactWriteItems` with the address's daily window; the record is one `Query` of the code's partition, versions included
-  (adapters/dynamodb_catalog.py `get`), none when the environment has read the code. To check:
+  `create_meter`, one `TransactWriteItems` with the address's daily window; the record is
+  one `Query` of the code's partition, versions included (adapters/dynamodb_catalog.py
+  `get`), none when the environment has read the code. To check:
   that the index still knows the measured codes (otherwise the record is read first), that
   nothing reads the meter, session or user before the charge, and that the page's history,
   the releases (refreshed once a minute) and a member's children and related codes come
