@@ -100,7 +100,7 @@ def test_the_jobs_function_renders_an_open_jobs_page_with_its_job_posting(jobs_f
     assert posting["@type"] == "JobPosting"
     assert posting["url"] == f"{SITE_URL}/jobs/open1"  # the site's address, from SSM
     assert f'<link rel="canonical" href="{SITE_URL}/jobs/open1">' in html
-    assert response["headers"]["cache-control"].startswith("public, max-age=")
+    assert response["headers"]["cache-control"].startswith("public, max-age=0, s-maxage=")
     # And the assets it names are the hashed names `coderef publish` uploads
     assert re.search(r'href="/style\.[0-9a-f]{10}\.css"', html)
 

@@ -34,7 +34,11 @@ MISSING_MAX_AGE = 60
 
 
 def _page(body: str, status: int, max_age: int) -> HTMLResponse:
-    return HTMLResponse(body, status, headers={"Cache-Control": f"public, max-age={max_age}"})
+    # The edge keeps it `max_age` seconds (s-maxage); a browser asks again on every visit
+    # (max-age=0), so a job closed a minute ago is not shown open from a visitor's cache.
+    return HTMLResponse(
+        body, status, headers={"Cache-Control": f"public, max-age=0, s-maxage={max_age}"}
+    )
 
 
 def open_max_age(expires_at: str, now: datetime) -> int:
