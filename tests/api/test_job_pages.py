@@ -5,6 +5,7 @@ JobPosting data in the HTML, 410 with similar open jobs once it expires or close
 import json
 from datetime import timedelta
 
+import lxml.etree
 import lxml.html
 import pytest
 
@@ -191,3 +192,26 @@ def test_the_page_answers_head_and_the_job_page_shell_is_gone(
     visitor = new_client(app)
     assert visitor.head(f"/jobs/{job_id}").status_code == 200
     assert visitor.get("/job.html").status_code == 404
+
+
+def test_open_jobs_are_in_the_sitemap_and_others_are_not(
+    app,
+    clock,  # noqa: F811
+    operator,  # noqa: F811
+):
+    # Given an open job and a pending one
+    open_id = _posted(app, operator, title="Sitemapped coder")
+    employer = new_client(app)
+    register(employer)
+    pending = employer.post("/api/jobs", json=job_body()).json()["id"]
+    visitor = new_client(app)
+    # Then the sitemap index lists the jobs part, which lists the open job's page only
+    assert "/sitemaps/jobs.xml</loc>" in visitor.get("/sitemap.xml").text
+    part = visitor.get("/sitemaps/jobs.xml")
+    assert part.status_code == 200 and part.headers["content-type"].startswith("application/xml")
+    locs = lxml.etree.fromstring(part.content).xpath("//*[local-name()='loc']/text()")
+    assert any(loc.endswith(f"/jobs/{open_id}") for loc in locs)
+    assert not any(loc.endswith(f"/jobs/{pending}") for loc in locs)
+    # And once it expires, it leaves the sitemap
+    clock.now = START + timedelta(days=61)
+    assert f"/jobs/{open_id}" not in new_client(app).get("/sitemaps/jobs.xml").text

@@ -118,7 +118,10 @@ def test_every_api_route_reaches_the_function_whose_handler_serves_it(transforme
         for route in router.routes
         if isinstance(route, APIRoute) and not route.path.startswith("/api/")
     }
-    assert pages == {("get", "/jobs/{job_id}"): "JobsFunction"}
+    assert pages == {
+        ("get", "/jobs/{job_id}"): "JobsFunction",
+        ("get", "/sitemaps/jobs.xml"): "JobsFunction",
+    }
     routes = _template_routes(transformed)
     # Unrouted paths get the search function's JSON 404.
     assert routes.pop(("any", "$default")) == "SearchFunction"
@@ -444,6 +447,9 @@ def test_job_pages_come_from_the_jobs_function_cached_briefly_and_alike_for_ever
     assert jobs["AllowedMethods"] == ["GET", "HEAD"]
     assert jobs["CachePolicyId"] == {"Ref": "JobPageCachePolicy"}
     assert "OriginRequestPolicyId" not in jobs  # no cookie reaches it: one page for all
+    # (and the open jobs' sitemap part, which the published sitemap index lists, alike)
+    sitemap = behaviours["/sitemaps/jobs.xml"]
+    assert (sitemap["TargetOriginId"], sitemap["CachePolicyId"]) == ("api", jobs["CachePolicyId"])
     policy = template["Resources"]["JobPageCachePolicy"]["Properties"]["CachePolicyConfig"]
     keys = policy["ParametersInCacheKeyAndForwardedToOrigin"]
     assert keys["CookiesConfig"] == {"CookieBehavior": "none"}

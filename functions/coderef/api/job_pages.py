@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from coderef.api.presenters.jobs import job_card_view, job_page_view
 from coderef.api.services import Services
-from coderef.api.site import Site
+from coderef.api.site import JOBS_SITEMAP, Site
 from coderef.errors import ServiceUnavailable
-from coderef.jobs.model import parse_iso
+from coderef.jobs.model import JobQuery, parse_iso
 from coderef.jobs.service import JobGone, JobNotFound
 
 # CloudFront keeps a page no longer than the function says (its MaxTTL is the same 300 s).
@@ -31,6 +31,7 @@ OPEN_MAX_AGE = 300
 GONE_MAX_AGE = 300
 # A pending post approved a minute ago should not stay "not found" for long.
 MISSING_MAX_AGE = 60
+SITEMAP_JOBS = 5_000  # newest first; far below the protocol's 50,000 per file
 
 
 def _page(body: str, status: int, max_age: int) -> HTMLResponse:
@@ -81,5 +82,17 @@ def job_pages_router(site: Site | None = None) -> APIRouter:
             return _page(pages.job_not_found(job_id), 404, MISSING_MAX_AGE)
         body = pages.job_page(job_page_view(board, job))
         return _page(body, 200, open_max_age(job.expires_at, board.clock()))
+
+    @router.api_route(f"/{JOBS_SITEMAP}", methods=["GET", "HEAD"])
+    def job_sitemap(request: Request) -> Response:
+        """Every open job's page, for search engines (the sitemap index lists this part)."""
+        services: Services = request.app.state.services
+        jobs, _ = services.job_board.search(JobQuery(limit=SITEMAP_JOBS))
+        body = site_for(services).job_sitemap((f"/jobs/{j.id}", j.listed_at[:10]) for j in jobs)
+        return Response(
+            body,
+            media_type="application/xml; charset=utf-8",
+            headers={"Cache-Control": f"public, max-age=0, s-maxage={OPEN_MAX_AGE}"},
+        )
 
     return router

@@ -57,6 +57,8 @@ GROUP_KINDS = frozenset({"chapter", "block", "section", "body_system", "table"})
 IMMUTABLE = "public, max-age=31536000, immutable"
 HTML_CACHE = "public, max-age=300"
 SITEMAP_URLS = 50_000  # the sitemap protocol's limit per file
+# Open jobs change by the minute: their sitemap part is rendered per request (api/job_pages.py).
+JOBS_SITEMAP = "sitemaps/jobs.xml"
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -302,9 +304,17 @@ class Site:
         return parts
 
     def sitemap_index(self, parts: Iterable[SitemapPart], lastmod: str | None = None) -> str:
+        """The index of the code page parts, and of the open jobs' part (always listed: it is
+        rendered per request with the job pages, never published)."""
+        locs = [{"loc": f"{self.public_url}/{p.name}", "lastmod": lastmod} for p in parts]
+        locs.append({"loc": f"{self.public_url}/{JOBS_SITEMAP}", "lastmod": None})
+        return self._render("sitemap-index.xml", parts=locs)
+
+    def job_sitemap(self, pages: Iterable[tuple[str, str]]) -> str:
+        """The open jobs' addresses, as (path, date listed)."""
         return self._render(
-            "sitemap-index.xml",
-            parts=[{"loc": f"{self.public_url}/{p.name}", "lastmod": lastmod} for p in parts],
+            "sitemap.xml",
+            urls=[{"loc": self.public_url + path, "lastmod": day} for path, day in pages],
         )
 
     def sitemap(self, part: SitemapPart, lastmod: str | None = None) -> str:
