@@ -101,6 +101,8 @@ def test_icd9_codes_are_read_in_every_phrasing(text, codes):
         "age 65 with diabetes",
         "BMI 40.5 code",
         "what is V45.81",  # an ICD-10-CM shape, and nothing says ICD-9
+        "ICD-10 code for a fever of 102.5",  # about a fever, not ICD-9-CM 102.5
+        "what is 250",  # a bare number
         "Which 7th character for a subsequent encounter for S62.101?",
     ],
 )

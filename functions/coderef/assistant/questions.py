@@ -109,6 +109,12 @@ _ICD10_TARGET = re.compile(
     re.I,
 )
 _ICD10_NAMED = re.compile(r"\bicd[- ]?10", re.I)
+_ICD_NAMES = re.compile(r"\bicd[- ]?(?:9|10)(?:[- ]?(?:cm|pcs))?\b", re.I)
+# Words of asking, not of a topic: what is left of "What is the ICD-10 code for 250.00?".
+_ASKING = frozenset(
+    "what whats which the code codes for and equivalent equivalents icd does would please "
+    "mean means tell give show diagnosis procedure number".split()
+)
 _ICD9_BEFORE = re.compile(
     r"icd[- ]?9(?:[- ]?cm)?(?:\s+(?:procedure|diagnosis|dx|px))?(?:\s+code)?\s*$", re.I
 )
@@ -126,15 +132,18 @@ class Icd9Named:
 
 
 def icd9_codes_in(text: str) -> list[Icd9Named]:
-    """The ICD-9-CM codes a question names. A shape only ICD-9-CM has (250.00, E880.9) is
-    enough; a bare number (250), a procedure (36.06) or a shape ICD-10-CM shares (V45.81)
-    needs the question to speak of ICD-9, GEMs, converting or mapping, or of ICD-10 as the
-    target ("in ICD-10")."""
+    """The ICD-9-CM codes a question names. E880.9 is ICD-9-CM by its shape alone. Other
+    numbers (250.00, 250, procedures 36.06) count when the question speaks of ICD-9, the GEMs,
+    converting or mapping, or when it is nothing but the code ("what is 250.00?", "401.9 in
+    ICD-10"): "ICD-10 code for a fever of 102.5" is about a fever. V45.81, shaped like an
+    ICD-10-CM code too, needs "ICD-9" before it, or ICD-9 words and ICD-10 as the target."""
     icd9_words = bool(_ICD9_WORDS.search(text))
     target = bool(_ICD10_TARGET.search(text))
-    context = icd9_words or target or bool(_ICD10_NAMED.search(text))
+    tokens = list(_ICD9_TOKEN.finditer(text))
+    rest = _ICD_NAMES.sub(" ", _ICD9_TOKEN.sub(" ", text)).lower()
+    bare = not [w for w in re.findall(r"[a-z]+", rest) if len(w) > 2 and w not in _ASKING]
     found = []
-    for m in _ICD9_TOKEN.finditer(text):
+    for m in tokens:
         written = m.group("code")
         if _AFTER_ICD.search(text[: m.start()]):
             continue  # the 9 of "ICD-9", the 10 of "ICD 10"
@@ -145,18 +154,15 @@ def icd9_codes_in(text: str) -> list[Icd9Named]:
         said_icd9 = bool(_ICD9_BEFORE.search(text[: m.start()]))
         if letter == "V" or (letter == "E" and len(head) == 2):
             # Shaped like an ICD-10-CM code too: only when ICD-9 is meant.
-            if not (said_icd9 or (icd9_words and target)):
-                continue
-            if len(head) != 2:
+            if len(head) != 2 or not (said_icd9 or (icd9_words and target)):
                 continue
         elif letter == "E":
             if len(head) != 3:
                 continue
-        elif len(head) == 2:
-            if not dotted or not (context or said_icd9):
-                continue  # a procedure: 36.06
-        elif not dotted and not (context or said_icd9):
-            continue  # a bare number: 250
+        elif not (said_icd9 or icd9_words or (bare and dotted)):
+            continue
+        elif len(head) == 2 and not dotted:
+            continue  # a procedure is written 36.06; a bare "36" is a number
         procedure = not letter and len(head) == 2
         found.append(Icd9Named(written, upper, procedure, m.start(), m.end()))
     return found
