@@ -196,9 +196,9 @@ class SearchIndex:
             return None
         (written, title, no_map) = found[0]
         rows = self._rows(
-            "SELECT system, target, title, approximate, combination, scenario, choice_list "
-            "FROM icd9_map WHERE procedure = ? AND code = ? "
-            "ORDER BY scenario, choice_list, target",
+            "SELECT d.system, d.code, d.title, m.approximate, m.combination, m.scenario, "
+            "m.choice_list FROM icd9_map m JOIN docs d ON d.id = m.doc "
+            "WHERE m.procedure = ? AND m.code = ? ORDER BY m.scenario, m.choice_list, d.code",
             (int(procedure), code),
         )
         targets = tuple(

@@ -52,9 +52,7 @@ CREATE TABLE icd9 (
 CREATE TABLE icd9_map (
     code TEXT NOT NULL,
     procedure INTEGER NOT NULL,
-    system TEXT NOT NULL,
-    target TEXT NOT NULL,
-    title TEXT NOT NULL,
+    doc INTEGER NOT NULL,  -- the ICD-10 code's docs row (its system, code and title)
     approximate INTEGER NOT NULL,
     combination INTEGER NOT NULL,
     scenario INTEGER NOT NULL,
@@ -191,7 +189,7 @@ def _write_icd9(
         for code, procedure, title, no_map in icd9_codes
     }
     rows = []
-    for rec in records:
+    for rowid, rec in enumerate(records, start=1):  # the docs row ids build_index assigned
         procedure = int(rec.system == "icd10pcs")
         for c in rec.crosswalks:
             if c.direction != "from_icd9" or not c.code:
@@ -201,9 +199,7 @@ def _write_icd9(
                 (
                     c.code,
                     procedure,
-                    rec.system,
-                    rec.code,
-                    rec.title,
+                    rowid,
                     c.approximate,
                     c.combination,
                     c.scenario,
@@ -214,7 +210,7 @@ def _write_icd9(
         "INSERT INTO icd9 VALUES (?, ?, ?, ?)",
         ((code, procedure, title, no_map) for (procedure, code), (title, no_map) in known.items()),
     )
-    conn.executemany("INSERT INTO icd9_map VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO icd9_map VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     conn.execute("CREATE INDEX icd9_map_code ON icd9_map(procedure, code)")
 
 
