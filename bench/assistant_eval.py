@@ -79,6 +79,11 @@ class Scorer:
         hits = [e for e in item["expected"] if _hits(e, top)]
         said = [w for w in item.get("says", []) if w.lower() in answer["answer"].lower()]
         shown = set(ranked) | {written for written, _, _, _ in code_tokens(answer["answer"])}
+        # ICD-9-CM codes a crosswalk answer maps (V45.81 is shaped like ICD-10-CM) are GEM data.
+        crosswalk = details.get("crosswalk") or {}
+        shown -= {c["code"] for c in crosswalk.get("icd9", [])}
+        shown -= {c["code"] for m in crosswalk.get("not_icd9", []) for c in m["under"]}
+        shown -= {m["written"] for m in crosswalk.get("not_icd9", [])}
         invented = sorted(c for c in shown if code_key(c) and not self.exists(c))
         return {
             "id": item["id"],

@@ -61,10 +61,12 @@ def sam_transform(
     packaged = json.loads(json.dumps(template))
     packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
     packaged["Resources"]["SearchIndexLayer"]["Properties"]["ContentUri"] = layer_uri
-    if "ClinicalTextLayer" in packaged["Resources"]:
-        packaged["Resources"]["ClinicalTextLayer"]["Properties"]["ContentUri"] = (
-            "s3://artifacts/c.zip"
-        )
+    for layer, uri in (
+        ("ClinicalTextLayer", "s3://artifacts/c.zip"),
+        ("SiteLayer", "s3://artifacts/s.zip"),
+    ):
+        if layer in packaged["Resources"]:
+            packaged["Resources"][layer]["Properties"]["ContentUri"] = uri
     saved = {k: os.environ.pop(k, None) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")}
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     try:

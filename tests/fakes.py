@@ -467,3 +467,27 @@ class FakeHasher:
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         return password_hash == f"plain:{password}"
+
+
+class FakeIcd9:
+    """assistant.ports.Icd9Crosswalks over a few given ICD-9-CM codes (the real lookup, the
+    search index's GEM tables, is tested in tests/search and on the full release)."""
+
+    def __init__(self, codes) -> None:
+        self.codes = {(c.procedure, c.code): c for c in codes}
+
+    def icd9(self, code: str, procedure: bool):
+        return self.codes.get((procedure, code))
+
+    def icd9_under(self, prefix: str, procedure: bool, limit: int = 10):
+        from dataclasses import replace
+
+        under = sorted(
+            (
+                c
+                for (p, code), c in self.codes.items()
+                if p == procedure and code.startswith(prefix)
+            ),
+            key=lambda c: c.code,
+        )
+        return [replace(c, targets=()) for c in under if c.code != prefix][:limit]

@@ -1,13 +1,11 @@
-// /jobs/{id}: one job, its schema.org JobPosting data (from the API) in the page head, how to
-// apply, and "report this job". An expired or closed job says so and offers similar open jobs.
+// /jobs/{id}: the server renders the job, its JobPosting data, the 410 page with similar jobs
+// and the 404 page (api/job_pages.py); this script only enhances them. It adds "report this
+// job" to an open job, and on a 404 asks the API, which shows a pending or rejected post to
+// its own employer (to anyone else the page stays "not found").
 import { api } from './api.js';
 import { initChrome } from './chrome.js';
 import { $, fill, h, settle } from './dom.js';
-import { jobCard, placeText, salaryText } from './jobs-common.js';
-
-function jobId() {
-  return decodeURIComponent(location.pathname.replace(/^\/jobs\//, '').replace(/\/$/, ''));
-}
+import { placeText, salaryText } from './jobs-common.js';
 
 // The description is Markdown the server rendered and sanitised (nh3: no script, no handler,
 // https and mailto links only). It is parsed inert and its nodes moved in, never run.
@@ -16,43 +14,38 @@ function descriptionNodes(html) {
   return [...doc.body.childNodes];
 }
 
-function jsonLd(data) {
-  // "<" escaped so no text in the data can close the element.
-  const text = JSON.stringify(data).replace(/</g, '\\u003c');
-  document.head.append(h('script', { type: 'application/ld+json', id: 'job-jsonld' }, text));
-}
-
 function applyLink(apply) {
   const href = apply.startsWith('https://') ? apply : `mailto:${apply}`;
   return h('a', { href, class: 'button', rel: 'nofollow noopener noreferrer' }, 'Apply');
 }
 
-function reportButton(id) {
-  const status = h('span', { role: 'status' });
-  const button = h('button', { type: 'button', class: 'secondary' }, 'Report this job');
+function enableReport(id) {
+  const row = $('#job-report');
+  if (!row) return;
+  const button = row.querySelector('button');
+  const status = row.querySelector('[role="status"]');
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
       await api(`/api/jobs/${encodeURIComponent(id)}/report`, { method: 'POST' });
-      fill(status, ' Thank you: we will look at this post.');
+      fill(status, 'Thank you: we will look at this post.');
     } catch (error) {
       button.disabled = false;
-      fill(status, ` ${error.message}`);
+      fill(status, error.message);
     }
   });
-  return h('p', {}, button, status);
+  row.hidden = false;
 }
 
-function render(page) {
+// An employer's own post that visitors cannot see yet (or any more): from the API, as text.
+function renderOwn(page) {
   const { job } = page;
   document.title = `${job.title} · ${job.organization} · CareerCenter · CodeRef`;
-  jsonLd(page.json_ld);
   const creds = (label, list) => (list.length ? h('li', {}, `${label}: ${list.join(', ')}`) : null);
   fill($('#job'),
     h('h1', { id: 'job-title' }, job.title),
+    h('p', { class: 'notice' }, `Only you see this post. Status: ${job.status}`, job.reason ? ` (${job.reason})` : ''),
     h('p', { class: 'lead' }, job.organization, ' · ', placeText(job)),
-    job.status && job.status !== 'open'
-      ? h('p', { class: 'notice' }, `Status: ${job.status}`, job.reason ? ` (${job.reason})` : '') : null,
     h('ul', {},
       h('li', {}, `Salary: ${salaryText(job)}`),
       h('li', {}, `Employment: ${job.employment_type}, ${job.experience} level`),
@@ -62,29 +55,20 @@ function render(page) {
       h('li', {}, `Open until ${job.expires_at.slice(0, 10)}`)),
     h('section', { class: 'job-description', 'aria-label': 'Description' }, descriptionNodes(page.description_html)),
     h('p', {}, applyLink(job.apply)),
-    h('p', {}, h('a', { href: job.organization_website, rel: 'nofollow noopener noreferrer' }, `About ${job.organization}`)),
-    reportButton(job.id),
-    h('p', {}, h('a', { href: '/jobs' }, 'All jobs')));
-}
-
-function renderGone(error) {
-  const similar = (error.data && error.data.similar) || [];
-  document.title = 'Job no longer open · CareerCenter · CodeRef';
-  fill($('#job'),
-    h('h1', { id: 'job-title' }, 'This job is no longer open'),
-    h('p', {}, 'It has expired or was closed by its employer.'),
-    similar.length ? [h('h2', {}, 'Similar open jobs'), h('ol', { class: 'job-list' }, similar.map(jobCard))] : null,
-    h('p', {}, h('a', { href: '/jobs' }, 'Search all jobs')));
+    h('p', {}, h('a', { href: '/jobs#my-jobs-panel' }, 'Your posts')));
 }
 
 async function main() {
   initChrome();
-  try {
-    render(await api(`/api/jobs/${encodeURIComponent(jobId())}`));
-  } catch (error) {
-    if (error.status === 410) renderGone(error);
-    else fill($('#job'), h('h1', { id: 'job-title' }, 'Job not found'), h('p', {}, error.message),
-      h('p', {}, h('a', { href: '/jobs' }, 'Search all jobs')));
+  const article = $('#job');
+  const id = article ? article.dataset.jobId : '';
+  if (article && article.dataset.state === 'open') enableReport(id);
+  if (article && article.dataset.state === 'missing' && id) {
+    try {
+      renderOwn(await api(`/api/jobs/${encodeURIComponent(id)}`));
+    } catch {
+      // Not the employer's (or no such post): the server's "not found" stands.
+    }
   }
   settle(document.title);
 }

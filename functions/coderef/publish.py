@@ -2,7 +2,8 @@
 
 The pages are the ones `coderef serve` renders (api/site.py, the same templates): the static
 pages, one page per live code (chapters, blocks and categories included), the not-found page,
-the content-hashed assets, the sitemap index and its parts, and robots.txt. Code pages are
+the content-hashed assets, the sitemap index and its parts, and robots.txt. Job pages are
+rendered by JobsFunction per request (api/job_pages.py) and cached by CloudFront. Code pages are
 keyed `code/{system}/{code}.html`; the CloudFront Function maps `/code/icd10cm/R00.1` to it.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from coderef.api.presenters.catalog import release_body
-from coderef.api.site import HTML_CACHE, IMMUTABLE, JOB_PAGE, STATIC_PAGES, Site
+from coderef.api.site import HTML_CACHE, IMMUTABLE, STATIC_PAGES, Site
 from coderef.catalog.notices import licence_notice
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import CodeRecord
@@ -71,7 +72,9 @@ def site_files(
 ) -> Iterator[SiteFile]:
     """Every file of the site. Two passes over the live records: the first keeps each code's
     title and billable flag (for the lists of codes under another), the second renders."""
-    for name in [*STATIC_PAGES, JOB_PAGE, "404"]:
+    # Job pages are not here: a post is approved, closed or expires between two publishes and
+    # must then answer 200, 410 or 404 at once, which only a function can (api/job_pages.py).
+    for name in [*STATIC_PAGES, "404"]:
         yield SiteFile(f"{name}.html", site.page(name).encode(), HTML_CACHE)
     for path, body in sorted(site.assets.files.items()):
         yield SiteFile(path, body, IMMUTABLE)

@@ -1,8 +1,8 @@
 // CloudFront Function (cloudfront-js-2.0, viewer request) on the site's default behaviour.
 // Maps addresses to the files `coderef publish` writes: /code/icd10cm/r001 to
 // /code/icd10cm/R00.1.html (any case, with or without the dot, as the local server accepts),
-// /login to /login.html, /help/ to /help/index.html, and every /jobs/{id} to the one job page
-// /job.html (as the local server does, api/pages.py). tests/infra runs it under node and checks
+// /login to /login.html and /help/ to /help/index.html. Job pages (/jobs/{id}) never get here:
+// their own behaviour sends them to JobsFunction. tests/infra runs it under node and checks
 // that template.yaml inlines this file unchanged.
 function canonicalCode(system, code) {
   code = code.toUpperCase();
@@ -19,10 +19,6 @@ function handler(event) {
   if (code) {
     var system = code[1].toLowerCase();
     request.uri = "/code/" + system + "/" + canonicalCode(system, code[2]) + ".html";
-    return request;
-  }
-  if (uri.startsWith("/jobs/")) {
-    request.uri = "/job.html";
     return request;
   }
   if (uri.endsWith("/")) {

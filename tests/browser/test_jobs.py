@@ -98,6 +98,12 @@ def test_post_approve_find_open_and_expire(
     expect(page.locator("#post-status")).to_contain_text("waiting for review")
     expect(page.locator("#my-jobs")).to_contain_text("pending")
     job_id = my_job_id(page, title)
+    # And while it waits, its page is "not found" to a visitor; its employer sees it marked
+    stranger = open_settled(browsing.page(viewport), f"/jobs/{job_id}")
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("Job not found")
+    open_settled(page, f"/jobs/{job_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator("#job")).to_contain_text("Only you see this post. Status: pending")
 
     # When the operator approves it from the CLI
     assert job_id in operator("pending")
@@ -120,6 +126,26 @@ def test_post_approve_find_open_and_expire(
     assert data["hiringOrganization"]["name"] == "Example Health"
     assert axe_violations(visitor) == []
     assert visitor.context.request.get(f"/api/jobs/{job_id}").status == 200
+    # And "report this job", which the script adds, is received
+    visitor.get_by_role("button", name="Report this job").click()
+    expect(visitor.locator("#job-report")).to_contain_text("Thank you")
+
+    # And with JavaScript off, the page a crawler reads holds the job and its JobPosting data
+    crawler = browsing.page(viewport, java_script_enabled=False)
+    crawler.goto(f"/jobs/{job_id}")
+    expect(crawler.get_by_role("heading", level=1)).to_have_text(title)
+    expect(crawler.locator("#job-facts")).to_contain_text("$52,000–$61,000 a year")
+    expect(crawler.locator("#job-facts")).to_contain_text("CCS")
+    expect(crawler.locator(".job-description strong")).to_have_text("inpatient")
+    expect(crawler.get_by_role("link", name="Apply")).to_have_attribute(
+        "href", "https://example.org/apply"
+    )
+    expect(crawler.get_by_role("button", name="Report this job")).to_be_hidden()
+    posting = json.loads(crawler.locator('script[type="application/ld+json"]').text_content())
+    assert posting["@type"] == "JobPosting" and posting["title"] == title
+    assert posting["jobLocationType"] == "TELECOMMUTE"
+    assert posting["baseSalary"]["value"]["unitText"] == "YEAR"
+    # (axe needs scripts; it checked this same server markup on the visitor's page above)
 
     # When the clock passes its expiry (60 days by default)
     move_clock(61)
@@ -130,6 +156,9 @@ def test_post_approve_find_open_and_expire(
     open_settled(visitor, f"/jobs/{job_id}")
     expect(visitor.get_by_role("heading", level=1)).to_have_text("This job is no longer open")
     assert axe_violations(visitor) == []
+    # (rendered on the server: the crawler gets the same 410 page with scripts off)
+    assert crawler.goto(f"/jobs/{job_id}").status == 410
+    expect(crawler.get_by_role("heading", level=1)).to_have_text("This job is no longer open")
 
 
 def test_an_employer_closes_their_post_and_it_leaves_the_board(browsing: Browsing, operator):
@@ -185,3 +214,19 @@ def test_script_in_every_field_and_in_search_never_runs(browsing: Browsing, oper
     assert visitor.locator("#job script, #job img, #job svg").count() == 0
     hrefs = visitor.locator("#job a").evaluate_all("links => links.map(a => a.href)")
     assert not [h for h in hrefs if h.lower().startswith("javascript:")]
+    # And the page as the server sends it (scripts off) keeps every payload as text: in the
+    # markup, and in the JobPosting data, which no field can close early
+    crawler = browsing.page(DESKTOP, java_script_enabled=False)
+    crawler.goto(f"/jobs/{job_id}")
+    expect(crawler.get_by_role("heading", level=1)).to_contain_text("<img src=x")
+    expect(crawler.locator("#job-lead")).to_contain_text(XSS[0][:120])
+    assert (
+        crawler.locator("#job script, #job img, #job svg, #job [onerror], #job [onload]").count()
+        == 0
+    )
+    assert crawler.locator("script").count() == 2  # the page's module and the JSON-LD block
+    posting = json.loads(crawler.locator('script[type="application/ld+json"]').text_content())
+    assert posting["title"] == title
+    assert posting["hiringOrganization"]["name"] == XSS[0][:120]
+    crawler_hrefs = crawler.locator("a").evaluate_all("links => links.map(a => a.href)")
+    assert not [h for h in crawler_hrefs if h.lower().startswith("javascript:")]

@@ -30,6 +30,8 @@ PAGES = [
     "/reset-password?token=abc",
     "/confirm-email?token=abc",
     "/account",
+    "/jobs",
+    "/jobs/no-such-job",  # the server-rendered job 404 (open and 410 pages: test_jobs.py)
 ]
 # A code page's first load: HTML, CSS and scripts, compressed; API answers not counted.
 CODE_PAGE_BUDGET_BYTES = 50 * 1024

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 
 from coderef.api.app import create_app
 from coderef.api.services import Services
@@ -109,10 +110,22 @@ def test_every_api_route_reaches_the_function_whose_handler_serves_it(transforme
     assert sum(len(m.app.openapi()["paths"]) for m in handler_modules.values()) == len(
         {path for _, path in app_routes}
     )
+    # And the HTML pages a function renders (not in the API document)
+    pages = {
+        ("get", route.path): function
+        for function, module in handler_modules.items()
+        for router in module.ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and not route.path.startswith("/api/")
+    }
+    assert pages == {
+        ("get", "/jobs/{job_id}"): "JobsFunction",
+        ("get", "/sitemaps/jobs.xml"): "JobsFunction",
+    }
     routes = _template_routes(transformed)
     # Unrouted paths get the search function's JSON 404.
     assert routes.pop(("any", "$default")) == "SearchFunction"
-    assert routes == served
+    assert routes == served | pages
 
 
 def test_functions_that_answer_from_guidelines_read_them_from_the_layer(template, handler_modules):
@@ -422,6 +435,37 @@ def test_public_api_answers_are_cached_and_metered_ones_never(template):
     assert "Origin" in private["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]
 
 
+def test_job_pages_come_from_the_jobs_function_cached_briefly_and_alike_for_everyone(
+    template, transformed
+):
+    # Given the behaviour for /jobs/{id} (a job opens, closes and expires between publishes)
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    jobs = behaviours["/jobs/*"]
+    # Then the function renders it, behind a cache keyed by the path alone
+    assert jobs["TargetOriginId"] == "api"
+    assert jobs["AllowedMethods"] == ["GET", "HEAD"]
+    assert jobs["CachePolicyId"] == {"Ref": "JobPageCachePolicy"}
+    assert "OriginRequestPolicyId" not in jobs  # no cookie reaches it: one page for all
+    # (and the open jobs' sitemap part, which the published sitemap index lists, alike)
+    sitemap = behaviours["/sitemaps/jobs.xml"]
+    assert (sitemap["TargetOriginId"], sitemap["CachePolicyId"]) == ("api", jobs["CachePolicyId"])
+    policy = template["Resources"]["JobPageCachePolicy"]["Properties"]["CachePolicyConfig"]
+    keys = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keys["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert keys["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    assert keys["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert policy["MaxTTL"] <= 300
+    # And the HTTP API sends it to JobsFunction, which has the site's templates in a layer
+    assert _template_routes(transformed)[("get", "/jobs/{job_id}")] == "JobsFunction"
+    props = template["Resources"]["JobsFunction"]["Properties"]
+    assert props["Layers"] == [{"Ref": "SiteLayer"}]
+    assert props["Environment"]["Variables"]["CODEREF_FRONTEND_DIR"] == "/opt/site"
+    layer = template["Resources"]["SiteLayer"]
+    assert layer["Properties"]["ContentUri"] == "infra/site-layer/"
+    assert (aws.ROOT / "infra" / "site-layer" / "Makefile").read_text().count("build-SiteLayer")
+
+
 def test_security_headers_forbid_inline_script_and_framing(template):
     config = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
     headers = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
@@ -463,7 +507,6 @@ def test_the_template_inlines_the_rewrite_function_unchanged(template):
         ("/confirm-email", "/confirm-email.html"),
         ("/consultant", "/consultant.html"),
         ("/jobs", "/jobs.html"),
-        ("/jobs/job-7f3a", "/job.html"),
         ("/help/", "/help/index.html"),
         ("/style.1a2b3c4d5e.css", "/style.1a2b3c4d5e.css"),
         ("/sitemaps/icd10cm-1.xml", "/sitemaps/icd10cm-1.xml"),

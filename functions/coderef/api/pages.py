@@ -14,9 +14,10 @@ from typing import Any, cast
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from coderef.api.job_pages import job_pages_router
 from coderef.api.presenters.catalog import release_body
 from coderef.api.services import Services
-from coderef.api.site import HTML_CACHE, JOB_PAGE, STATIC_PAGES, Site, SitemapPart, code_url
+from coderef.api.site import HTML_CACHE, STATIC_PAGES, Site, SitemapPart, code_url
 from coderef.errors import CodeRefError
 
 XML = "application/xml; charset=utf-8"
@@ -58,8 +59,8 @@ def pages_router(site: Site) -> APIRouter:
     for name, path in STATIC_PAGES.items():
         router.add_api_route(path, static_page(name), methods=["GET", "HEAD"])
         router.add_api_route(f"/{name}.html", static_page(name), methods=["GET", "HEAD"])
-    router.add_api_route("/jobs/{job_id:path}", static_page(JOB_PAGE), methods=["GET", "HEAD"])
-    router.add_api_route(f"/{JOB_PAGE}.html", static_page(JOB_PAGE), methods=["GET", "HEAD"])
+    # /jobs/{id}: rendered from the jobs store, as JobsFunction renders it on AWS.
+    router.include_router(job_pages_router(site))
 
     @router.api_route("/code/{system}/{code}", methods=["GET", "HEAD"])
     def code_page(system: str, code: str, request: Request) -> Response:

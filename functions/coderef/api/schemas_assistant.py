@@ -135,6 +135,47 @@ class RootOperationOut(Out):
     definition: str
 
 
+class Icd9TargetOut(Out):
+    system: str
+    code: str
+    title: str
+    url: str
+    approximate: bool
+    combination: bool
+    scenario: int
+    choice_list: int
+
+
+class Icd9CodeOut(Out):
+    code: str
+    procedure: bool
+    title: str
+    no_map: bool
+    target_system: str
+    source: str  # the CMS GEM file and who carries it
+    targets: list[Icd9TargetOut]
+
+
+class Icd9Brief(Out):
+    code: str
+    title: str
+
+
+class NotIcd9Out(Out):
+    written: str
+    procedure: bool
+    under: list[Icd9Brief]  # the complete codes of a category asked about
+
+
+class CrosswalkAnswerOut(Out):
+    """crosswalk: ICD-9-CM codes to ICD-10 by CMS's forward GEMs."""
+
+    available: bool
+    icd9: list[Icd9CodeOut]
+    not_icd9: list[NotIcd9Out]
+    flags: dict[str, str]  # what each GEM flag means
+
+
 class AnswerDetails(Out):
     """The structured part of an answer; which fields appear depends on the question's kind."""
 
@@ -156,6 +197,7 @@ class AnswerDetails(Out):
     passages: list[PassageOut] | None = None
     root_operations: list[RootOperationOut] | None = None  # guideline: PCS root operations
     missing: list[MissingOut] | None = None
+    crosswalk: CrosswalkAnswerOut | None = None
 
 
 class SourceOut(Out):

@@ -150,7 +150,12 @@ class Services:
         from coderef.assistant.casepilot import CasePilot
 
         return CasePilot(
-            self.catalog, self.candidates, self.guidelines, self.code_suggestions, self.composer
+            self.catalog,
+            self.candidates,
+            self.guidelines,
+            self.code_suggestions,
+            self.composer,
+            crosswalks=self.index,  # the GEMs' ICD-9-CM side, kept in the search index
         )
 
     @cached_property

@@ -37,9 +37,6 @@ STATIC_PAGES = {
     "consultant": "/consultant",
     "jobs": "/jobs",
 }
-# One page for every job: /jobs/{id} reaches it (api/pages.py locally, the CloudFront
-# function infra/cloudfront/page-rewrite.js on AWS) and job.js reads the id from the address.
-JOB_PAGE = "job"
 
 KIND_LABELS = {
     "chapter": "Chapter",
@@ -60,6 +57,8 @@ GROUP_KINDS = frozenset({"chapter", "block", "section", "body_system", "table"})
 IMMUTABLE = "public, max-age=31536000, immutable"
 HTML_CACHE = "public, max-age=300"
 SITEMAP_URLS = 50_000  # the sitemap protocol's limit per file
+# Open jobs change by the minute: their sitemap part is rendered per request (api/job_pages.py).
+JOBS_SITEMAP = "sitemaps/jobs.xml"
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -190,6 +189,20 @@ class Site:
             "pages/code.html", page=self.code_view(record, children, release, notice)
         )
 
+    # ---- job pages (api/job_pages.py): rendered per request, never published ----
+
+    def job_page(self, job: dict[str, Any]) -> str:
+        """An open job (presenters/jobs.py `job_page_view`)."""
+        return self._render("pages/job.html", job=job)
+
+    def job_gone(self, job_id: str, similar: Iterable[dict[str, Any]]) -> str:
+        """The 410 page of an expired or closed job, with similar open jobs."""
+        return self._render("pages/job-gone.html", job_id=job_id, similar=list(similar))
+
+    def job_not_found(self, job_id: str) -> str:
+        """The 404 page of an id no visitor may see (unknown, pending or rejected)."""
+        return self._render("pages/job-not-found.html", job_id=job_id)
+
     def code_not_found(self, message: str, suggestions: Iterable[dict[str, Any]]) -> str:
         near = [
             {**s, "url": code_url(s.get("system", ""), s["code"])}
@@ -291,9 +304,17 @@ class Site:
         return parts
 
     def sitemap_index(self, parts: Iterable[SitemapPart], lastmod: str | None = None) -> str:
+        """The index of the code page parts, and of the open jobs' part (always listed: it is
+        rendered per request with the job pages, never published)."""
+        locs = [{"loc": f"{self.public_url}/{p.name}", "lastmod": lastmod} for p in parts]
+        locs.append({"loc": f"{self.public_url}/{JOBS_SITEMAP}", "lastmod": None})
+        return self._render("sitemap-index.xml", parts=locs)
+
+    def job_sitemap(self, pages: Iterable[tuple[str, str]]) -> str:
+        """The open jobs' addresses, as (path, date listed)."""
         return self._render(
-            "sitemap-index.xml",
-            parts=[{"loc": f"{self.public_url}/{p.name}", "lastmod": lastmod} for p in parts],
+            "sitemap.xml",
+            urls=[{"loc": self.public_url + path, "lastmod": day} for path, day in pages],
         )
 
     def sitemap(self, part: SitemapPart, lastmod: str | None = None) -> str:
@@ -318,3 +339,38 @@ def _summary_text(record: CodeRecord, system_name: str, kind_label: str) -> str:
     parent = record.ancestors[-1] if record.ancestors else None
     within = f" Within {parent.code} {parent.title}." if parent else ""
     return f"{system_name} {kind_label.lower()} {record.code}: {record.title}.{status}{within}"
+
+
+def copy_site(frontend_dir: Path, out: Path) -> int:
+    """The templates, stylesheet, icon and modules a function needs to render pages (the
+    SiteLayer's build); returns how many files were copied."""
+    import shutil
+
+    count = 0
+    for source in sorted(frontend_dir.rglob("*")):
+        relative = source.relative_to(frontend_dir)
+        if not source.is_file() or relative.suffix not in (
+            ".html",
+            ".xml",
+            ".txt",
+            ".css",
+            ".svg",
+            ".js",
+        ):
+            continue
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        count += 1
+    return count
+
+
+if __name__ == "__main__":
+    import sys
+
+    from coderef.settings import Settings
+
+    folder = Settings.from_env({}).frontend_dir
+    if folder is None or len(sys.argv) != 2:
+        sys.exit("usage: python -m coderef.api.site OUTPUT (run from a checkout with frontend/)")
+    print(f"copied {copy_site(folder, Path(sys.argv[1]))} files of {folder}")

@@ -17,6 +17,9 @@ from coderef.assistant.grounding import code_tokens
 from coderef.assistant.guidelines import GuidelinePassage
 from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS
+from coderef.catalog.crosswalks import FLAGS as GEM_FLAGS
+from coderef.catalog.crosswalks import SOURCES as GEM_SOURCES
+from coderef.catalog.crosswalks import Icd9Code
 from coderef.catalog.records import NOTE_KINDS, NOTE_LABELS, CodeRecord, Release, SeventhCharacter
 
 if TYPE_CHECKING:
@@ -87,6 +90,16 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class Icd9Missing:
+    """An ICD-9-CM code a question names that CMS's lists do not have; `under`: the codes
+    that extend it, when it is a category (250.0 -> 250.00, 250.01...)."""
+
+    written: str
+    procedure: bool
+    under: tuple[Icd9Code, ...] = ()
+
+
+@dataclass(frozen=True)
 class Missing:
     written: str
     systems: tuple[str, ...]
@@ -130,6 +143,11 @@ class Evidence:
     not_loaded: list[str] = field(default_factory=list)  # code sets asked about, not loaded
     locked: set[str] = field(default_factory=set)  # codes the asker has not unlocked
     root_operations: list[tuple[str, str]] = field(default_factory=list)  # label, definition
+    # crosswalk: the ICD-9-CM codes asked about (their ICD-10 targets' records are `codes`),
+    # those that are no ICD-9-CM code, and whether the GEMs are available here at all.
+    icd9: list[Icd9Code] = field(default_factory=list)
+    icd9_missing: list[Icd9Missing] = field(default_factory=list)
+    icd9_unavailable: bool = False
 
     @property
     def answered(self) -> bool:
@@ -145,6 +163,8 @@ class Evidence:
             return bool(self.candidates or self.linked)
         if self.kind == Kind.GUIDELINE:
             return bool(self.passages or self.root_operations)
+        if self.kind == Kind.CROSSWALK:
+            return bool(self.icd9)
         return False
 
     def quoted_keys(self) -> set[str]:
@@ -166,6 +186,10 @@ class Evidence:
         texts += [n.text for n in self.instructions]
         texts += [c.note.text for c in self.linked if c.note]
         texts += [p.text for p in self.passages]
+        # ICD-9-CM codes and titles (V45.81 is shaped like an ICD-10-CM code): GEM text.
+        texts += [f"{c.code} {c.title}" for c in self.icd9]
+        texts += [f"{c.code} {c.title}" for m in self.icd9_missing for c in m.under]
+        texts += [m.written for m in self.icd9_missing]
         keys = {key for text in texts for _, key, _, _ in code_tokens(text)}
         # Guideline numbers such as A11 are shaped like codes; they are cited, not invented.
         keys |= {key for p in self.passages for _, key, _, _ in code_tokens(p.section)}
@@ -209,6 +233,21 @@ class Evidence:
             )
         for label, definition in self.root_operations:
             lines.append(f"PCS root operation {label}: {definition}")
+        for icd9 in self.icd9:
+            system = SYSTEMS[icd9.target_system].name
+            lines.append(f"ICD-9-CM {icd9.code} ({icd9.title}), by CMS's forward GEM to {system}:")
+            if icd9.no_map:
+                lines.append(f"  no map: {GEM_FLAGS['no_map']}")
+            for t in icd9.targets:
+                flags = [f for f in ("approximate", "combination") if getattr(t, f)]
+                where = (
+                    f" scenario {t.scenario}, choice list {t.choice_list}" if t.combination else ""
+                )
+                lines.append(f"  {t.code} {t.title} [{', '.join(flags) or 'exact'}]{where}")
+            lines.append(f"  GEM source: {GEM_SOURCES[icd9.target_system]}")
+        for absent in self.icd9_missing:
+            under = ", ".join(f"{c.code} {c.title}" for c in absent.under)
+            lines.append(f"No ICD-9-CM code {absent.written}. Codes under it: {under or 'none'}")
         for system in self.not_loaded:
             lines.append(f"Code set not loaded here: {SYSTEMS[system].name}")
         for passage in self.passages:

@@ -18,6 +18,7 @@ from coderef.assistant.answers import (
     Composer,
     ComposerUnavailable,
     Evidence,
+    Icd9Missing,
     LinkedCode,
     Missing,
     Relation,
@@ -33,9 +34,10 @@ from coderef.assistant.coding_rules import (
 )
 from coderef.assistant.composer import DeterministicComposer
 from coderef.assistant.grounding import code_key, ungrounded_codes
-from coderef.assistant.ports import CandidateSource, GuidelineSearch
+from coderef.assistant.ports import CandidateSource, GuidelineSearch, Icd9Crosswalks
 from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS, resolve_system
+from coderef.catalog.crosswalks import icd9_display
 from coderef.catalog.notes import ancestor_keys
 from coderef.catalog.ports import CodeCatalog
 from coderef.catalog.records import CodeRecord
@@ -72,6 +74,9 @@ log = logging.getLogger("coderef.casepilot")
 NearCodes = Callable[[str, str], list[dict[str, Any]]]
 CANDIDATES = 6
 PASSAGES = 3
+ICD9_CODES = 3  # ICD-9-CM codes answered per question
+ICD9_UNDER = 10  # codes listed under an ICD-9-CM category asked about
+_ICD9_V_OR_E = re.compile(r"^[VvEe]\d{2}(\.\d{1,2})?$")
 
 
 class CasePilot:
@@ -82,8 +87,10 @@ class CasePilot:
         guidelines: GuidelineSearch,
         near_codes: NearCodes,
         composer: Composer | None = None,
+        crosswalks: Icd9Crosswalks | None = None,
     ) -> None:
         self.catalog = catalog
+        self.crosswalks = crosswalks
         self.candidates = candidates
         self.guidelines = guidelines
         self.near_codes = near_codes
@@ -181,6 +188,11 @@ class CasePilot:
                 subjects = [context, *subjects]
         kind = q.kind_of(question, len(subjects))
         evidence = Evidence(question=question.text, kind=kind, releases=releases, typed_keys=typed)
+        icd9 = list(question.icd9) or self._icd9_instead(question, missing)
+        if icd9:
+            evidence.kind = Kind.CROSSWALK
+            self._crosswalk(evidence, icd9)
+            return evidence
         not_loaded = [s for s in question.named_sets if s not in releases]
         if not_loaded and not re.search(r"\bicd", question.text, re.I):
             evidence.kind = Kind.NOT_LOADED
@@ -221,6 +233,43 @@ class CasePilot:
                 if passages:
                     evidence.kind, evidence.passages = Kind.GUIDELINE, passages
         return evidence
+
+    def _icd9_instead(self, question: q.Question, missing: list[Missing]) -> list[q.Icd9Named]:
+        """ "ICD-10 for V45.81": V45.81 is no ICD-10-CM code, but an ICD-9-CM one. A code that
+        reads both ways is taken as ICD-9-CM only when ICD-10 lacks it and ICD-9-CM has it."""
+        if self.crosswalks is None or not q.speaks_of_code_sets(question.text):
+            return []
+        found = []
+        for miss in missing:
+            if _ICD9_V_OR_E.match(miss.written):
+                code = miss.written.upper()
+                if self.crosswalks.icd9(code, False) is not None:
+                    found.append(q.Icd9Named(miss.written, code, False, 0, 0))
+        return found
+
+    def _crosswalk(self, evidence: Evidence, named: list[q.Icd9Named]) -> None:
+        """ICD-9-CM codes to ICD-10 by CMS's forward GEMs: each code's targets with their
+        flags (the target records become the answer's codes, each linked to its page), or
+        that no ICD-9-CM code has that number, with the codes under it when it is a category."""
+        if self.crosswalks is None:
+            evidence.icd9_unavailable = True
+            return
+        targets: list[tuple[str, str]] = []
+        for name in named[:ICD9_CODES]:
+            code = icd9_display(name.code, name.procedure)
+            found = self.crosswalks.icd9(code, name.procedure)
+            if found is None:
+                under = self.crosswalks.icd9_under(code, name.procedure, limit=ICD9_UNDER)
+                evidence.icd9_missing.append(
+                    Icd9Missing(name.written, name.procedure, tuple(under))
+                )
+                continue
+            evidence.icd9.append(found)
+            targets += [(t.system, t.code.replace(".", "").upper()) for t in found.targets]
+        for system in dict.fromkeys(system for system, _ in targets):
+            keys = list(dict.fromkeys(k for s, k in targets if s == system))
+            got = self.catalog.get_many(system, keys)
+            evidence.codes += [got[k] for k in keys if k in got]
 
     def _ancestors(self, record: CodeRecord) -> list[CodeRecord]:
         """The records of every level above a code: their notes apply to it too

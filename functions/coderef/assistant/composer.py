@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from coderef.assistant.answers import (
     EXCLUDES_MEANING,
+    GEM_FLAGS,
+    GEM_SOURCES,
     Evidence,
     missing_message,
     not_loaded_message,
 )
 from coderef.assistant.questions import QuestionKind as Kind
 from coderef.catalog.codes import SYSTEMS
+from coderef.catalog.crosswalks import Icd9Code, Icd9Target
 from coderef.catalog.records import NOTE_LABELS, CodeRecord
 
 MAX_NOTE_ITEMS = 4
@@ -37,6 +40,8 @@ class DeterministicComposer:
     name = "deterministic"
 
     def compose(self, evidence: Evidence) -> str:
+        if evidence.kind == Kind.CROSSWALK:
+            return self._crosswalk(evidence)  # it also says when a number is no ICD-9-CM code
         if evidence.missing:
             return self._missing(evidence)
         if not evidence.answered:
@@ -255,6 +260,42 @@ class DeterministicComposer:
             )
         return "\n\n".join(lines)
 
+    def _crosswalk(self, ev: Evidence) -> str:
+        if ev.icd9_unavailable:
+            return (
+                "The ICD-9-CM crosswalks (CMS's General Equivalence Mappings) are not loaded "
+                "in this CodeRef, so I cannot map ICD-9-CM codes here."
+            )
+        parts = [_icd9_answer(icd9, ev) for icd9 in ev.icd9]
+        for miss in ev.icd9_missing:
+            what = "procedure code" if miss.procedure else "code"
+            line = (
+                f"There is no ICD-9-CM {what} {miss.written} in CMS's ICD-9-CM lists (version 32, "
+                "the last release), so there is nothing to map. CodeRef will not guess a code."
+            )
+            if miss.under:
+                listed = "; ".join(f"{c.code} ({c.title})" for c in miss.under)
+                line += (
+                    f" {miss.written} is a category; the GEMs map the complete codes under it: "
+                    f"{listed}. Ask about one of them."
+                )
+            parts.append(line)
+        sources = list(dict.fromkeys(GEM_SOURCES[c.target_system] for c in ev.icd9))
+        if sources:
+            line = f"Source: {'; '.join(s.rstrip('.') for s in sources)}."
+            systems = list(dict.fromkeys(r.system for r in ev.codes))
+            if systems:
+                releases = ", ".join(
+                    ev.releases[s].name if s in ev.releases else SYSTEMS[s].name for s in systems
+                )
+                line += f" The ICD-10 codes shown are those of the loaded {releases}."
+            line += (
+                " The GEMs are a translation aid for data, not a coding rule: code the encounter "
+                "from the record with the ICD-10 index and tabular."
+            )
+            parts.append(line)
+        return "\n\n".join(parts)
+
     def _missing(self, ev: Evidence) -> str:
         lines = []
         for miss in ev.missing:
@@ -272,6 +313,58 @@ class DeterministicComposer:
             "question. Try searching for the condition or procedure in your own words, or ask "
             "about a specific code."
         )
+
+
+def _target(t: Icd9Target, ev: Evidence) -> str:
+    # The title as the loaded release writes it (the record read), else the GEM row's copy.
+    title = next((r.title for r in ev.codes if r.system == t.system and r.code == t.code), t.title)
+    return f"{t.code} ({title})"
+
+
+def _icd9_answer(icd9: Icd9Code, ev: Evidence) -> str:
+    """One ICD-9-CM code's forward GEM rows, with what each flag means."""
+    system = SYSTEMS[icd9.target_system].name
+    head = f"ICD-9-CM {'procedure ' if icd9.procedure else ''}{icd9.code} ({icd9.title})"
+    if not icd9.no_map and not icd9.targets:
+        return (
+            f"{head}: CMS's GEM maps it only to {system} codes the loaded release does not "
+            "have (deleted since the GEMs were published), so CodeRef has no equivalent to "
+            f"show. Code the encounter in {system} from the record."
+        )
+    if icd9.no_map:
+        return (
+            f"{head} has no {system} equivalent in CMS's GEM: it is flagged “no map”. "
+            f"{GEM_FLAGS['no_map']} Code the encounter in {system} from the record."
+        )
+    lines: list[str] = []
+    scenarios = icd9.scenarios()
+    single = [t for t in icd9.targets if not t.combination]
+    if scenarios:
+        lines.append(f"{head} maps to a combination of {system} codes. {GEM_FLAGS['combination']}")
+        for number, lists in sorted(scenarios.items()):
+            choices = "; ".join(
+                f"list {n}: " + " or ".join(_target(t, ev) for t in targets)
+                for n, targets in sorted(lists.items())
+            )
+            lines.append(f"- Scenario {number}: {choices}")
+    if single:
+        if len(single) == 1:
+            lines.append(f"{head} maps to {system} {_target(single[0], ev)}.")
+        else:
+            lines.append(
+                f"{head} maps to one of these {system} codes (CMS lists them as alternatives; "
+                "the record decides which):"
+            )
+            lines += [f"- {_target(t, ev)}" for t in single]
+    approximate = [t.code for t in icd9.targets if t.approximate]
+    if not approximate:
+        lines.append("CMS flags this mapping as exact, not approximate.")
+    elif len(approximate) == len(icd9.targets):
+        meaning = GEM_FLAGS["approximate"]
+        lines.append(f"CMS flags it approximate: {meaning[0].lower()}{meaning[1:]}")
+    else:
+        lines.append(f"Flagged approximate: {', '.join(approximate)}. {GEM_FLAGS['approximate']}")
+    return "\n".join(lines)
 
 
 def _set_lines(ev: Evidence, lead: str) -> str:

@@ -70,3 +70,57 @@ def crosswalks_of(record: CodeRecord) -> Crosswalks:
         source=SOURCES.get(record.system, ""),
         directions=[CrosswalkDirection(d, DIRECTIONS[d], rows) for d, rows in groups.items()],
     )
+
+
+# ---- from an ICD-9-CM code to ICD-10 (CasePilot's crosswalk answers) ----
+
+
+@dataclass(frozen=True)
+class Icd9Target:
+    """One forward GEM row: an ICD-10 code the ICD-9-CM code maps to, with the row's flags."""
+
+    system: str  # icd10cm or icd10pcs
+    code: str  # display form
+    title: str
+    approximate: bool = False
+    combination: bool = False
+    scenario: int = 0
+    choice_list: int = 0
+
+
+@dataclass(frozen=True)
+class Icd9Code:
+    """An ICD-9-CM code as the GEMs know it: its title and where the forward GEM sends it.
+    `no_map`: CMS found nothing in ICD-10 that corresponds (then `targets` is empty)."""
+
+    code: str  # display form: 250.00, V45.81, E880.9; procedures 36.06
+    procedure: bool
+    title: str
+    no_map: bool = False
+    targets: tuple[Icd9Target, ...] = ()
+
+    @property
+    def target_system(self) -> str:
+        return "icd10pcs" if self.procedure else "icd10cm"
+
+    def scenarios(self) -> dict[int, dict[int, list[Icd9Target]]]:
+        """A combination's rows as scenario -> choice list -> codes (one code from each list
+        of one scenario, taken together, expresses the ICD-9-CM code)."""
+        grouped: dict[int, dict[int, list[Icd9Target]]] = {}
+        for target in self.targets:
+            if target.combination:
+                grouped.setdefault(target.scenario, {}).setdefault(target.choice_list, [])
+                grouped[target.scenario][target.choice_list].append(target)
+        return grouped
+
+
+def icd9_display(code: str, procedure: bool) -> str:
+    """ICD-9-CM as coders write it (25000 -> 250.00, V4581 -> V45.81, E8809 -> E880.9,
+    procedures 3606 -> 36.06); a code already dotted is returned upper-cased."""
+    code = code.strip().upper()
+    if "." in code:
+        return code
+    if procedure:
+        return f"{code[:2]}.{code[2:]}" if len(code) > 2 else code
+    head = 4 if code.startswith("E") else 3
+    return f"{code[:head]}.{code[head:]}" if len(code) > head else code

@@ -142,7 +142,13 @@ def rebuild_index(catalog: CodeCatalog, index_path: Path, report: Reporter = _qu
     records = list(catalog.iter_live())
     # The ICD-10-PCS Alphabetic Index entries, as index terms (ranked below inclusion terms)
     terms = pcs_index.read_index_terms(bundled.icd10pcs_database())
-    count = build_index(records, index_path, live_releases(catalog), terms.by_key(records))
+    count = build_index(
+        records,
+        index_path,
+        live_releases(catalog),
+        terms.by_key(records),
+        reference_data.icd9_codes(),  # every ICD-9-CM code, for CasePilot's crosswalk answers
+    )
     report("building search index", 1, 1)
     return count
 

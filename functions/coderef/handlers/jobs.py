@@ -1,14 +1,16 @@
-"""JobsFunction: CareerCenter's routes. Reads and writes the jobs table; reads the accounts
+"""JobsFunction: CareerCenter's routes and its job pages (HTML rendered per request from the
+SiteLayer's templates, api/job_pages.py). Reads and writes the jobs table; reads the accounts
 table only to know who is signed in; sends no mail (moderation mail is the operator's CLI,
 digests are JobsDigestFunction's)."""
 
 from __future__ import annotations
 
 from coderef.api import jobs
+from coderef.api.job_pages import job_pages_router
 from coderef.api.services import Services
 from coderef.handlers.runtime import NoMail, accounts_store, aws_settings, function_app, jobs_store
 
-ROUTERS = (jobs.router,)
+ROUTERS = (jobs.router, job_pages_router())
 
 
 def build_services() -> Services:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coderef.catalog.codes import looks_like_code
+from coderef.catalog.crosswalks import Icd9Code, Icd9Target
 from coderef.errors import ServiceUnavailable
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import (
@@ -182,6 +183,39 @@ class SearchIndex:
         return bool(
             self._rows("SELECT 1 FROM docs WHERE key = ? AND system = ? LIMIT 1", (key, system))
         )
+
+    # -- ICD-9-CM (the GEMs' other side; assistant.ports.Icd9Crosswalks) -----------------
+    def icd9(self, code: str, procedure: bool) -> Icd9Code | None:
+        """An ICD-9-CM code (display form, "250.00") with the ICD-10 codes the forward GEM
+        maps it to, as the live records carry them; None when there is no such code."""
+        found = self._rows(
+            "SELECT code, title, no_map FROM icd9 WHERE procedure = ? AND code = ?",
+            (int(procedure), code),
+        )
+        if not found:
+            return None
+        (written, title, no_map) = found[0]
+        rows = self._rows(
+            "SELECT d.system, d.code, d.title, m.approximate, m.combination, m.scenario, "
+            "m.choice_list FROM icd9_map m JOIN docs d ON d.id = m.doc "
+            "WHERE m.procedure = ? AND m.code = ? ORDER BY m.scenario, m.choice_list, d.code",
+            (int(procedure), code),
+        )
+        targets = tuple(
+            Icd9Target(system, target, t, bool(a), bool(c), s, cl)
+            for system, target, t, a, c, s, cl in rows
+        )
+        return Icd9Code(written, procedure, title, bool(no_map) and not targets, targets)
+
+    def icd9_under(self, prefix: str, procedure: bool, limit: int = 10) -> list[Icd9Code]:
+        """ICD-9-CM codes that extend a category or subcategory ("250.0" -> 250.00...), for
+        a question naming a code the GEMs do not map by itself. Titles only."""
+        rows = self._rows(
+            "SELECT code, title, no_map FROM icd9 WHERE procedure = ? AND code > ? AND code < ? "
+            "ORDER BY code LIMIT ?",
+            (int(procedure), prefix, prefix + "\uffff", limit),
+        )
+        return [Icd9Code(c, procedure, t, bool(n)) for c, t, n in rows]
 
     def near_codes(self, raw_code: str, system: str | None = None, limit: int = 5) -> list[Hit]:
         """Codes close to one that does not exist: the nearest existing prefix and its children,

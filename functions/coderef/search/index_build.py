@@ -17,7 +17,7 @@ from coderef.catalog.records import CodeRecord
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import deletes, words
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -42,6 +42,22 @@ CREATE VIRTUAL TABLE fts USING fts5(
 );
 CREATE TABLE vocab (word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE spell (del TEXT NOT NULL, word TEXT NOT NULL);
+CREATE TABLE icd9 (
+    code TEXT NOT NULL,
+    procedure INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    no_map INTEGER NOT NULL,
+    PRIMARY KEY (procedure, code)
+) WITHOUT ROWID;
+CREATE TABLE icd9_map (
+    code TEXT NOT NULL,
+    procedure INTEGER NOT NULL,
+    doc INTEGER NOT NULL,  -- the ICD-10 code's docs row (its system, code and title)
+    approximate INTEGER NOT NULL,
+    combination INTEGER NOT NULL,
+    scenario INTEGER NOT NULL,
+    choice_list INTEGER NOT NULL
+);
 """
 
 # Notes that describe what a code covers (unlike excludes, which name what it does not).
@@ -77,11 +93,17 @@ def build_index(
     path: Path,
     built_from: str = "",
     index_terms: Mapping[tuple[str, str], Sequence[str]] | None = None,
+    icd9_codes: Iterable[tuple[str, bool, str, bool]] = (),
 ) -> int:
     """Write the index to `path` atomically; returns how many records it holds. `built_from`
     names the releases the records came from, so a stale index can be recognised later.
     `index_terms` adds index-like terms (an alphabetic index's entries, abbreviations) by
-    (system, key); they are searched and ranked just below inclusion terms."""
+    (system, key); they are searched and ranked just below inclusion terms.
+
+    The ICD-9-CM side of the GEMs is kept too, for CasePilot's "ICD-10 for ICD-9 250.00":
+    every forward (ICD-9-CM to ICD-10) row on the live records, turned around, and
+    `icd9_codes` as (display form, procedure?, title, no map?), so that a code with no ICD-10
+    equivalent is told from a number that is no ICD-9-CM code."""
     extra_terms = index_terms or {}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +161,7 @@ def build_index(
             ((d, w) for w in vocab for d in deletes(w) | {w}),
         )
         conn.execute("CREATE INDEX spell_del ON spell(del)")
+        _write_icd9(conn, docs, icd9_codes)
         conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
@@ -154,6 +177,41 @@ def build_index(
         conn.close()
     os.replace(tmp, path)
     return len(doc_rows)
+
+
+def _write_icd9(
+    conn: sqlite3.Connection,
+    records: Sequence[CodeRecord],
+    icd9_codes: Iterable[tuple[str, bool, str, bool]],
+) -> None:
+    known: dict[tuple[int, str], tuple[str, int]] = {
+        (int(procedure), code): (title, int(no_map))
+        for code, procedure, title, no_map in icd9_codes
+    }
+    rows = []
+    for rowid, rec in enumerate(records, start=1):  # the docs row ids build_index assigned
+        procedure = int(rec.system == "icd10pcs")
+        for c in rec.crosswalks:
+            if c.direction != "from_icd9" or not c.code:
+                continue
+            known.setdefault((procedure, c.code), (c.title, 0))
+            rows.append(
+                (
+                    c.code,
+                    procedure,
+                    rowid,
+                    c.approximate,
+                    c.combination,
+                    c.scenario,
+                    c.choice_list,
+                )
+            )
+    conn.executemany(
+        "INSERT INTO icd9 VALUES (?, ?, ?, ?)",
+        ((code, procedure, title, no_map) for (procedure, code), (title, no_map) in known.items()),
+    )
+    conn.executemany("INSERT INTO icd9_map VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("CREATE INDEX icd9_map_code ON icd9_map(procedure, code)")
 
 
 def index_built_from(path: Path) -> str | None:

@@ -11,6 +11,8 @@ from coderef.api.presenters.guidelines import passage_body
 from coderef.api.presenters.links import code_url, guideline_url, search_url, system_url
 from coderef.assistant.answers import missing_message, not_loaded_message
 from coderef.catalog.codes import SYSTEMS
+from coderef.catalog.crosswalks import FLAGS as GEM_FLAGS
+from coderef.catalog.crosswalks import SOURCES as GEM_SOURCES
 from coderef.catalog.records import NOTE_LABELS, CodeRecord, Release, SeventhCharacter
 from coderef.catalog.references import referenced_keys
 from coderef.search.engine import hit_fields
@@ -148,6 +150,8 @@ def details(evidence: Evidence, releases: dict[str, Release]) -> dict[str, Any]:
             {"label": label, "definition": definition}
             for label, definition in evidence.root_operations
         ]
+    if kind == "crosswalk":
+        out["crosswalk"] = crosswalk_body(evidence)
     if evidence.missing:
         out["missing"] = [
             {
@@ -159,6 +163,47 @@ def details(evidence: Evidence, releases: dict[str, Release]) -> dict[str, Any]:
             for m in evidence.missing
         ]
     return out
+
+
+def crosswalk_body(evidence: Evidence) -> dict[str, Any]:
+    """ICD-9-CM codes to ICD-10 by the GEMs: each code's targets (linked to their pages) with
+    their flags, what each flag means, the GEM files, and the numbers that are no ICD-9-CM code."""
+    return {
+        "available": not evidence.icd9_unavailable,
+        "icd9": [
+            {
+                "code": c.code,
+                "procedure": c.procedure,
+                "title": c.title,
+                "no_map": c.no_map,
+                "target_system": c.target_system,
+                "source": GEM_SOURCES[c.target_system],
+                "targets": [
+                    {
+                        "system": t.system,
+                        "code": t.code,
+                        "title": t.title,
+                        "url": code_url(t.system, t.code),
+                        "approximate": t.approximate,
+                        "combination": t.combination,
+                        "scenario": t.scenario,
+                        "choice_list": t.choice_list,
+                    }
+                    for t in c.targets
+                ],
+            }
+            for c in evidence.icd9
+        ],
+        "not_icd9": [
+            {
+                "written": m.written,
+                "procedure": m.procedure,
+                "under": [{"code": c.code, "title": c.title} for c in m.under],
+            }
+            for m in evidence.icd9_missing
+        ],
+        "flags": dict(GEM_FLAGS),
+    }
 
 
 def sources(evidence: Evidence) -> list[dict[str, Any]]:

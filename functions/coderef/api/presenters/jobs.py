@@ -159,3 +159,66 @@ def alert_body(alert: JobAlert) -> dict[str, Any]:
 
 def alert_list_body(alerts: list[JobAlert]) -> dict[str, Any]:
     return {"alerts": [alert_body(a) for a in alerts]}
+
+
+# ---- the server-rendered job page (api/job_pages.py, templates/pages/job*.html) ----
+
+_ARRANGEMENT_LABELS = {"remote": "Remote", "hybrid": "Hybrid", "on-site": "On-site"}
+
+
+def salary_text(job: JobPost) -> str:
+    period = "an hour" if job.salary_period == "hour" else "a year"
+    return f"${job.salary_min:,}–${job.salary_max:,} {period}"
+
+
+def place_text(job: JobPost) -> str:
+    label = _ARRANGEMENT_LABELS.get(job.arrangement, job.arrangement)
+    if job.arrangement == "remote":
+        return f"{label} ({job.state})" if job.state else label
+    where = ", ".join(p for p in (job.city, job.state) if p)
+    return f"{label} · {where}" if where else label
+
+
+def apply_href(job: JobPost) -> str:
+    """How to apply as a link: posts take https URLs or an email address (checked on post)."""
+    return job.apply if job.apply.startswith("https://") else f"mailto:{job.apply}"
+
+
+def job_card_view(job: JobPost) -> dict[str, Any]:
+    """One line of a list of jobs (the similar jobs of a 410 page)."""
+    return {
+        "id": job.id,
+        "url": f"/jobs/{job.id}",
+        "title": job.title,
+        "organization": job.organization,
+        "place": place_text(job),
+        "salary": salary_text(job),
+        "credentials": list(job.credentials),
+    }
+
+
+def job_page_view(board: JobBoard, job: JobPost) -> dict[str, Any]:
+    """What the job page shows before any script runs, and its JobPosting JSON-LD. Every value
+    is text the template escapes, except `description_html`, which nh3 has sanitised."""
+    return {
+        **job_card_view(job),
+        "canonical": board.job_url(job),
+        "organization_website": job.organization_website,
+        "arrangement": _ARRANGEMENT_LABELS.get(job.arrangement, job.arrangement),
+        "employment_type": job.employment_type,
+        "experience": job.experience,
+        "credentials_required": list(job.credentials_required),
+        "credentials_preferred": list(job.credentials_preferred),
+        "specialties": list(job.specialties),
+        "description_html": board.description_html(job),
+        "apply": job.apply,
+        "apply_href": apply_href(job),
+        "apply_is_email": not job.apply.startswith("https://"),
+        "posted": job.listed_at[:10],
+        "expires": job.expires_at[:10],
+        "summary": (
+            f"{job.title} at {job.organization}: {place_text(job)}, {job.employment_type}, "
+            f"{salary_text(job)}."
+        ),
+        "json_ld": json_ld(board, job),
+    }
