@@ -172,7 +172,9 @@ PRIVATE_NOTE = (
     "Zebediah Quuxworth, DOB 03/14/1961, MRN 77123904, seen at 14 Marigold Lane. "
     "Denies fever. Reports palpitations and HTN since his divorce from Philippa Quuxworth."
 )
-FRAGMENTS = ["Zebediah", "Quuxworth", "77123904", "Marigold", "03/14/1961", "Philippa", "divorce"]
+# Only what identifies the patient: ordinary words of the note ("divorce") are in code titles,
+# ICD-9-CM's among them, and so in the search index.
+FRAGMENTS = ["Zebediah", "Quuxworth", "77123904", "Marigold", "03/14/1961", "Philippa"]
 
 
 def _logged_text(records) -> str:
