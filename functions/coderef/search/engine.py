@@ -630,6 +630,8 @@ class _Doc:
     pairs: frozenset[tuple[str, str]]
     parent_stems: frozenset[str] | None
     contexts: tuple[int, ...]
+    # stems a title negates with "non-" ("Nonmechanical"): it is not what a query naming them asks
+    negated: frozenset[str]
     length: int
     generated: int
     complete: int
@@ -665,6 +667,9 @@ class _Doc:
             pairs=_pairs(title),
             parent_stems=stems(parent) if parent else None,
             contexts=tuple(i for i, group in enumerate(_CONTEXTS) if group & title_stems),
+            negated=frozenset(
+                stem(w[3:]) for w in words(title) if w.startswith("non") and len(w) > 6
+            ),
             length=len(words(title)),
             generated=generated,
             complete=complete,
@@ -681,7 +686,8 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     1. exact: the title (or else an inclusion or index term) names the query and no more;
     2. coverage: the share of the query's concepts found, weighted by where (title, terms,
        index terms, notes);
-    3. context: how many narrowing contexts (family, neonatal, obstetric, sequela...) the
+    3. negation: the title says "non-" what the query names ("Nonmechanical");
+       context: how many narrowing contexts (family, neonatal, obstetric, sequela...) the
        title adds that the query did not ask for;
     4. written codes before generated 7th-character codes; codes a coder can pick (billable,
        or needing only a 7th character) before categories;
@@ -732,6 +738,7 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     if extra is None:
         extra = len(doc.title_said - plan.named) + 1
     context = sum(1 for i in doc.contexts if i not in plan.asked_contexts)
+    negates = bool(doc.negated & plan.named)
     together = len(plan.pairs & doc.pairs) if plan.pairs else 0
     # A code under a parent that names the query too is the condition itself, not a
     # manifestation of something else (J18.9 under J18 Pneumonia, not typhoid pneumonia).
@@ -739,6 +746,7 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     return (
         -exact,
         -round(coverage, 2),
+        negates,
         context,
         doc.generated,
         not doc.complete,
