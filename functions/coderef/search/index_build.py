@@ -16,8 +16,9 @@ from pathlib import Path
 from coderef.catalog.records import CodeRecord
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import deletes, words
+from coderef.search.title_signals import context_mask, significant
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -35,11 +36,26 @@ CREATE TABLE docs (
     parent_title TEXT NOT NULL DEFAULT '',
     complete INTEGER NOT NULL DEFAULT 0
 );
+-- What ranking needs of each code that no query changes, in small rows of their own so that
+-- SQLite orders candidates by them without reading the codes' texts.
+CREATE TABLE ranks (
+    id INTEGER PRIMARY KEY,
+    system TEXT NOT NULL,
+    sig_len INTEGER NOT NULL,  -- significant title words (title_signals.significant)
+    ctx INTEGER NOT NULL,      -- contexts the title narrows to (title_signals.context_mask)
+    generated INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    length INTEGER NOT NULL    -- title words
+);
 CREATE VIRTUAL TABLE fts USING fts5(
     title, terms, notes, sys, index_terms,
     content='', detail=full, prefix='3',
     tokenize='porter unicode61 remove_diacritics 2'
 );
+-- Signatures of short titles and terms (place 2: title, 1: term): exact wordings by lookup.
+CREATE TABLE sigs (
+    sig TEXT NOT NULL, id INTEGER NOT NULL, place INTEGER NOT NULL, PRIMARY KEY (sig, id)
+) WITHOUT ROWID;
 CREATE TABLE vocab (word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE spell (del TEXT NOT NULL, word TEXT NOT NULL);
 """
@@ -61,6 +77,30 @@ def _complete(record: CodeRecord) -> bool:
     return record.billable or (
         record.kind == "code" and bool(record.seventh_characters) and not record.is_generated
     )
+
+
+# Longest wording (in significant words) whose signature is stored: queries naming more are
+# rare, and the table stays small.
+SIGNATURE_WORDS = 5
+
+
+def signature(stems: Iterable[str]) -> str:
+    """A wording's significant stems in a fixed order: equal for the query and the title (or
+    term) that names exactly what the query names."""
+    return " ".join(sorted(set(stems)))
+
+
+def _signatures(rowid: int, title: str, terms: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(signature, row id, place) for the title (place 2) and each alternative term (place 1):
+    how the engine finds, in one indexed read, the codes whose wording names the query and no
+    more (engine._rank's "exact")."""
+    out: dict[str, int] = {}
+    for place, text in ((2, title), *((1, t) for t in terms)):
+        said = significant(text)
+        if 0 < len(said) <= SIGNATURE_WORDS:
+            key = signature(said)
+            out[key] = max(out.get(key, 0), place)
+    return [(key, rowid, place) for key, place in out.items()]
 
 
 def index_like_terms(record: CodeRecord) -> list[str]:
@@ -94,7 +134,7 @@ def build_index(
         vocab: Counter[str] = Counter()
         docs = sorted(records, key=_doc_order)
         titles = {(rec.system, rec.key): rec.title for rec in docs}
-        doc_rows, fts_rows = [], []
+        doc_rows, fts_rows, sig_rows, rank_rows = [], [], [], []
         for rowid, rec in enumerate(docs, start=1):
             terms = " ; ".join(rec.search_terms)
             notes = " ; ".join(
@@ -103,9 +143,11 @@ def build_index(
                 for item in rec.notes.get(kind, [])
                 if item not in rec.search_terms
             )
-            lexicon = " ; ".join(
+            lexicon_list = list(
                 dict.fromkeys([*index_like_terms(rec), *extra_terms.get((rec.system, rec.key), ())])
             )
+            lexicon = " ; ".join(lexicon_list)
+            sig_rows.extend(_signatures(rowid, rec.title, [*rec.search_terms, *lexicon_list]))
             doc_rows.append(
                 (
                     rowid,
@@ -122,17 +164,33 @@ def build_index(
                     int(_complete(rec)),
                 )
             )
+            rank_rows.append(
+                (
+                    rowid,
+                    rec.system,
+                    len(significant(rec.title)),
+                    context_mask(rec.title),
+                    int(rec.is_generated),
+                    int(_complete(rec)),
+                    len(words(rec.title)),
+                )
+            )
             fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))
             vocab.update(
                 w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
             )
         conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?)", rank_rows)
         conn.executemany(
             "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             fts_rows,
         )
-        conn.execute("CREATE INDEX docs_key ON docs(key, system)")
+        # kind too: counting the codes under a prefix then reads the index alone
+        conn.execute("CREATE INDEX docs_key ON docs(key, system, kind)")
+        # Code-prefix lookups read the shortest (broadest) codes first, in key order.
+        conn.execute("CREATE INDEX docs_key_length ON docs(length(key), key)")
+        conn.executemany("INSERT INTO sigs VALUES (?, ?, ?)", sorted(sig_rows))
         conn.executemany("INSERT INTO vocab VALUES (?, ?)", vocab.items())
         conn.executemany(
             "INSERT INTO spell VALUES (?, ?)",
