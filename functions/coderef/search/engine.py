@@ -730,11 +730,11 @@ class _Plan:
         )
         self.asked_mask = asked_mask(self.named)
 
-    def signatures(self) -> list[str]:
+    def signatures(self) -> list[int]:
         """The signatures (index_build.signature) of the wordings that name what the query
         names and no more: one wording per concept, each combination, at most _SIGNATURES."""
         options = [dict.fromkeys(w for w in c.said if w) for c in self.concepts]
-        found: dict[str, None] = {}
+        found: dict[int, None] = {}
         for combination in itertools.islice(itertools.product(*options), _SIGNATURES):
             said = frozenset().union(*combination)
             if 0 < len(said) <= SIGNATURE_WORDS:

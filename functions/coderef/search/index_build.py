@@ -8,6 +8,7 @@ never sees a half-built index.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,7 +55,7 @@ CREATE VIRTUAL TABLE fts USING fts5(
 );
 -- Signatures of short titles and terms (place 2: title, 1: term): exact wordings by lookup.
 CREATE TABLE sigs (
-    sig TEXT NOT NULL, id INTEGER NOT NULL, place INTEGER NOT NULL, PRIMARY KEY (sig, id)
+    sig INTEGER NOT NULL, id INTEGER NOT NULL, place INTEGER NOT NULL, PRIMARY KEY (sig, id)
 ) WITHOUT ROWID;
 CREATE TABLE vocab (word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE spell (del TEXT NOT NULL, word TEXT NOT NULL);
@@ -84,23 +85,35 @@ def _complete(record: CodeRecord) -> bool:
 SIGNATURE_WORDS = 5
 
 
-def signature(stems: Iterable[str]) -> str:
-    """A wording's significant stems in a fixed order: equal for the query and the title (or
-    term) that names exactly what the query names."""
-    return " ".join(sorted(set(stems)))
+def signature(stems: Iterable[str]) -> int:
+    """A wording's significant stems as one number (a 64-bit hash of them in a fixed order):
+    equal for the query and the title (or term) that names exactly what the query names."""
+    text = " ".join(sorted(set(stems))).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big", signed=True)
 
 
-def _signatures(rowid: int, title: str, terms: Sequence[str]) -> list[tuple[str, int, int]]:
-    """(signature, row id, place) for the title (place 2) and each alternative term (place 1):
-    how the engine finds, in one indexed read, the codes whose wording names the query and no
-    more (engine._rank's "exact")."""
-    out: dict[str, int] = {}
-    for place, text in ((2, title), *((1, t) for t in terms)):
-        said = significant(text)
-        if 0 < len(said) <= SIGNATURE_WORDS:
-            key = signature(said)
-            out[key] = max(out.get(key, 0), place)
-    return [(key, rowid, place) for key, place in out.items()]
+class _Signatures:
+    """(signature, row id, place) rows for the title (place 2) and each alternative term
+    (place 1) of a code: how the engine finds, in one indexed read, the codes whose wording
+    names the query and no more (engine._rank's "exact"). Terms repeat across thousands of
+    codes (an alphabetic-index entry on every code of a table): each is worked out once."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, int | None] = {}
+
+    def of(self, text: str) -> int | None:
+        if text not in self._known:
+            said = significant(text)
+            self._known[text] = signature(said) if 0 < len(said) <= SIGNATURE_WORDS else None
+        return self._known[text]
+
+    def rows(self, rowid: int, title: str, terms: Sequence[str]) -> list[tuple[int, int, int]]:
+        out: dict[int, int] = {}
+        for place, text in ((2, title), *((1, t) for t in terms)):
+            key = self.of(text)
+            if key is not None:
+                out[key] = max(out.get(key, 0), place)
+        return [(key, rowid, place) for key, place in out.items()]
 
 
 def index_like_terms(record: CodeRecord) -> list[str]:
@@ -135,6 +148,7 @@ def build_index(
         docs = sorted(records, key=_doc_order)
         titles = {(rec.system, rec.key): rec.title for rec in docs}
         doc_rows, fts_rows, sig_rows, rank_rows = [], [], [], []
+        signatures = _Signatures()
         for rowid, rec in enumerate(docs, start=1):
             terms = " ; ".join(rec.search_terms)
             notes = " ; ".join(
@@ -147,7 +161,7 @@ def build_index(
                 dict.fromkeys([*index_like_terms(rec), *extra_terms.get((rec.system, rec.key), ())])
             )
             lexicon = " ; ".join(lexicon_list)
-            sig_rows.extend(_signatures(rowid, rec.title, [*rec.search_terms, *lexicon_list]))
+            sig_rows.extend(signatures.rows(rowid, rec.title, [*rec.search_terms, *lexicon_list]))
             doc_rows.append(
                 (
                     rowid,

@@ -36,16 +36,31 @@ CONTEXTS = tuple(
 )
 
 
+# Beginnings of every word of CONTEXTS: a title with none of them is in no context, found
+# without stemming it (most titles; the index build asks this of every code).
+_CONTEXT_HINTS = (
+    "famil newborn neonat perinat fet pregnan childbirth puerper obstetric matern gestat "
+    "sequel subsequent child juvenil infan"
+).split()
+
+
 @functools.lru_cache(maxsize=1 << 12)
 def significant(text: str) -> frozenset[str]:
     """Stems of what a title or term names: no parentheses, "without ..." clauses,
     qualifiers or stop words."""
-    plain = _WITHOUT.sub(" ", _PARENTHESES.sub(" ", text))
+    plain = text
+    if "(" in plain or "[" in plain:
+        plain = _PARENTHESES.sub(" ", plain)
+    if "ithout" in plain:
+        plain = _WITHOUT.sub(" ", plain)
     return frozenset(stem(w) for w in words(plain) if w not in STOPWORDS) - QUALIFIERS
 
 
 def contexts(title: str) -> tuple[int, ...]:
     """Which of CONTEXTS (by position) a title narrows the code to."""
+    lowered = title.lower()
+    if not any(hint in lowered for hint in _CONTEXT_HINTS):
+        return ()
     title_stems = stems(title)
     return tuple(i for i, group in enumerate(CONTEXTS) if group & title_stems)
 
