@@ -39,7 +39,7 @@ from coderef.search.title_signals import significant as _significant
 # When a query matches more codes than this, only the first ones in row-id order are ranked
 # (see index_build._doc_order); this bounds the cost of one query.
 CANDIDATES = 300
-_SUGGEST_POOL = 120
+_SUGGEST_POOL = 60
 # When no code matches every word of a query, codes matching all words but one are ranked:
 # one stray or unindexed word must not empty the list or leave it to chance. (Only then: a
 # page's total stays the number of codes matching the whole query.)
@@ -576,48 +576,51 @@ class SearchIndex:
         (significant title words), contexts the query did not ask for, written before
         generated codes, codes a coder can pick, shorter titles, row id. No code's text is
         read here. Each id comes with 0 when the anywhere-read found it (those make a page's
-        total), 1 or 2 when only the title-read or the signature lookup did.
+        total), 1 when only the title-read or the signature lookup did.
 
         Each full-text read stops after `depth` rows in row-id order. Most queries match
         fewer codes: one read, with the title and signature tests as lookups beside it. When
-        the read is cut off, title matches and exact wordings past it are read apart too, so
-        that they are never lost."""
+        the read is cut off, title matches and exact titles past its last row are read apart
+        too (so that they are never lost) and the two merged."""
         scope = f"sys:{_quote(system)} AND " if system else ""
         unasked = [i for i in range(len(_CONTEXTS)) if not plan.asked_mask >> i & 1]
         penalty = " + ".join(f"((k.ctx >> {i}) & 1)" for i in unasked) or "0"
         sigs = plan.signatures()
         marks = ",".join("?" * len(sigs)) or "NULL"
-        order = (
-            f"ORDER BY exact DESC, in_title DESC, k.sig_len, {penalty}, k.generated, "
-            "NOT k.complete, k.length, k.id"
-        )
+        # The sort key, as columns (smaller first), so that two reads merge in Python.
+        keys = f"-exact, -in_title, k.sig_len, {penalty}, k.generated, NOT k.complete, k.length"
         title_match, any_match = f"{scope}title : ({match})", f"{scope}({match})"
         # The limits are written into the statement: bound as parameters, they make SQLite
         # evaluate the title subquery anew for each row (four times slower here).
         limit = int(depth)
         rows = self._rows(
-            f"SELECT k.id, 0, k.id IN (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT {limit}) "
-            "AS in_title, "
-            f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = k.id), 0) "
+            f"SELECT k.id, 0, {keys} FROM (SELECT a.id, "
+            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT {limit}) AS in_title, "
+            f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = a.id), 0) "
             "AS exact "
-            f"FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? LIMIT {limit}) a "
-            f"JOIN ranks k ON k.id = a.id {order}",
+            f"FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? LIMIT {limit}) a) m "
+            "JOIN ranks k ON k.id = m.id ORDER BY 3, 4, 5, 6, 7, 8, 9, 1",
             (title_match, *sigs, any_match),
         )
         if len(rows) < depth:
             return rows
-        return self._rows(
-            "SELECT k.id, h.s, h.in_title, h.exact FROM ("
-            "SELECT id, max(src = 1) AS in_title, max(place) AS exact, min(src) AS s FROM ("
-            "SELECT id, 1 AS src, 0 AS place FROM "
-            f"(SELECT rowid AS id FROM fts WHERE fts MATCH ? LIMIT {limit}) "
-            "UNION ALL SELECT id, 0, 0 FROM "
-            f"(SELECT rowid AS id FROM fts WHERE fts MATCH ? LIMIT {limit}) "
-            f"UNION ALL SELECT id, 2, place FROM sigs WHERE sig IN ({marks})"
-            ") GROUP BY id) h JOIN ranks k ON k.id = h.id WHERE ? IS NULL OR k.system = ? "
-            f"{order}",
-            (title_match, any_match, *sigs, system, system),
+        # Cut off: the title matches and exact titles past the last code read (exact terms
+        # are left there: an index term such as "Breast" is on a thousand codes).
+        last = max(row[0] for row in rows)
+        past = self._rows(
+            f"SELECT k.id, 1, {keys} FROM (SELECT a.id, "
+            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH ? AND rowid > {last} "
+            f"LIMIT {limit}) AS in_title, "
+            f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = a.id), 0) "
+            "AS exact FROM ("
+            "SELECT id FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? "
+            f"AND rowid > {last} LIMIT {limit}) "
+            "UNION SELECT id FROM (SELECT id FROM sigs "
+            f"WHERE sig IN ({marks}) AND id > {last} AND place = 2 LIMIT {limit})) a) m "
+            "JOIN ranks k ON k.id = m.id WHERE ? IS NULL OR k.system = ?",
+            (title_match, *sigs, title_match, *sigs, system, system),
         )
+        return sorted([*rows, *past], key=lambda row: (*row[2:], row[0])) if past else rows
 
     def _count(self, match: str) -> int:
         return self._counted("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,))
