@@ -100,12 +100,18 @@ class _Signatures:
 
     def __init__(self) -> None:
         self._known: dict[str, int | None] = {}
+        self._said_len: dict[str, int] = {}
 
     def of(self, text: str) -> int | None:
         if text not in self._known:
             said = significant(text)
+            self._said_len[text] = len(said)
             self._known[text] = signature(said) if 0 < len(said) <= SIGNATURE_WORDS else None
         return self._known[text]
+
+    def said_len(self, text: str) -> int:
+        """How many significant words `text` has (after `of(text)`)."""
+        return self._said_len[text]
 
     def rows(self, rowid: int, title: str, terms: Sequence[str]) -> list[tuple[int, int, int]]:
         out: dict[int, int] = {}
@@ -162,6 +168,7 @@ def build_index(
             )
             lexicon = " ; ".join(lexicon_list)
             sig_rows.extend(signatures.rows(rowid, rec.title, [*rec.search_terms, *lexicon_list]))
+            title_words = words(rec.title)
             doc_rows.append(
                 (
                     rowid,
@@ -182,11 +189,11 @@ def build_index(
                 (
                     rowid,
                     rec.system,
-                    len(significant(rec.title)),
-                    context_mask(rec.title),
+                    signatures.said_len(rec.title),
+                    context_mask(title_words),
                     int(rec.is_generated),
                     int(_complete(rec)),
-                    len(words(rec.title)),
+                    len(title_words),
                 )
             )
             fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))

@@ -36,14 +36,6 @@ CONTEXTS = tuple(
 )
 
 
-# Beginnings of every word of CONTEXTS: a title with none of them is in no context, found
-# without stemming it (most titles; the index build asks this of every code).
-_CONTEXT_HINTS = (
-    "famil newborn neonat perinat fet pregnan childbirth puerper obstetric matern gestat "
-    "sequel subsequent child juvenil infan"
-).split()
-
-
 @functools.lru_cache(maxsize=1 << 12)
 def significant(text: str) -> frozenset[str]:
     """Stems of what a title or term names: no parentheses, "without ..." clauses,
@@ -56,18 +48,23 @@ def significant(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(plain) if w not in STOPWORDS) - QUALIFIERS
 
 
+_CONTEXT_STEMS = frozenset().union(*CONTEXTS)
+
+
 def contexts(title: str) -> tuple[int, ...]:
     """Which of CONTEXTS (by position) a title narrows the code to."""
-    lowered = title.lower()
-    if not any(hint in lowered for hint in _CONTEXT_HINTS):
-        return ()
     title_stems = stems(title)
     return tuple(i for i, group in enumerate(CONTEXTS) if group & title_stems)
 
 
-def context_mask(title: str) -> int:
-    """contexts() as bits (bit i: CONTEXTS[i]), the form the index stores."""
-    return sum(1 << i for i in contexts(title))
+def context_mask(title_words: list[str]) -> int:
+    """contexts() as bits (bit i: CONTEXTS[i]), the form the index stores, from the title's
+    words (text.words): the index build has them already, and most titles have no context
+    word, which this finds with one cached stem per word."""
+    found = {s for s in map(stem, title_words) if s in _CONTEXT_STEMS}
+    if not found:
+        return 0
+    return sum(1 << i for i, group in enumerate(CONTEXTS) if group & found)
 
 
 def asked_mask(named: frozenset[str]) -> int:
