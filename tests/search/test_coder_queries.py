@@ -125,3 +125,30 @@ def test_every_official_wording_of_the_vocabulary_finds_some_code(full_release):
     conn.close()
     # Then every wording is found in some code
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    "query, wanted_prefixes",
+    [
+        # Issue 16's procedure regressions: a code, never the table, comes first
+        ("total hysterectomy", ("0UT9",)),
+        ("carotid endarterectomy", ("03CH", "03CJ", "03CK", "03CL", "03CM", "03CN")),
+        ("cesarean section", ("10D0",)),
+        ("mechanical ventilation", ("5A1935Z", "5A1945Z", "5A1955Z")),
+    ],
+)
+def test_procedure_words_lead_with_a_code_of_the_right_table(index, query, wanted_prefixes):
+    # Given the whole bundled ICD-10-PCS, when a coder types a procedure in their own words
+    first = index.search(query, system="icd10pcs", limit=1).results[0]
+    # Then the first result is a code (not a table) of the procedure meant
+    assert first.kind == "code" and first.code.startswith(wanted_prefixes), first
+
+
+def test_lap_chole_finds_the_laparoscopic_resection_in_the_top_five(index):
+    assert "0FT44ZZ" in top(index, "lap chole", n=5, system="icd10pcs")
+
+
+def test_a_title_negating_the_query_word_comes_after_those_that_do_not(index):
+    # "Nonmechanical" ventilation is not what "mechanical ventilation" asks for
+    codes = top(index, "mechanical ventilation", n=10, system="icd10pcs")
+    assert "5A19054" not in codes or codes.index("5A19054") > codes.index("5A1935Z")

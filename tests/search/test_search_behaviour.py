@@ -1,8 +1,11 @@
 """Search behaviour on the fixture catalog: code forms, words, synonyms, typos, ranking."""
 
+import shutil
+
 import pytest
 
 from coderef.search.engine import SearchIndex
+from coderef.search.index_build import build_index
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +126,42 @@ def test_a_typo_in_any_word_of_a_phrase_is_corrected(index, typed, corrected, fi
     page = index.search(typed)
     assert page.did_you_mean == corrected
     assert codes(page)[0] == first
+
+
+def test_paging_through_words_neither_repeats_nor_skips_a_code(index):
+    # Given a word many codes match
+    whole = codes(index.search("fracture", limit=40))
+    assert len(whole) >= 8
+    # When the same results are read a page at a time
+    paged = [
+        c
+        for offset in range(0, 40, 4)
+        for c in codes(index.search("fracture", limit=4, offset=offset))
+    ]
+    # Then the pages hold the same codes in the same order
+    assert paged == whole
+
+
+def test_a_kept_answer_is_the_answer_worked_out_afresh(fixture_settings):
+    # Given one index read with its result cache and one without
+    kept = SearchIndex(fixture_settings.index_path, cache_size=8)
+    fresh = SearchIndex(fixture_settings.index_path, cache_size=0)
+    for query in ["bradycardia", "heart failure", "R00", "hypertensoin", "qwxzv"]:
+        first = kept.search(query).to_dict()
+        # When a query is asked again, and changing what a caller got changes nothing
+        kept.search(query).results.clear()
+        # Then it gets the same page as an index working it out afresh
+        assert kept.search(query).to_dict() == first == fresh.search(query).to_dict()
+    assert kept.suggest("brady").to_dict() == fresh.suggest("brady").to_dict()
+
+
+def test_kept_answers_are_dropped_when_the_index_file_is_replaced(fixture_settings, tmp_path):
+    # Given an index that has answered a query
+    path = tmp_path / "search.db"
+    shutil.copy(fixture_settings.index_path, path)
+    index = SearchIndex(path, cache_size=8)
+    assert codes(index.search("bradycardia"))[0] == "R00.1"
+    # When an import renames a new index (holding no codes) into its place
+    build_index([], path)
+    # Then the same query is answered from the new file, not from memory
+    assert index.search("bradycardia").total == 0

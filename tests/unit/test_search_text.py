@@ -1,7 +1,11 @@
 import re
 
+import pytest
+
+from coderef.search import title_signals
+from coderef.search.index_build import signature
 from coderef.search.sqlite_fts import has_fts5
-from coderef.search.text import clean_query, edit_distance, stem, synonyms
+from coderef.search.text import clean_query, edit_distance, stem, synonyms, words
 
 
 def test_the_sqlite_module_used_for_search_has_fts5():
@@ -71,3 +75,30 @@ def test_stems_match_the_index_tokenizer_for_common_endings():
     assert stem("fractures") == stem("fracture")
     assert stem("diabetic") == stem("diabetes")
     assert stem("falling") == stem("falls")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Gestational diabetes mellitus in pregnancy, diet controlled",
+        "Sequelae of tuberculosis",
+        "Family history of malignant neoplasm of breast",
+        "Juvenile rheumatoid arthritis",
+        "Neonatal urinary tract infection",
+        "Maternal care for fetal abnormality",
+        "Urinary tract infection, site not specified",
+        "Fracture of femur, subsequent encounter for closed fracture",
+    ],
+)
+def test_the_contexts_stored_in_the_index_are_those_the_ranking_reads(title):
+    # Given a title, when the index build works out its contexts from the title's words
+    stored = title_signals.context_mask(words(title))
+    # Then they are the contexts the engine's ranking finds in the title's stems
+    assert stored == sum(1 << i for i in title_signals.contexts(title))
+
+
+def test_a_title_naming_the_query_and_no_more_has_the_querys_signature():
+    # Qualifiers ("unspecified"), stop words and word order do not change a signature
+    title = signature(title_signals.significant("Heart failure, unspecified"))
+    assert title == signature(title_signals.significant("failure of the heart"))
+    assert title != signature(title_signals.significant("Heart failure, congestive"))

@@ -52,7 +52,7 @@ class Services:
 
     @cached_property
     def index(self) -> SearchIndex:
-        return SearchIndex(self.settings.index_path)
+        return SearchIndex(self.settings.index_path, cache_size=self.settings.search_cache_size)
 
     @cached_property
     def lookup(self) -> CodeLookup:

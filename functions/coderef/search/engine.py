@@ -10,15 +10,16 @@ import functools
 import itertools
 import math
 import os
-import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from coderef.catalog.codes import looks_like_code
 from coderef.catalog.crosswalks import Icd9Code, Icd9Target
 from coderef.errors import ServiceUnavailable
+from coderef.search.index_build import SIGNATURE_WORDS, signature
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import (
     STOPWORDS,
@@ -31,11 +32,15 @@ from coderef.search.text import (
     synonyms,
     words,
 )
+from coderef.search.title_signals import CONTEXTS as _CONTEXTS
+from coderef.search.title_signals import QUALIFIERS as _QUALIFIERS
+from coderef.search.title_signals import asked_mask
+from coderef.search.title_signals import significant as _significant
 
 # When a query matches more codes than this, only the first ones in row-id order are ranked
 # (see index_build._doc_order); this bounds the cost of one query.
 CANDIDATES = 300
-_SUGGEST_POOL = 120
+_SUGGEST_POOL = 60
 # When no code matches every word of a query, codes matching all words but one are ranked:
 # one stray or unindexed word must not empty the list or leave it to chance. (Only then: a
 # page's total stays the number of codes matching the whole query.)
@@ -50,6 +55,18 @@ _REACH_CAP = 5000
 _DOC_CACHE = 20_000
 # Most codes a code-prefix query pages through (S62 alone has thousands of 7th-char codes).
 _CODE_LIMIT = 500
+_MAX_KEY = 7  # the longest code key of any system (ICD-10-CM and ICD-10-PCS: seven characters)
+# Codes matching the whole query are ordered by SQLite on the ranking inputs stored in the
+# index; only the first ones are fetched and ranked in full (word proximity, exact wording,
+# the parent's title...). Pages within the first _HEAD results always come from the same head,
+# so paging through them neither repeats nor skips a code.
+_HEAD = 50
+_HEAD_MARGIN = 10
+_DOC_COLUMNS = (
+    "d.id, d.system, d.code, d.title, d.billable, d.kind, d.terms, d.generated, "
+    "d.index_terms, d.parent_title, d.complete"
+)
+_SIGNATURES = 64
 
 
 HIT_FIELDS = ("system", "code", "title", "billable", "kind")
@@ -94,12 +111,45 @@ def _quote(word: str) -> str:
     return '"' + word.replace('"', "") + '"'
 
 
+class _Answers:
+    """The last answers given (search and suggest pages), least recently used out first. An
+    index file never changes in place: when its inode or modification time differs from the
+    one the answers came from, they are all dropped."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple, SearchPage] = OrderedDict()
+        self._stamp: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, stamp: tuple[int, int]) -> SearchPage | None:
+        with self._lock:
+            if stamp != self._stamp:
+                self._pages.clear()
+                self._stamp = stamp
+                return None
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, stamp: tuple[int, int], page: SearchPage) -> None:
+        with self._lock:
+            if stamp != self._stamp:
+                return  # the index changed while this answer was worked out
+            self._pages[key] = page
+            if len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
 class SearchIndex:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_size: int = 2048) -> None:
         self.path = Path(path)
+        self._answers = _Answers(cache_size) if cache_size > 0 else None
         self._local = threading.local()
         self._doc_cache: dict[int, _Doc] = {}
         self._typo_cache: dict[str, str | None] = {}
+        self._counts: dict[tuple, int] = {}
         self._docs_ino: int | None = None
         if not self.path.exists():
             raise ServiceUnavailable("The search index has not been built yet.")
@@ -127,10 +177,35 @@ class SearchIndex:
             raise ServiceUnavailable("Search is unavailable; try again shortly.") from exc
 
     # -- public API ----------------------------------------------------------------------
+    def _stamp(self) -> tuple[int, int]:
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError as exc:
+            raise ServiceUnavailable("The search index is missing.") from exc
+        return found.st_ino, found.st_mtime_ns
+
+    def _kept(self, key: tuple, work: Callable[[], SearchPage]) -> SearchPage:
+        """The page for `key` from the kept answers, or worked out and kept. A caller gets its
+        own page object (the hits are shared; nothing changes them)."""
+        if self._answers is None:
+            return work()
+        stamp = self._stamp()
+        page = self._answers.get(key, stamp)
+        if page is None:
+            page = work()
+            self._answers.put(key, stamp, page)
+        return replace(page, results=list(page.results))
+
     def search(
         self, raw_query: str, system: str | None = None, limit: int = 20, offset: int = 0
     ) -> SearchPage:
         query = clean_query(raw_query)
+        return self._kept(
+            ("search", query, system, limit, offset),
+            lambda: self._search(query, system, limit, offset),
+        )
+
+    def _search(self, query: str, system: str | None, limit: int, offset: int) -> SearchPage:
         depth = offset + limit
         ranked = _Ranked(0, [])
         did_you_mean = None
@@ -155,6 +230,11 @@ class SearchIndex:
 
     def suggest(self, raw_query: str, system: str | None = None, limit: int = 8) -> SearchPage:
         query = clean_query(raw_query)
+        return self._kept(
+            ("suggest", query, system, limit), lambda: self._suggest(query, system, limit)
+        )
+
+    def _suggest(self, query: str, system: str | None, limit: int) -> SearchPage:
         # Autocomplete shows a handful of rows and no count: skip the full count.
         ranked = self._ranked(query, system, prefix_last=True, depth=limit, count=False)
         did_you_mean = None
@@ -222,7 +302,7 @@ class SearchIndex:
         or failing that, a text suggestion."""
         key = clean_query(raw_code).upper().replace(".", "").replace(" ", "")
         while len(key) >= 2:
-            hits = self._by_code(key, system).hits
+            hits = self._by_code(key, system, limit).hits
             if hits:
                 return hits[:limit]
             key = key[:-1]
@@ -354,7 +434,7 @@ class SearchIndex:
         if not query:
             return _Ranked(0, [])
         if looks_like_code(query) and not any_word:
-            by_code = self._by_code(query, system)
+            by_code = self._by_code(query, system, depth)
             if by_code.hits:
                 return by_code
         modifier = [] if any_word else self._modifier(query, system)
@@ -363,7 +443,7 @@ class SearchIndex:
             return _Ranked(len(modifier), modifier)
         # Autocomplete shows a handful of rows: a smaller pool of candidates is enough.
         pool = _SUGGEST_POOL if prefix_last else CANDIDATES
-        ranked = self._by_text(plan, system, max(depth, pool), count, any_word)
+        ranked = self._by_text(plan, system, max(depth, pool), count, any_word, wanted=depth)
         if modifier:
             # A two-letter query (LT, GA) names a modifier as well as being a word.
             named = {(h.system, h.code) for h in modifier}
@@ -386,9 +466,10 @@ class SearchIndex:
         )
         return [Hit(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
-    def _by_code(self, query: str, system: str | None) -> _Ranked:
+    def _by_code(self, query: str, system: str | None, depth: int = _CODE_LIMIT) -> _Ranked:
         """Codes whose key begins with the typed code: the code itself first, then shorter
-        (broader) codes before longer ones."""
+        (broader) codes before longer ones. Only the first `depth` are read (one indexed read
+        per key length, in key order), and the total counted apart when there are more."""
         key = query.strip().upper().replace(".", "").replace(" ", "")
         # Blocks (R00-R09) share a prefix with their first category; they answer exact keys only.
         where = "key >= ? AND key < ? AND (kind NOT IN ('block', 'chapter') OR key = ?)"
@@ -396,16 +477,27 @@ class SearchIndex:
         if system:
             where += " AND system = ?"
             params += (system,)
+        need = min(depth, _CODE_LIMIT) + 1
+        # One indexed read per key length, each stopping after `need` rows, in one statement:
+        # ordering a whole range by length would read every code under "S72".
+        parts = [
+            f"SELECT * FROM (SELECT system, code, title, billable, kind, key FROM docs "
+            f"WHERE length(key) = {size} AND {where} ORDER BY key LIMIT {need})"
+            for size in range(len(key), _MAX_KEY + 1)
+        ]
+        if not parts:
+            return _Ranked(0, [])
         rows = self._rows(
-            f"SELECT system, code, title, billable, kind FROM docs WHERE {where} "
-            f"ORDER BY length(key), key LIMIT {_CODE_LIMIT + 1}",
-            params,
+            "SELECT system, code, title, billable, kind FROM ("
+            + " UNION ALL ".join(parts)
+            + f") ORDER BY length(key), key LIMIT {need}",
+            params * len(parts),
         )
         hits = [Hit(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
         total = len(hits)
-        if total > _CODE_LIMIT:
-            total = self._rows(f"SELECT count(*) FROM docs WHERE {where}", params)[0][0]
-        return _Ranked(total, hits[:_CODE_LIMIT])
+        if total >= need:
+            total = self._counted(f"SELECT count(*) FROM docs WHERE {where}", params)
+        return _Ranked(total, hits[: need - 1])
 
     def _plan(self, query: str, prefix_last: bool) -> _Plan:
         """The query read as concepts: the longest phrase the vocabulary knows at each
@@ -447,12 +539,20 @@ class SearchIndex:
         return [r[0] for r in rows]
 
     def _by_text(
-        self, plan: _Plan, system: str | None, depth: int, count: bool, any_word: bool
+        self,
+        plan: _Plan,
+        system: str | None,
+        depth: int,
+        count: bool,
+        any_word: bool,
+        wanted: int = CANDIDATES,
     ) -> _Ranked:
         """Find codes matching the query's concepts and rank them by relevance (see _rank).
 
         Candidates: codes with every concept (title matches fetched apart, so that they are
-        never cut off by codes matching through notes); when those are few, codes with all
+        never cut off by codes matching through notes), ordered in SQLite on stored ranking
+        inputs, of which only the head (`wanted` rows and a margin, at least _HEAD) is fetched
+        and ranked in full here; when there are none, codes with all
         concepts but one; for the any-word fallback, codes with any concept. Each query reads
         at most `depth` rows in row-id order, so a query matching twenty thousand codes costs
         what one matching a few hundred does.
@@ -470,20 +570,19 @@ class SearchIndex:
                 found[rowid] = frozenset()
         else:
             match = " AND ".join(groups)
-            in_title = self._rows(
-                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
-                (f"{scope}title : ({match})", depth),
-            )
-            anywhere = self._rows(
-                "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (f"{scope}({match})", depth)
-            )
-            for (rowid,) in (*in_title, *anywhere):
-                found[rowid] = everything
+            ordered = self._ordered(plan, system, match, depth)
+            if ordered:
+                total = sum(1 for row in ordered if row[1] == 0)
+                head = ordered[: max(_HEAD, wanted + _HEAD_MARGIN)]
+                if count and total >= depth:
+                    total = self._count(f"{scope}({match})")
+                docs = self._docs([row[0] for row in head])
+                scored = sorted((_rank(plan, doc, everything), i) for i, doc in docs.items())
+                return _Ranked(total, [docs[i].hit for _, i in scored])
+            anywhere = []
         total = len(anywhere)
         if count and total >= depth:
-            total = self._rows(
-                "SELECT count(*) FROM fts WHERE fts MATCH ?", (f"{scope}({match})",)
-            )[0][0]
+            total = self._count(f"{scope}({match})")
         # Bounded: a pasted paragraph must not cost one query per word.
         weighable = 2 <= len(groups) <= _PARTIAL_CONCEPTS
         partial = not any_word and weighable and total < _FEW
@@ -504,6 +603,77 @@ class SearchIndex:
         scored = sorted((_rank(plan, docs[rowid], found[rowid]), rowid) for rowid in docs)
         return _Ranked(total, [docs[rowid].hit for _, rowid in scored])
 
+    def _ordered(self, plan: _Plan, system: str | None, match: str, depth: int) -> list[tuple]:
+        """The ids of the codes matching every concept, ordered by SQLite on the ranking
+        inputs stored in the index: a title (then a term) naming the query and no more (its
+        signature is among the query's), every concept in the title, fewer things named
+        (significant title words), contexts the query did not ask for, written before
+        generated codes, codes a coder can pick, shorter titles, row id. No code's text is
+        read here. Each id comes with 0 when the anywhere-read found it (those make a page's
+        total), 1 when only the title-read or the signature lookup did.
+
+        Each full-text read stops after `depth` rows in row-id order. Most queries match
+        fewer codes: one read, with the title and signature tests as lookups beside it. When
+        the read is cut off, title matches and exact titles past its last row are read apart
+        too (so that they are never lost) and the two merged."""
+        scope = f"sys:{_quote(system)} AND " if system else ""
+        unasked = [i for i in range(len(_CONTEXTS)) if not plan.asked_mask >> i & 1]
+        penalty = " + ".join(f"((k.ctx >> {i}) & 1)" for i in unasked) or "0"
+        sigs = plan.signatures()
+        marks = ",".join("?" * len(sigs)) or "NULL"
+        # The sort key, as columns (smaller first), so that two reads merge in Python.
+        keys = f"-exact, -in_title, k.sig_len, {penalty}, k.generated, NOT k.complete, k.length"
+        title_match, any_match = f"{scope}title : ({match})", f"{scope}({match})"
+        # The limits are written into the statement: bound as parameters, they make SQLite
+        # evaluate the title subquery anew for each row (four times slower here).
+        limit = int(depth)
+        rows = self._rows(
+            f"SELECT k.id, 0, {keys} FROM (SELECT a.id, "
+            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT {limit}) AS in_title, "
+            f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = a.id), 0) "
+            "AS exact "
+            f"FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? LIMIT {limit}) a) m "
+            "JOIN ranks k ON k.id = m.id ORDER BY 3, 4, 5, 6, 7, 8, 9, 1",
+            (title_match, *sigs, any_match),
+        )
+        if len(rows) < depth:
+            return rows
+        # Cut off: the title matches and exact titles past the last code read (exact terms
+        # are left there: an index term such as "Breast" is on a thousand codes).
+        last = max(row[0] for row in rows)
+        past = self._rows(
+            f"SELECT k.id, 1, {keys} FROM (SELECT a.id, "
+            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH ? AND rowid > {last} "
+            f"LIMIT {limit}) AS in_title, "
+            f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = a.id), 0) "
+            "AS exact FROM ("
+            "SELECT id FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? "
+            f"AND rowid > {last} LIMIT {limit}) "
+            "UNION SELECT id FROM (SELECT id FROM sigs "
+            f"WHERE sig IN ({marks}) AND id > {last} AND place = 2 LIMIT {limit})) a) m "
+            "JOIN ranks k ON k.id = m.id WHERE ? IS NULL OR k.system = ?",
+            (title_match, *sigs, title_match, *sigs, system, system),
+        )
+        return sorted([*rows, *past], key=lambda row: (*row[2:], row[0])) if past else rows
+
+    def _count(self, match: str) -> int:
+        return self._counted("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,))
+
+    def _counted(self, sql: str, params: tuple) -> int:
+        """A count, kept until the index file changes: counting every code a broad query
+        ("fracture", "S72") matches is the costliest read of a query, and each page of it asks
+        the same count again."""
+        if self._answers is None:  # nothing kept: every answer worked out afresh
+            return self._rows(sql, params)[0][0]
+        self._fresh_docs()
+        key = (sql, params)
+        found = self._counts.get(key)
+        if found is None:
+            if len(self._counts) > _DOC_CACHE // 10:
+                self._counts.clear()
+            found = self._counts[key] = self._rows(sql, params)[0][0]
+        return found
+
     def _reach(self, match: str) -> int:
         """How many codes an expression matches, counted up to _REACH_CAP."""
         return self._rows(
@@ -511,24 +681,28 @@ class SearchIndex:
             (match, _REACH_CAP),
         )[0][0]
 
-    def _docs(self, ids: Iterable[int]) -> dict[int, _Doc]:
-        """The ranking inputs of these rows. They are worked out once per row and kept (an
-        index file never changes in place; a new file resets them), so a popular code costs
-        one dictionary lookup per query."""
+    def _fresh_docs(self) -> dict[int, _Doc]:
+        """The kept ranking inputs, emptied when the index file was replaced or they grew
+        past _DOC_CACHE."""
         ino = getattr(self._local, "ino", None)
         if self._docs_ino != ino or len(self._doc_cache) > _DOC_CACHE:
             self._doc_cache = {}
             self._typo_cache = {}
+            self._counts = {}
             self._docs_ino = ino
-        cache = self._doc_cache
+        return self._doc_cache
+
+    def _docs(self, ids: Iterable[int]) -> dict[int, _Doc]:
+        """The ranking inputs of these rows. They are worked out once per row and kept (an
+        index file never changes in place; a new file resets them), so a popular code costs
+        one dictionary lookup per query."""
+        cache = self._fresh_docs()
         missing = [i for i in ids if i not in cache]
         for start in range(0, len(missing), 500):
             chunk = tuple(missing[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for row in self._rows(
-                "SELECT id, system, code, title, billable, kind, terms, generated, index_terms, "
-                f"parent_title, complete FROM docs WHERE id IN ({marks})",
-                chunk,
+                f"SELECT {_DOC_COLUMNS} FROM docs d WHERE id IN ({marks})", chunk
             ):
                 cache[row[0]] = _Doc.of(row)
         return {i: cache[i] for i in ids if i in cache}
@@ -549,6 +723,7 @@ class _Concept:
     wordings: tuple[frozenset[str], ...]
     expression: str  # FTS5: any wording, each with all its words
     sequences: tuple[tuple[str, ...], ...] = ()  # each wording's stems in order
+    said: tuple[frozenset[str], ...] = ()  # each wording's significant stems (see _significant)
 
     @classmethod
     def of(cls, typed: tuple[str, ...], official: list[tuple[str, ...]]) -> _Concept:
@@ -562,6 +737,7 @@ class _Concept:
             tuple(frozenset(stem(w) for w in o) for o in options),
             expression,
             tuple(tuple(stem(w) for w in o) for o in options),
+            tuple(_significant(" ".join(o)) for o in options),
         )
 
 
@@ -589,44 +765,22 @@ class _Plan:
         self.asked_contexts = frozenset(
             i for i, group in enumerate(_CONTEXTS) if group & self.named
         )
+        self.asked_mask = asked_mask(self.named)
+
+    def signatures(self) -> list[int]:
+        """The signatures (index_build.signature) of the wordings that name what the query
+        names and no more: one wording per concept, each combination, at most _SIGNATURES."""
+        options = [dict.fromkeys(w for w in c.said if w) for c in self.concepts]
+        found: dict[int, None] = {}
+        for combination in itertools.islice(itertools.product(*options), _SIGNATURES):
+            said = frozenset().union(*combination)
+            if 0 < len(said) <= SIGNATURE_WORDS:
+                found[signature(said)] = None
+        return list(found)
 
 
 # Field weights: how much a concept found in each place counts toward coverage.
 _IN_TITLE, _IN_TERMS, _IN_INDEX, _IN_NOTES = 1.0, 0.9, 0.85, 0.6
-_PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-# "without ..." names what a code does not have: the plain form of a condition, so those words
-# are not held against it (E11.9 "... without complications" is diabetes and no more).
-_WITHOUT = re.compile(r"\bwithout\b.*?(?=,|\bwith\b|$)", re.IGNORECASE)
-# Words that qualify a title without changing what it names: never held against a code.
-_QUALIFIERS = frozenset(
-    stem(w)
-    for w in (
-        "unspecified nos specified not site part organism approach elsewhere classified "
-        "uncomplicated"
-    ).split()
-)
-# Words that narrow a code to a group of patients, a relative or a later stage of care. Unless
-# the query says so, the adult, personal, initial-encounter code comes first (a coder's
-# default): "uti" is N39.0 before the neonatal P39.3, "history of stroke" the patient's own.
-_CONTEXTS = tuple(
-    frozenset(stem(w) for w in group.split())
-    for group in (
-        "family",
-        "newborn neonatal perinatal fetus fetal",
-        "pregnancy childbirth puerperium obstetric maternal gestational",
-        "sequela sequelae",
-        "subsequent",
-        "child childhood juvenile infancy",
-    )
-)
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _significant(text: str) -> frozenset[str]:
-    """Stems of what a title or term names: no parentheses, "without ..." clauses,
-    qualifiers or stop words."""
-    plain = _WITHOUT.sub(" ", _PARENTHESES.sub(" ", text))
-    return frozenset(stem(w) for w in words(plain) if w not in STOPWORDS) - _QUALIFIERS
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -664,6 +818,8 @@ class _Doc:
     pairs: frozenset[tuple[str, str]]
     parent_stems: frozenset[str] | None
     contexts: tuple[int, ...]
+    # stems a title negates with "non-" ("Nonmechanical"): it is not what a query naming them asks
+    negated: frozenset[str]
     length: int
     generated: int
     complete: int
@@ -699,6 +855,9 @@ class _Doc:
             pairs=_pairs(title),
             parent_stems=stems(parent) if parent else None,
             contexts=tuple(i for i, group in enumerate(_CONTEXTS) if group & title_stems),
+            negated=frozenset(
+                stem(w[3:]) for w in words(title) if w.startswith("non") and len(w) > 6
+            ),
             length=len(words(title)),
             generated=generated,
             complete=complete,
@@ -715,7 +874,8 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     1. exact: the title (or else an inclusion or index term) names the query and no more;
     2. coverage: the share of the query's concepts found, weighted by where (title, terms,
        index terms, notes);
-    3. context: how many narrowing contexts (family, neonatal, obstetric, sequela...) the
+    3. negation: the title says "non-" what the query names ("Nonmechanical");
+       context: how many narrowing contexts (family, neonatal, obstetric, sequela...) the
        title adds that the query did not ask for;
     4. written codes before generated 7th-character codes; codes a coder can pick (billable,
        or needing only a 7th character) before categories;
@@ -766,6 +926,7 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     if extra is None:
         extra = len(doc.title_said - plan.named) + 1
     context = sum(1 for i in doc.contexts if i not in plan.asked_contexts)
+    negates = bool(doc.negated & plan.named)
     together = len(plan.pairs & doc.pairs) if plan.pairs else 0
     # A code under a parent that names the query too is the condition itself, not a
     # manifestation of something else (J18.9 under J18 Pneumonia, not typhoid pneumonia).
@@ -773,6 +934,7 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     return (
         -exact,
         -round(coverage, 2),
+        negates,
         context,
         doc.generated,
         not doc.complete,

@@ -8,6 +8,7 @@ never sees a half-built index.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 from coderef.catalog.records import CodeRecord
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import deletes, words
+from coderef.search.title_signals import context_mask, significant
 
 SCHEMA_VERSION = "3"
 
@@ -35,11 +37,26 @@ CREATE TABLE docs (
     parent_title TEXT NOT NULL DEFAULT '',
     complete INTEGER NOT NULL DEFAULT 0
 );
+-- What ranking needs of each code that no query changes, in small rows of their own so that
+-- SQLite orders candidates by them without reading the codes' texts.
+CREATE TABLE ranks (
+    id INTEGER PRIMARY KEY,
+    system TEXT NOT NULL,
+    sig_len INTEGER NOT NULL,  -- significant title words (title_signals.significant)
+    ctx INTEGER NOT NULL,      -- contexts the title narrows to (title_signals.context_mask)
+    generated INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    length INTEGER NOT NULL    -- title words
+);
 CREATE VIRTUAL TABLE fts USING fts5(
     title, terms, notes, sys, index_terms,
     content='', detail=full, prefix='3',
     tokenize='porter unicode61 remove_diacritics 2'
 );
+-- Signatures of short titles and terms (place 2: title, 1: term): exact wordings by lookup.
+CREATE TABLE sigs (
+    sig INTEGER NOT NULL, id INTEGER NOT NULL, place INTEGER NOT NULL, PRIMARY KEY (sig, id)
+) WITHOUT ROWID;
 CREATE TABLE vocab (word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE spell (del TEXT NOT NULL, word TEXT NOT NULL);
 CREATE TABLE icd9 (
@@ -79,6 +96,48 @@ def _complete(record: CodeRecord) -> bool:
     )
 
 
+# Longest wording (in significant words) whose signature is stored: queries naming more are
+# rare, and the table stays small.
+SIGNATURE_WORDS = 5
+
+
+def signature(stems: Iterable[str]) -> int:
+    """A wording's significant stems as one number (a 64-bit hash of them in a fixed order):
+    equal for the query and the title (or term) that names exactly what the query names."""
+    text = " ".join(sorted(set(stems))).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big", signed=True)
+
+
+class _Signatures:
+    """(signature, row id, place) rows for the title (place 2) and each alternative term
+    (place 1) of a code: how the engine finds, in one indexed read, the codes whose wording
+    names the query and no more (engine._rank's "exact"). Terms repeat across thousands of
+    codes (an alphabetic-index entry on every code of a table): each is worked out once."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, int | None] = {}
+        self._said_len: dict[str, int] = {}
+
+    def of(self, text: str) -> int | None:
+        if text not in self._known:
+            said = significant(text)
+            self._said_len[text] = len(said)
+            self._known[text] = signature(said) if 0 < len(said) <= SIGNATURE_WORDS else None
+        return self._known[text]
+
+    def said_len(self, text: str) -> int:
+        """How many significant words `text` has (after `of(text)`)."""
+        return self._said_len[text]
+
+    def rows(self, rowid: int, title: str, terms: Sequence[str]) -> list[tuple[int, int, int]]:
+        out: dict[int, int] = {}
+        for place, text in ((2, title), *((1, t) for t in terms)):
+            key = self.of(text)
+            if key is not None:
+                out[key] = max(out.get(key, 0), place)
+        return [(key, rowid, place) for key, place in out.items()]
+
+
 def index_like_terms(record: CodeRecord) -> list[str]:
     """Other names a code answers to beyond its own inclusion terms, the way an alphabetic
     index lists them: the Includes note of a category ("diabetes NOS" under E11) names
@@ -116,7 +175,8 @@ def build_index(
         vocab: Counter[str] = Counter()
         docs = sorted(records, key=_doc_order)
         titles = {(rec.system, rec.key): rec.title for rec in docs}
-        doc_rows, fts_rows = [], []
+        doc_rows, fts_rows, sig_rows, rank_rows = [], [], [], []
+        signatures = _Signatures()
         for rowid, rec in enumerate(docs, start=1):
             terms = " ; ".join(rec.search_terms)
             notes = " ; ".join(
@@ -125,9 +185,12 @@ def build_index(
                 for item in rec.notes.get(kind, [])
                 if item not in rec.search_terms
             )
-            lexicon = " ; ".join(
+            lexicon_list = list(
                 dict.fromkeys([*index_like_terms(rec), *extra_terms.get((rec.system, rec.key), ())])
             )
+            lexicon = " ; ".join(lexicon_list)
+            sig_rows.extend(signatures.rows(rowid, rec.title, [*rec.search_terms, *lexicon_list]))
+            title_words = words(rec.title)
             doc_rows.append(
                 (
                     rowid,
@@ -144,17 +207,33 @@ def build_index(
                     int(_complete(rec)),
                 )
             )
+            rank_rows.append(
+                (
+                    rowid,
+                    rec.system,
+                    signatures.said_len(rec.title),
+                    context_mask(title_words),
+                    int(rec.is_generated),
+                    int(_complete(rec)),
+                    len(title_words),
+                )
+            )
             fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))
             vocab.update(
                 w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
             )
         conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?)", rank_rows)
         conn.executemany(
             "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             fts_rows,
         )
-        conn.execute("CREATE INDEX docs_key ON docs(key, system)")
+        # kind too: counting the codes under a prefix then reads the index alone
+        conn.execute("CREATE INDEX docs_key ON docs(key, system, kind)")
+        # Code-prefix lookups read the shortest (broadest) codes first, in key order.
+        conn.execute("CREATE INDEX docs_key_length ON docs(length(key), key)")
+        conn.executemany("INSERT INTO sigs VALUES (?, ?, ?)", sorted(sig_rows))
         conn.executemany("INSERT INTO vocab VALUES (?, ?)", vocab.items())
         conn.executemany(
             "INSERT INTO spell VALUES (?, ?)",
