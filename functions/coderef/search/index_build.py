@@ -19,7 +19,7 @@ from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import deletes, words
 from coderef.search.title_signals import context_mask, significant
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
