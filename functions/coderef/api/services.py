@@ -22,7 +22,7 @@ from coderef.settings import Settings
 # function pays at cold start only for what its routes need.
 if TYPE_CHECKING:
     from coderef.accounts.code_pages import CodePages
-    from coderef.accounts.metering import ViewMeter
+    from coderef.accounts.metering import StartBeside, ViewMeter
     from coderef.accounts.service import AccountService
     from coderef.assistant.answers import Composer
     from coderef.assistant.case2code import Case2Code
@@ -49,6 +49,10 @@ class Services:
     address_hasher: Callable[[str], str] | None = None
     index_knows: Callable[[str, str], bool] | None = None
     jobs: Jobs | None = None  # CareerCenter's store
+    # How independent store calls of one request run: side by side on a shared thread pool
+    # (DynamoDB: one round trip instead of two), or in turn where each is a local SQLite call
+    # cheaper than the hop to another thread and back (Services.local).
+    start_beside: StartBeside = start_beside
 
     @cached_property
     def index(self) -> SearchIndex:
@@ -96,14 +100,14 @@ class Services:
         from coderef.accounts.metering import ViewMeter
 
         assert self.accounts is not None
-        return ViewMeter(self.accounts, self.policy, start_beside=start_beside)
+        return ViewMeter(self.accounts, self.policy, start_beside=self.start_beside)
 
     @cached_property
     def code_pages(self) -> CodePages:
         from coderef.accounts.code_pages import CodePages
 
         index_knows = self.index_knows or self.index_has_code
-        return CodePages(self.lookup, self.view_meter, index_knows, start_beside)
+        return CodePages(self.lookup, self.view_meter, index_knows, self.start_beside)
 
     def index_has_code(self, system: str, key: str) -> bool:
         try:
@@ -205,6 +209,7 @@ class Services:
 
     @classmethod
     def local(cls, settings: Settings) -> Services:
+        from coderef.accounts.metering import in_turn
         from coderef.adapters.outbox_mailer import OutboxMailer
         from coderef.adapters.sqlite_accounts import SqliteAccounts
         from coderef.adapters.sqlite_catalog import SqliteCatalog
@@ -222,6 +227,7 @@ class Services:
             mailer=OutboxMailer(settings.outbox_dir),
             consultant_store=SqliteConsultant(settings.consultant_path),
             jobs=SqliteJobs(settings.jobs_path),
+            start_beside=in_turn,
         )
 
 
