@@ -15,7 +15,7 @@ import pytest
 from tests import aws
 
 FUNCTIONS_DIR = aws.ROOT / "functions"
-LOCAL_PYTHON = "%d.%d" % sys.version_info[:2]
+LOCAL_PYTHON = "{}.{}".format(*sys.version_info[:2])
 
 
 def _functions(template: dict) -> dict[str, dict]:
@@ -29,9 +29,9 @@ def _functions(template: dict) -> dict[str, dict]:
 
 
 def _make(target: str, artifacts: Path, *overrides: str) -> subprocess.CompletedProcess:
+    command = ["make", "--no-print-directory", "-C", str(FUNCTIONS_DIR), target]
     return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(FUNCTIONS_DIR), target]
-        + [f"ARTIFACTS_DIR={artifacts}", *overrides],
+        [*command, f"ARTIFACTS_DIR={artifacts}", *overrides],
         capture_output=True,
         text=True,
         timeout=300,
@@ -106,7 +106,8 @@ def test_the_build_copies_the_package_without_local_caches(artifact):
 
 def test_the_build_refuses_an_interpreter_other_than_the_runtime_s(tmp_path):
     # When the build runs with a Python that is not the functions' runtime version
-    build = _make("build-SearchFunction", tmp_path, f"PYTHON={sys.executable}", "PYTHON_VERSION=3.0")
+    other = ("PYTHON_VERSION=3.0", f"PYTHON={sys.executable}")
+    build = _make("build-SearchFunction", tmp_path, *other)
     # Then it stops before installing anything: that bytecode would never load
     assert build.returncode != 0
     assert "the functions run 3.0" in build.stderr
