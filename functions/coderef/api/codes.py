@@ -107,7 +107,7 @@ def code_crosswalks(
         {200: f"{_SCHEMAS}:CodePageResponse", 402: f"{_SCHEMAS}:ViewWallResponse"}
     ),
 )
-def code_page(
+async def code_page(
     services: ServicesDep,
     request: Request,
     system: SystemPath,
@@ -115,44 +115,49 @@ def code_page(
     on_date: OnDate = None,
     strict: Strict = False,
 ) -> FastJSON:
-    # A page of another site must not spend a member's views by linking or framing this URL:
-    # browsers say where a request comes from, and a cross-site one is refused before any
-    # charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with cookies
-    # to ride on).
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-        raise ForbiddenOrigin(
-            "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
+    def open_page() -> FastJSON:
+        # A page of another site must not spend a member's views by linking or framing this
+        # URL: browsers say where a request comes from, and a cross-site one is refused before
+        # any charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with
+        # cookies to ride on).
+        if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+            raise ForbiddenOrigin(
+                "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
+            )
+        if on_date and strict:
+            services.lookup.require_release_on(system, on_date)  # before any charge
+        # The record and the charge, side by side when the index knows the code (domain/
+        # code_pages.py). One unlock opens a code in every loaded release.
+        viewer = claimed_viewer(request, services)
+        opened = services.code_pages.open(
+            viewer, system, code, on_date, lambda: client_address(request, services)
         )
-    if on_date and strict:
-        services.lookup.require_release_on(system, on_date)  # before any charge
-    # The record and the charge, side by side when the index knows the code (domain/
-    # code_pages.py). One unlock opens a code in every loaded release.
-    viewer = claimed_viewer(request, services)
-    opened = services.code_pages.open(
-        viewer, system, code, on_date, lambda: client_address(request, services)
-    )
-    record, paid = opened.record, opened.paid
-    registered = viewer.is_registered and not paid.session_ended
-    headers = {"Cache-Control": "private, no-store"}
-    if paid.wall:
-        response = FastJSON(
-            {
-                **error_body(paid.wall.code, _wall_message(services, registered)),
-                "summary": summary_body(services.lookup.summary_of(record, on_date)),
-                "meter": meter_body(paid.wall.meter),
-            },
-            status_code=402,
-            headers=headers,
-        )
-        new_guest_token = paid.wall.new_guest_token
-    else:
-        assert paid.charge is not None
-        page = page_body(services.lookup.page_of(record, registered=registered, on_date=on_date))
-        page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
-        response = FastJSON(page, headers=headers)
-        new_guest_token = paid.charge.new_guest_token
-    if new_guest_token:
-        set_cookie(response, request, GUEST_COOKIE, new_guest_token, GUEST_COOKIE_DAYS)
-    if paid.session_ended:
-        clear_cookie(response, request, SESSION_COOKIE)
-    return response
+        record, paid = opened.record, opened.paid
+        registered = viewer.is_registered and not paid.session_ended
+        headers = {"Cache-Control": "private, no-store"}
+        if paid.wall:
+            response = FastJSON(
+                {
+                    **error_body(paid.wall.code, _wall_message(services, registered)),
+                    "summary": summary_body(services.lookup.summary_of(record, on_date)),
+                    "meter": meter_body(paid.wall.meter),
+                },
+                status_code=402,
+                headers=headers,
+            )
+            new_guest_token = paid.wall.new_guest_token
+        else:
+            assert paid.charge is not None
+            view = services.lookup.page_of(record, registered=registered, on_date=on_date)
+            page = page_body(view)
+            page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
+            response = FastJSON(page, headers=headers)
+            new_guest_token = paid.charge.new_guest_token
+        if new_guest_token:
+            set_cookie(response, request, GUEST_COOKIE, new_guest_token, GUEST_COOKIE_DAYS)
+        if paid.session_ended:
+            clear_cookie(response, request, SESSION_COOKIE)
+        return response
+
+    # One hop to the thread pool on the local server (the charge may fsync), none on Lambda.
+    return await services.run_blocking(open_page)

@@ -12,9 +12,15 @@ from coderef.api.session import claimed_viewer
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
+# async def: the reads go to the thread pool on the local server, and run inline on Lambda
+# (Services.run_blocking), where a sync route would start the thread pool on the first request.
 @router.get("/me", response_model=MeResponse)
-def me(services: ServicesDep, request: Request, response: Response) -> dict:
+async def me(services: ServicesDep, request: Request, response: Response) -> dict:
     response.headers["Cache-Control"] = "private, no-store"
-    standing = services.view_meter.standing(claimed_viewer(request, services))
-    titles = services.lookup.titles((u.system, u.key) for u in standing.unlocked)
-    return me_body(standing, titles)
+
+    def read() -> dict:
+        standing = services.view_meter.standing(claimed_viewer(request, services))
+        titles = services.lookup.titles((u.system, u.key) for u in standing.unlocked)
+        return me_body(standing, titles)
+
+    return await services.run_blocking(read)
