@@ -274,7 +274,8 @@ def _running(servers: list[Server]) -> Iterator[None]:
 
 def _sign_in(server: Server) -> str:
     """A member with views to spend on `server`; the cookie its requests carry."""
-    client = httpx.Client(base_url=server.base)
+    # Generous timeouts: registering hashes a password (Argon2id) while every server warms up.
+    client = httpx.Client(base_url=server.base, timeout=120)
     email = "load@example.org"
     client.post("/api/auth/register", json={"email": email, "password": "a load test phrase"})
     subprocess.run(
@@ -358,7 +359,7 @@ def run(
             servers.append(_datasette_server(datasette, root))
         with _running(servers):
             first = servers[0]
-            client = httpx.Client(base_url=first.base)
+            client = httpx.Client(base_url=first.base, timeout=120)
             codes = [
                 (r["system"], r["code"])
                 for q in ("fracture", "open approach", "diabetes")
