@@ -8,6 +8,7 @@ DEPS   := $(shell cat pyproject.toml functions/requirements.txt | sha1sum | cut 
 # and the lock (functions/requirements.txt), whose pins both installs follow.
 RUN_STAMP  := $(VENV)/.installed-run-$(DEPS)
 TEST_STAMP := $(VENV)/.installed-test-$(DEPS)
+BENCH_STAMP := $(VENV)/.installed-bench-$(DEPS)
 # Test-only JavaScript (axe-core for the browser tests); the site itself needs no npm.
 NODE_DEPS := node_modules/.package-lock.json
 # Parallel test workers; every test still runs (tests/conftest.py groups what must share one).
@@ -27,6 +28,13 @@ $(RUN_STAMP): pyproject.toml functions/requirements.txt | $(BIN)/python
 $(TEST_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -c functions/requirements.txt
 	@rm -f $(VENV)/.installed-test-*
+	@touch $@
+
+# The bench extra (Datasette, a peer on the same index) on top: the lock file constrains
+# only what it lists, so Datasette resolves freely beside those pins.
+$(BENCH_STAMP): $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]' -c functions/requirements.txt
+	@rm -f $(VENV)/.installed-bench-*
 	@touch $@
 
 run: $(RUN_STAMP)  ## set up, import bundled data on first run, serve http://127.0.0.1:8000
@@ -62,7 +70,7 @@ publish: $(RUN_STAMP)
 	@test -n "$(BUCKET)$(OUT)" || { echo "make publish BUCKET=name (or OUT=dir) [SITE_URL=https://...]"; exit 2; }
 	$(BIN)/coderef publish $(if $(BUCKET),--bucket $(BUCKET)) $(if $(OUT),--out $(OUT)) $(if $(SITE_URL),--site-url $(SITE_URL)) $(if $(CODES_TABLE),--codes-table $(CODES_TABLE))
 
-bench: $(TEST_STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed here if root)
+bench: $(BENCH_STAMP)  ## run benchmarks and write BENCHMARKS.md (needs wrk; installed here if root)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } \
 		|| { echo "install wrk (apt-get install wrk) for the load benchmark"; exit 1; }
 	$(BIN)/python -m bench.run

@@ -5,7 +5,8 @@ Run: .venv/bin/python -m bench.cold_start [--runs N]
 
 Each run of each handler is a new Python process, so it pays every import as a new execution
 environment does. The floor, measured in the same run and interleaved with the handlers, is a
-process that only imports fastapi and mangum and creates one boto3 DynamoDB client. A handler's
+process that only imports fastapi, mangum, aws_lambda_powertools and boto3 and creates one
+boto3 DynamoDB client: what any FastAPI function on Lambda with Powertools pays. A handler's
 cold start is its import plus its first response; its ratio is that over the floor's import
 plus client. Target: each handler within 1.15x the floor (CodeRef's own code adds at most 15%).
 
@@ -49,7 +50,7 @@ import sys, time
 start = time.perf_counter()
 what, out = sys.argv[1], sys.argv[2]
 if what == "floor":
-    import fastapi, mangum, boto3
+    import fastapi, mangum, aws_lambda_powertools, boto3
     imported = time.perf_counter()
     boto3.client("dynamodb")
     done = time.perf_counter()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -151,7 +150,8 @@ History (bench/search_quality_history.tsv; same set, earlier commits):
 def cold_section(cold: dict[str, Any]) -> str:
     floor = cold["floor"]
     rows = [
-        f"| floor: fastapi + mangum + boto3, one DynamoDB client | {floor['import']:.0f} | "
+        f"| floor: fastapi + mangum + powertools + boto3, one DynamoDB client | "
+        f"{floor['import']:.0f} | "
         f"{floor['first']:.0f} (client) | {floor['total']:.0f} | 1.00 | | |"
     ]
     for name, h in cold["handlers"].items():
@@ -178,8 +178,9 @@ bradycardia`; code page: a guest's first `GET /api/codes/icd10cm/R00.1`; auth: `
 /api/auth/logout`, its cheapest real request)
 against moto's server on 127.0.0.1 (tables from template.yaml, the fixture ICD-10-CM and PCS
 releases in the codes table, the index built from them at CODEREF_INDEX_PATH), reached through
-AWS_ENDPOINT_URL, so the process imports the real boto3. The floor process imports fastapi and
-mangum and creates one boto3 DynamoDB client. Runs interleave floor and handlers; medians of
+AWS_ENDPOINT_URL, so the process imports the real boto3. The floor process imports fastapi,
+mangum, aws_lambda_powertools and boto3 and creates one boto3 DynamoDB client. Runs
+interleave floor and handlers; medians of
 {floor["runs"]} runs after one untimed round (bytecode caches warm, as on a second deploy of
 the same code). Ratio = handler (import + first response) / floor (import + client).
 Milliseconds.
@@ -239,46 +240,63 @@ read of that code; re-opens read it from memory. Target for a metered page: at m
 """
 
 
-def _load_table(after: dict, before: dict | None) -> str:
-    rows = []
-    for name, by_conns in after.items():
-        for conns, f in by_conns.items():
-            b = (before or {}).get(name, {}).get(conns)
-            if b:
-                rows.append(
-                    f"| {name} | {conns} | {b['rps']:.0f} | {f['rps']:.0f} | "
-                    f"{f['rps'] / b['rps']:.2f}x | {b['p99']:.1f} | {f['p99']:.1f} | "
-                    f"{f['requests']} | {f['non2xx']} |"
-                )
-            else:
-                rows.append(
-                    f"| {name} | {conns} | — | {f['rps']:.0f} | | — | {f['p99']:.1f} | "
-                    f"{f['requests']} | {f['non2xx']} |"
-                )
-    return "\n".join(rows)
+LOAD_TARGETS = {"search": 0.45, "summary": 0.5, "metered page": 0.4}
 
 
-def load_section(after: dict, before: dict | None, baseline: str | None) -> str:
-    base = (
-        f"`{baseline}` (main before the throughput work; its functions/ served from a "
-        f"`git archive` through PYTHONPATH, same venv, same data)"
-        if before
-        else "not run (no baseline commit found)"
+def load_section(load: dict[str, Any]) -> str:
+    rows = "\n".join(
+        f"| {r['route']} | {r['server']} | {r['workers']} | {r['rps']:.0f} | "
+        f"{', '.join(str(x) for x in r['rps_rounds'])} | {r['p50']:.1f} | {r['p99']:.1f} | "
+        f"{r['non2xx']} |"
+        for r in load["rows"]
+    )
+    ratios = []
+    for x in load["ratios"]:
+        target = LOAD_TARGETS.get(x["route"]) if x["against"] != server_load.DATASETTE else None
+        verdict = f"≥ {target:g}: {_met(x['ratio'] >= target)}" if target else ""
+        ratios.append(
+            f"| {x['route']} | {x['server']} | {x['workers']} | {x['rps']:.0f} | "
+            f"{x['against']} | {x['other']:.0f} | {x['ratio']:.2f}× | {verdict} |"
+        )
+    memory = "\n".join(
+        f"| {label} | {' + '.join(str(m) for m in mib)} |" for label, mib in load["memory"].items()
+    )
+    peer = (
+        "Datasette (the `bench` extra) serves the same search.db, immutable, with the floor's SQL "
+        "as a canned query"
+        if load["datasette"]
+        else "Datasette was not installed (`pip install -e '.[bench]'`): no peer row"
     )
     return f"""
-## 4. Local server throughput (`make run` server, one uvicorn process)
+## 4. Local server throughput: CodeRef beside its floors and a peer (one run)
 
-Command: `{PY} -m bench.server_load` (after) and `{PY} -m bench.server_load --baseline
-{baseline or "REF"}` (before). wrk, {server_load.THREADS} threads, {server_load.DURATION} s per
-row, against 127.0.0.1; the load generator and the server share the machine's
-{os.cpu_count()} cores. Search rotates over {len(server_load.SEARCH_QUERIES)} queries; summary
-and metered page over 300 codes; the metered page as a signed-in account with views to spend
-(after its first pass over the 300 codes, re-opens). Before: {base}. p99 in milliseconds;
-ratio = after / before; requests and non-2xx are the after run's.
+Command: `{PY} -m bench.server_load` (bench/server_load.py says what each row does). wrk,
+{server_load.THREADS} threads, {load["connections"]} connections, {load["duration"]} s per row,
+every server up at once on 127.0.0.1 (load generator and servers share the machine's
+{os.cpu_count()} cores); {load["rounds"]} interleaved rounds, medians. CodeRef is `coderef serve
+--workers N` (access log off); the floors are bench/floors.py on the same stack (uvicorn with
+uvloop and httptools, Starlette, the same SQLite build and files): the raw FTS5 floor runs one
+MATCH of the query's words and returns 20 rows, the summary floor reads the code's record from
+catalog.db and sends it as stored, fixed JSON is the stack's ceiling. {peer}. Search rotates over
+{len(server_load.SEARCH_QUERIES)} queries; summary and metered page over 300 codes; the metered
+page is a signed-in member re-opening codes it has unlocked. req/s and p50/p99 (ms) are medians
+of the rounds; non-2xx is summed.
 
-| route | conns | req/s before | req/s after | ratio | p99 before | p99 after | requests | non-2xx |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
-{_load_table(after, before)}
+| route | server | workers | req/s | req/s per round | p50 | p99 | non-2xx |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{rows}
+
+Ratios (CodeRef's req/s over the floor's at the same worker count; targets from issue 20):
+
+| route | server | workers | req/s | against | its req/s | ratio | target |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(ratios)}
+
+Resident memory after the rounds, MiB (the supervisor first, then each worker):
+
+| server | RSS |
+| --- | --- |
+{memory}
 """
 
 
@@ -376,7 +394,9 @@ Items not fully right:
 """
 
 
-def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> str:
+def gaps_section(
+    search: dict, cold: dict[str, Any], warm: dict[str, Any], load: dict[str, Any]
+) -> str:
     """Each target: met, or the gap and the plan to close it."""
     lines = []
     slow = [n for n, f in search.items() if f["p99"] > {"search": 10, "suggest": 5}[n]]
@@ -411,35 +431,40 @@ def gaps_section(search: dict, cold: dict[str, Any], warm: dict[str, Any]) -> st
             + CALLS_PLAN
         )
     )
+    coderef_ratios = [
+        x
+        for x in load["ratios"]
+        if x["server"] == server_load.CODEREF and x["against"] != server_load.DATASETTE
+    ]
+    short = [
+        f"{x['route']} at {x['workers']} worker(s) {x['ratio']:.2f}× "
+        f"(target {LOAD_TARGETS[x['route']]:g})"
+        for x in coderef_ratios
+        if x["ratio"] < LOAD_TARGETS[x["route"]]
+    ]
     lines.append(
-        "- **Local server throughput, frontend**: no numeric target; §4 and §6 give the "
-        "figures, §4 before and after the throughput work."
+        "- **HTTP throughput against the floors (§4)**: "
+        + ("met." if not short else "not met for " + "; ".join(short) + ".")
     )
+    lines.append("- **Frontend**: no numeric target; §6 gives the figures.")
     return "\n## Targets: met, or the gap and the plan\n\n" + "\n".join(lines) + "\n"
 
 
-COLD_PLAN = """. Where the time goes (§2's import list): FastAPI building the
-  function's routes (its `response_model` check imports `pydantic.v1`, ~15-20 ms, FastAPI's
-  own code), Powertools (~10 ms), and the CodeRef api/domain/store modules the routes need.
-  What the performance work removed: every router and domain service a function does not serve (all
-  routers, CasePilot, Case2Code, guidelines, the account service were imported by every
-  function), and the Argon2id hash the password hasher computes when built (~0.15 s), which
-  the code page and auth functions paid on their first request although the code page
-  never checks a password (now built on the first password only). What remains: FastAPI
-  and Powertools doing their own setup for the routes, and for the code page and auth
-  functions the SSM reads at start (`aws_settings`: one more boto3 client and two
-  `GetParameter` calls, about 0.1 s against moto here; one `GetParameters` call would halve
-  the calls, and `after_restore` repeats them on every SnapStart restore, where keeping the
-  site URL from the snapshot would save them). SnapStart (enabled in
-  template.yaml with hooks in handlers/runtime.py) takes the whole init phase measured here
-  out of the cold path: a restored environment resumes after imports, app and index are
-  built. Further steps if a function without SnapStart must meet the ratio: (1) check that
-  the built package carries `__pycache__` for CodeRef's own modules (pip compiles what it
-  installs; copied sources may not be): /var/task is read-only, so without it every cold
-  start compiles CodeRef from source, a cost this benchmark (warm bytecode) does not see;
-  (2) build the code page's routes without `response_model` classes it does not need.
-  Measured on a 2-core shared machine: a few percent either way is noise; re-run before
-  judging."""
+COLD_PLAN = """. Where the time goes (§2's import list, self times beyond the floor): FastAPI
+  declaring the function's routes (its first `create_model_field` imports `pydantic.v1` to
+  refuse v1 models, ~60 ms on a quiet machine, FastAPI's own code), pydantic-settings reading
+  the settings, CodeRef's api/catalog/accounts modules the routes need, and for the search
+  and code page functions the search engine, whose stemmer import (`snowballstemmer` builds
+  every language's tables, ~0.1 s) the code page pays on its first request (search/text.py
+  could build the Porter stemmer on first use: `has_code` never stems). Already removed: the
+  routers and services a function does not serve, the Argon2 hasher until the first
+  password, the search engine in AuthFunction, the thread pool on Lambda (the code page and
+  /api/me run their store work inline there), the SSM reads down to one GetParameters call.
+  The built artifact carries bytecode compiled by python3.13 (functions/Makefile), so no
+  function compiles CodeRef at start (this benchmark runs with warm bytecode either way).
+  SnapStart (template.yaml, hooks in handlers/runtime.py) takes the whole init phase
+  measured here out of the cold path of a restored environment. Measured on a 2-core shared
+  machine: a few percent either way is noise; re-run before judging."""
 
 CALLS_PLAN = """. §3's operations, in order, show which call is extra or went out after
   another. The flow: accounts/code_pages.py (`CodePages.open`) starts the charge beside the
@@ -469,14 +494,8 @@ def main() -> None:
     cold = cold_start.run()
     print("warm requests ...", flush=True)
     warm = warm_requests.run()
-    print("server load (after) ...", flush=True)
-    after = server_load.run()
-    baseline = server_load.default_baseline()
-    before = None
-    if baseline:
-        print(f"server load (before, {baseline}) ...", flush=True)
-        with tempfile.TemporaryDirectory(prefix="coderef-baseline-") as tmp:
-            before = server_load.run(server_load.baseline_source(baseline, Path(tmp)))
+    print("server load ...", flush=True)
+    load = server_load.run()
     print("frontend ...", flush=True)
     fe = frontend.run()
     print("assistant latency ...", flush=True)
@@ -491,12 +510,12 @@ and percentiles from this one run; compare ratios within the run, not across run
 The targets, gaps and plans are discussed in docs/capacity.md (sections 2-6 there use these
 figures).
 """
-    text += gaps_section(search, cold, warm)
+    text += gaps_section(search, cold, warm, load)
     text += search_section(search)
     text += quality_section(quality)
     text += cold_section(cold)
     text += warm_section(warm)
-    text += load_section(after, before, baseline)
+    text += load_section(load)
     text += """
 ## 5. Traffic spikes on AWS
 

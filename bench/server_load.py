@@ -1,32 +1,61 @@
-"""Local server throughput: the `make run` server under wrk, for search, summary and the
-metered page, at 16 and 64 connections.
+"""Local server throughput under wrk: CodeRef (`coderef serve`, one and two workers) beside its
+floors on the same server stack and a peer on the same search index, in one run.
 
-Run: .venv/bin/python -m bench.server_load   (needs wrk: `apt-get install wrk`; the full
-bundled data imported, as `make run` does). The server is one uvicorn process, as `make run`
-starts it. Every request is bounded: each wrk run lasts DURATION seconds against 127.0.0.1.
+Run: .venv/bin/python -m bench.server_load [--rounds 3] [--duration 10] [--baseline REF]
+(needs wrk: `apt-get install wrk`; Datasette from the `bench` extra; the full bundled data
+imported, as `make run` does).
+
+Every server runs at once on 127.0.0.1, each on its own port, and each row is a wrk run of
+DURATION seconds at 16 connections against one of them. A round runs every row once; rows
+interleave across ROUNDS rounds, so drift on the shared machine hits every server alike, and
+each figure is the median of the rounds. The rows:
+
+- search: CodeRef's /api/search over 10 queries; the raw FTS5 floor (bench/floors.py: one
+  MATCH of the query's words on the same search.db, 20 rows as JSON); Datasette serving the
+  same search.db (immutable) with that same SQL as a canned query.
+- summary: CodeRef's public /api/codes/{system}/{code}/summary over 300 codes; the summary
+  floor (the same code's record read from the same catalog.db, sent as stored).
+- metered page: CodeRef's /api/codes/{system}/{code} as a signed-in member re-opening those
+  300 codes (the first warm-up pass unlocks them); its floor is the summary floor's.
+- fixed JSON: the stack's ceiling (Starlette answering a fixed body).
+
+Ratio = CodeRef's req/s over its floor's at the same worker count. With --baseline REF, the
+CodeRef rows are also run for that git ref's functions/ (served from a `git archive` through
+PYTHONPATH, same venv and data), in the same rounds.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
+from bench.floors import match_expression
+from coderef.catalog.codes import normalize_code
 from coderef.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DURATION = 10
-CONNECTIONS = (16, 64)
+ROUNDS = 3
+CONNECTIONS = 16
+WORKERS = (1, 2)
+WARMUP_SECONDS = 2
 THREADS = 2
 SEARCH_QUERIES = [
     "heart failure",
@@ -40,6 +69,11 @@ SEARCH_QUERIES = [
     "asthma",
     "kidney failure",
 ]
+CODEREF = "CodeRef"
+FLOOR = "floor"
+DATASETTE = "Datasette"
+# What each CodeRef route is measured against, on the floor server.
+FLOOR_OF = {"search": "search", "summary": "summary", "metered page": "summary"}
 
 _LUA = """
 local paths = {%s}
@@ -82,9 +116,8 @@ def _parse(output: str) -> dict[str, float]:
 
 
 def baseline_source(ref: str, into: Path) -> Path:
-    """The functions/ tree of git `ref`, extracted under `into`, to serve the "before" side
-    of a before/after comparison from the same venv (PYTHONPATH puts it ahead of the
-    editable install)."""
+    """The functions/ tree of git `ref`, extracted under `into`, to serve another commit's
+    code from the same venv (PYTHONPATH puts it ahead of the editable install)."""
     into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
         ["git", "archive", ref, "functions"], cwd=ROOT, capture_output=True, check=True
@@ -93,141 +126,336 @@ def baseline_source(ref: str, into: Path) -> Path:
     return into / "functions"
 
 
-# main before the throughput work of the performance issue (async search routes, routers and
-# services imported only where used): what "before" means in BENCHMARKS.md.
-BEFORE_THROUGHPUT_WORK = "6cc1dcb"
+def datasette_command() -> list[str] | None:
+    """How to start Datasette: from this venv (the `bench` extra), else from PATH."""
+    if importlib.util.find_spec("datasette") is not None:
+        return [sys.executable, "-m", "datasette"]
+    found = shutil.which("datasette")
+    return [found] if found else None
 
 
-def default_baseline() -> str | None:
-    """The commit to compare with: CODEREF_BENCH_BASELINE, else main before the throughput
-    work, if this checkout has it (a shallow clone may not)."""
-    wanted = os.environ.get("CODEREF_BENCH_BASELINE") or BEFORE_THROUGHPUT_WORK
-    done = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{wanted}^{{commit}}"],
-        cwd=ROOT,
+def _rss_mib(pid: int) -> list[float]:
+    """Resident memory of a process and of every process under it, MiB (Linux /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            kib = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        except (OSError, AttributeError):
+            continue
+        out.append(kib / 1024)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo += [int(c) for c in task.read_text().split()]
+    return out
+
+
+@dataclass
+class Server:
+    """One server process tree on a loopback port."""
+
+    name: str  # CODEREF (or "CodeRef @ref"), FLOOR, DATASETTE
+    workers: int
+    argv: list[str]
+    env: dict[str, str]
+    port: int
+    health: str
+    work: Path
+    process: subprocess.Popen | None = None
+    cookie: str | None = None
+    rss: list[float] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.workers} worker{'s' if self.workers > 1 else ''})"
+
+
+@dataclass
+class Row:
+    route: str
+    server: Server
+    paths: list[str]
+    cookie: str | None = None
+    samples: list[dict[str, float]] = field(default_factory=list)
+
+
+def _coderef_server(name: str, workers: int, source: Path, root: Path) -> Server:
+    settings = Settings.from_env()
+    work = root / f"{name.replace(' ', '-').replace('@', '')}-{workers}"
+    work.mkdir()
+    # Accounts in a scratch directory; catalog and index are the imported ones.
+    (work / "catalog.db").symlink_to(settings.catalog_path)
+    (work / "search.db").symlink_to(settings.index_path)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(source),  # this checkout's code (or the baseline's), not the venv's
+        "CODEREF_DATA_DIR": str(work),
+        "CODEREF_PORT": str(port),
+        "CODEREF_SMTP_PORT": str(_free_port()),
+        "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "1000000",
+    }
+    argv = [str(Path(sys.executable).parent / "coderef"), "serve", "--workers", str(workers)]
+    return Server(name, workers, argv, env, port, "/api/health", work)
+
+
+def _floor_server(workers: int, root: Path) -> Server:
+    settings = Settings.from_env()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "functions")]),
+        "BENCH_INDEX_PATH": str(settings.index_path),
+        "BENCH_CATALOG_PATH": str(settings.catalog_path),
+    }
+    argv = [sys.executable, "-m", "uvicorn", "bench.floors:create_app", "--factory"]
+    argv += ["--port", str(port), "--workers", str(workers), "--no-access-log"]
+    argv += ["--log-level", "warning"]
+    return Server(FLOOR, workers, argv, env, port, "/fixed", root)
+
+
+def _datasette_server(command: list[str], root: Path) -> Server:
+    settings = Settings.from_env()
+    work = root / "datasette"
+    work.mkdir()
+    (work / "search.db").symlink_to(settings.index_path)
+    sql = (
+        "select d.system, d.code, d.title from fts join docs d on d.id = fts.rowid "
+        "where fts match :q limit 20"
+    )
+    metadata = {"databases": {"search": {"queries": {"search": {"sql": sql}}}}}
+    (work / "metadata.json").write_text(json.dumps(metadata))
+    port = _free_port()
+    argv = [*command, "serve", "--immutable", str(work / "search.db")]
+    argv += ["--metadata", str(work / "metadata.json"), "--port", str(port)]
+    return Server(DATASETTE, 1, argv, dict(os.environ), port, "/-/versions.json", work)
+
+
+@contextmanager
+def _running(servers: list[Server]) -> Iterator[None]:
+    try:
+        for server in servers:
+            server.process = subprocess.Popen(
+                server.argv,
+                env=server.env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + 180
+        for server in servers:
+            while True:
+                try:
+                    if httpx.get(server.base + server.health, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.process.poll() is not None:
+                    raise SystemExit(f"{server.label} exited with {server.process.returncode}")
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{server.label} did not start")
+                time.sleep(0.2)
+        yield
+    finally:
+        for server in servers:
+            if server.process is not None and server.process.poll() is None:
+                server.process.terminate()
+        for server in servers:
+            if server.process is not None:
+                try:
+                    server.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.process.kill()
+
+
+def _sign_in(server: Server) -> str:
+    """A member with views to spend on `server`; the cookie its requests carry."""
+    # Generous timeouts: registering hashes a password (Argon2id) while every server warms up.
+    client = httpx.Client(base_url=server.base, timeout=120)
+    email = "load@example.org"
+    client.post("/api/auth/register", json={"email": email, "password": "a load test phrase"})
+    subprocess.run(
+        [server.argv[0], "user", "grant", email, "10000000"],
+        env=server.env,
+        check=True,
+        capture_output=True,
+    )
+    return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+def _wrk(row: Row, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    argv = ["wrk", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s"]
+    out = subprocess.run(
+        [*argv, "--latency", "-s", str(script), row.server.base],
         capture_output=True,
         text=True,
-    )
-    return done.stdout.strip()[:10] or None
+        check=True,
+    ).stdout
+    return _parse(out)
+
+
+def _median_row(row: Row) -> dict:
+    s = row.samples
+    return {
+        "route": row.route,
+        "server": row.server.name,
+        "workers": row.server.workers,
+        "rps": statistics.median(x["rps"] for x in s),
+        "rps_rounds": [round(x["rps"]) for x in s],
+        "p50": statistics.median(x["p50"] for x in s),
+        "p99": statistics.median(x["p99"] for x in s),
+        "requests": sum(x["requests"] for x in s),
+        "non2xx": sum(x["non2xx"] for x in s),
+    }
+
+
+def ratios(rows: list[dict]) -> list[dict]:
+    """CodeRef's req/s over its floor's (same workers), and over Datasette's for search."""
+    by = {(r["route"], r["server"], r["workers"]): r["rps"] for r in rows}
+    out = []
+    for r in rows:
+        if not r["server"].startswith(CODEREF):
+            continue
+        floor = by.get((FLOOR_OF[r["route"]], FLOOR, r["workers"]))
+        if floor:
+            against = f"{FLOOR_OF[r['route']]} floor"
+            out.append({**_key(r), "against": against, "other": floor, "ratio": r["rps"] / floor})
+        peer = by.get((r["route"], DATASETTE, 1))
+        if peer:
+            out.append({**_key(r), "against": DATASETTE, "other": peer, "ratio": r["rps"] / peer})
+    return out
+
+
+def _key(r: dict) -> dict:
+    return {"route": r["route"], "server": r["server"], "workers": r["workers"], "rps": r["rps"]}
 
 
 def run(
-    source: Path | None = None,
-    scenario_names: tuple[str, ...] | None = None,
-    connections: tuple[int, ...] = CONNECTIONS,
+    rounds: int = ROUNDS,
     duration: int = DURATION,
-) -> dict[str, dict[int, dict[str, float]]]:
-    """wrk against a fresh local server; `source` serves another checkout's functions/."""
+    workers: tuple[int, ...] = WORKERS,
+    connections: int = CONNECTIONS,
+    baseline: str | None = None,
+    peers: bool = True,
+) -> dict:
+    """Start every server, interleave the rows over `rounds` rounds, stop them; medians."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
-    settings = Settings.from_env()
-    port = _free_port()
-    work = Path(tempfile.mkdtemp(prefix="coderef-load-"))
-    # Accounts in a scratch directory; catalog and index are the real ones.
-    for name in ("catalog.db", "search.db"):
-        (work / name).symlink_to(
-            getattr(settings, "catalog_path" if name == "catalog.db" else "index_path")
-        )
-    env = {
-        **os.environ,
-        "CODEREF_DATA_DIR": str(work),
-        "CODEREF_PORT": str(port),
-        "CODEREF_GUEST_METERS_PER_ADDRESS_PER_DAY": "1000000",
-    }
-    if source is not None:
-        env["PYTHONPATH"] = str(source)
-    coderef = str(Path(sys.executable).parent / "coderef")
-    server = subprocess.Popen(
-        [coderef, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.2)
-        client = httpx.Client(base_url=base)
-        client.post(
-            "/api/auth/register",
-            json={"email": "load@example.org", "password": "a load test phrase"},
-        )
-        subprocess.run(
-            [coderef, "user", "grant", "load@example.org", "10000000"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-        codes = [
-            (r["system"], r["code"])
-            for q in ("fracture", "open approach", "diabetes")
-            for r in client.get("/api/search", params={"q": q, "limit": 100}).json()["results"]
+    datasette = datasette_command() if peers else None
+    with tempfile.TemporaryDirectory(prefix="coderef-load-") as tmp:
+        root = Path(tmp)
+        coderefs = [(CODEREF, ROOT / "functions")]
+        if baseline:
+            coderefs.append((f"{CODEREF} @{baseline}", baseline_source(baseline, root / "base")))
+        servers = [
+            _coderef_server(name, n, source, root) for name, source in coderefs for n in workers
         ]
-        scenarios = {
-            "search": (
-                [
-                    "/api/search?q=" + httpx.QueryParams({"q": q})["q"].replace(" ", "%20")
-                    for q in SEARCH_QUERIES
-                ],
-                None,
-            ),
-            "summary": ([f"/api/codes/{s}/{c}/summary" for s, c in codes], None),
-            "metered page": ([f"/api/codes/{s}/{c}" for s, c in codes], cookie),
+        servers += [_floor_server(n, root) for n in workers]
+        if datasette:
+            servers.append(_datasette_server(datasette, root))
+        with _running(servers):
+            first = servers[0]
+            client = httpx.Client(base_url=first.base, timeout=120)
+            codes = [
+                (r["system"], r["code"])
+                for q in ("fracture", "open approach", "diabetes")
+                for r in client.get("/api/search", params={"q": q, "limit": 100}).json()["results"]
+            ]
+            rows: list[Row] = []
+            for server in servers:
+                if server.name.startswith(CODEREF):
+                    server.cookie = _sign_in(server)
+                    rows.append(
+                        Row("search", server, [f"/api/search?q={quote(q)}" for q in SEARCH_QUERIES])
+                    )
+                    summaries = [f"/api/codes/{s}/{c}/summary" for s, c in codes]
+                    rows.append(Row("summary", server, summaries))
+                    pages = [f"/api/codes/{s}/{c}" for s, c in codes]
+                    rows.append(Row("metered page", server, pages, server.cookie))
+                elif server.name == FLOOR:
+                    matches = [f"/search?q={quote(match_expression(q))}" for q in SEARCH_QUERIES]
+                    rows.append(Row("search", server, matches))
+                    keyed = [f"/summary/{s}/{normalize_code(c)}" for s, c in codes]
+                    rows.append(Row("summary", server, keyed))
+                    rows.append(Row("fixed JSON", server, ["/fixed"]))
+                else:
+                    queries = [
+                        f"/search/search.json?_shape=array&q={quote(match_expression(q))}"
+                        for q in SEARCH_QUERIES
+                    ]
+                    rows.append(Row("search", server, queries))
+            order = ["search", "summary", "metered page", "fixed JSON"]
+            rows.sort(key=lambda r: order.index(r.route))
+            scripts = {}
+            for i, row in enumerate(rows):
+                scripts[i] = root / f"row{i}.lua"
+                scripts[i].write_text(_lua(row.paths, row.cookie))
+            # Untimed: every route once through (the member unlocks its 300 codes), caches warm,
+            # and Case2Code's pipeline loads in the background of each CodeRef worker.
+            for i, row in enumerate(rows):
+                _wrk(row, scripts[i], WARMUP_SECONDS, connections)
+            for _ in range(rounds):
+                for i, row in enumerate(rows):
+                    row.samples.append(_wrk(row, scripts[i], duration, connections))
+            for server in servers:
+                server.rss = _rss_mib(server.process.pid) if server.process else []
+        medians = [_median_row(row) for row in rows]
+        return {
+            "rows": medians,
+            "ratios": ratios(medians),
+            "memory": {s.label: [round(m) for m in s.rss] for s in servers},
+            "rounds": rounds,
+            "duration": duration,
+            "connections": connections,
+            "workers": list(workers),
+            "datasette": bool(datasette),
+            "baseline": baseline,
         }
-        results: dict[str, dict[int, dict[str, float]]] = {}
-        for name, (paths, scenario_cookie) in scenarios.items():
-            if scenario_names is not None and name not in scenario_names:
-                continue
-            script = work / f"{name.replace(' ', '_')}.lua"
-            script.write_text(_lua(paths, scenario_cookie))
-            results[name] = {}
-            for conns in connections:
-                out = subprocess.run(
-                    [
-                        "wrk",
-                        "-t",
-                        str(THREADS),
-                        "-c",
-                        str(conns),
-                        "-d",
-                        f"{duration}s",
-                        "--latency",
-                        "-s",
-                        str(script),
-                        base,
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-                results[name][conns] = _parse(out)
-        return results
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(result: dict) -> str:
+    lines = []
+    for r in result["rows"]:
+        lines.append(
+            f"{r['route']:<13} {r['server']:<22} w={r['workers']} {r['rps']:8.0f} req/s  "
+            f"p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  rounds {r['rps_rounds']}  "
+            f"({r['requests']} requests, {r['non2xx']} non-2xx)"
+        )
+    lines.append("")
+    for x in result["ratios"]:
+        lines.append(
+            f"{x['route']:<13} {x['server']:<22} w={x['workers']} {x['rps']:6.0f} / "
+            f"{x['against']} {x['other']:6.0f} = {x['ratio']:.2f}x"
+        )
+    lines.append("")
+    for label, mib in result["memory"].items():
+        lines.append(f"RSS {label}: {' + '.join(str(m) for m in mib)} MiB")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", metavar="REF", help="serve this git ref's code instead")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--duration", type=int, default=DURATION)
+    parser.add_argument("--connections", type=int, default=CONNECTIONS)
+    parser.add_argument("--workers", type=int, nargs="+", default=list(WORKERS))
+    parser.add_argument("--baseline", metavar="REF", help="also serve this git ref's code")
+    parser.add_argument("--no-peers", action="store_true", help="leave Datasette out")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="coderef-baseline-") as tmp:
-        source = baseline_source(args.baseline, Path(tmp)) if args.baseline else None
-        results = run(source, duration=args.duration)
-    for name, by_conns in results.items():
-        for conns, f in by_conns.items():
-            print(
-                f"{name:<13} c={conns:<3} {f['rps']:8.1f} req/s  p50 {f['p50']:7.2f} ms  "
-                f"p99 {f['p99']:7.2f} ms  ({f['requests']} requests, {f['non2xx']} non-2xx)"
-            )
+    result = run(
+        args.rounds,
+        args.duration,
+        tuple(args.workers),
+        args.connections,
+        args.baseline,
+        not args.no_peers,
+    )
+    print(report(result))
+    print(json.dumps(result), file=sys.stderr)
 
 
 if __name__ == "__main__":

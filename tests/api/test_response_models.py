@@ -63,6 +63,24 @@ def test_me_summary_systems_and_changes_are_described(member, client):
 
 
 @pytest.mark.parametrize(
+    "path",
+    [
+        "/api/search?q=bradycardia",
+        "/api/search?q=R00&system=icd10cm&limit=5&offset=1",
+        "/api/search?q=hart%20failur",  # a typo
+        "/api/suggest?q=brady",
+    ],
+)
+def test_search_and_suggest_bodies_are_described(client, path):
+    # Search answers with the body the engine builds, validated by no model on the way out
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=300"
+    # Then that body is exactly what SearchResponse describes
+    assert_described(schemas.SearchResponse, response.json())
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "What is R00.1?",

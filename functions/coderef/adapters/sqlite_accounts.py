@@ -1,4 +1,5 @@
-"""SQLite adapter for Accounts. Every decision is one guarded write inside one transaction."""
+"""SQLite adapter for Accounts. Every decision is one guarded write inside one transaction; a
+re-opened code page, which changes nothing, is answered by one read first."""
 
 from __future__ import annotations
 
@@ -303,6 +304,9 @@ class SqliteAccounts:
         now: str,
         session: SessionCheck | None = None,
     ) -> tuple[Meter, bool]:
+        reopened = self._reopened(meter_id, system, key, session)
+        if reopened is not None:
+            return reopened, False
         with self._tx() as conn:
             if (
                 session
@@ -336,6 +340,29 @@ class SqliteAccounts:
                     "You have used all your code page views.", meter=Meter(meter_id, 0, plan)
                 )
             return Meter(meter_id, remaining - 1, plan), True
+
+    def _reopened(
+        self, meter_id: str, system: str, key: str, session: SessionCheck | None
+    ) -> Meter | None:
+        """The meter, when this code is already open on it (and the session, if any, live):
+        what the write below would answer, read in one statement (one snapshot) without
+        queueing for the write lock. Anything else goes through the write."""
+        live = (
+            "(SELECT 1 FROM sessions s WHERE s.token_hash = ? AND s.user_id = ? "
+            "AND s.expires_at > ?)"
+            if session
+            else "1"
+        )
+        params = (session.token_hash, meter_id.removeprefix("u:"), session.now) if session else ()
+        rows = self._read(
+            f"SELECT m.remaining, m.plan, {live} FROM meters m "
+            "JOIN unlocked u ON u.meter_id = m.id "
+            "WHERE m.id = ? AND m.closed = 0 AND u.system = ? AND u.key = ?",
+            (*params, meter_id, system, key),
+        )
+        if not rows or not rows[0][2]:
+            return None
+        return Meter(meter_id, rows[0][0], rows[0][1])
 
     def refund_view(self, meter_id: str, system: str, key: str) -> None:
         with self._tx() as conn:

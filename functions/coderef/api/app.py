@@ -56,6 +56,10 @@ def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -
         docs_url=None,  # our own page: pinned Swagger UI with Subresource Integrity
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        # CodeRef reports through its own counters (Powertools metrics on Lambda), not
+        # OpenTelemetry: FastAPI's instrumentation would otherwise look up the global
+        # providers (environment reads) on every request to find none configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_docs(app, "/api/openapi.json")
     app.state.services = services

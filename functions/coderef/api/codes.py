@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from coderef.api.documented import documented
 from coderef.api.errors import error_body
 from coderef.api.presenters.accounts import meter_body
 from coderef.api.presenters.catalog import crosswalks_body, page_body, summary_body
-from coderef.api.schemas import ERRORS, CodeSummary
+from coderef.api.responses import FastJSON
+from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
@@ -55,17 +55,24 @@ def _wall_message(services: ServicesDep, registered: bool) -> str:
     return f"You have used your free code page view. Register for free to get {bonus} more."
 
 
-@summary_router.get("/{system}/{code}/summary", response_model=CodeSummary, responses=ERRORS)
-def code_summary(
+# async def, and the body a response of its own: the summary is one record read, a local SQLite
+# read (or, on Lambda, where Mangum serves one request at a time, one DynamoDB Query), cheaper
+# than a hop to the threadpool; the presenter's body goes out as built, held to CodeSummary by
+# tests/api/test_response_models.py rather than validated again on every request.
+@summary_router.get(
+    "/{system}/{code}/summary",
+    responses=ERRORS,
+    openapi_extra=documented({200: f"{_SCHEMAS}:CodeSummary"}),
+)
+async def code_summary(
     services: ServicesDep,
-    response: Response,
     system: SystemPath,
     code: CodePath,
     on_date: OnDate = None,
     strict: Strict = False,
-) -> dict:
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return summary_body(services.lookup.summary(system, code, on_date=on_date, strict=strict))
+) -> FastJSON:
+    view = services.lookup.summary(system, code, on_date=on_date, strict=strict)
+    return FastJSON(summary_body(view), headers={"Cache-Control": "public, max-age=300"})
 
 
 @summary_router.get(
@@ -86,7 +93,7 @@ def code_crosswalks(
     return crosswalks_body(crosswalks_of(services.lookup.record(system, code, on_date)))
 
 
-# The page and the wall are JSONResponses built by the presenters: no second validation pass
+# The page and the wall are JSON responses built by the presenters: no second validation pass
 # on every page view, and the models are documented without being built at cold start
 # (api/documented.py); tests hold the bodies to them.
 @router.get(
@@ -100,55 +107,59 @@ def code_crosswalks(
         {200: f"{_SCHEMAS}:CodePageResponse", 402: f"{_SCHEMAS}:ViewWallResponse"}
     ),
 )
-def code_page(
+async def code_page(
     services: ServicesDep,
     request: Request,
     system: SystemPath,
     code: CodePath,
     on_date: OnDate = None,
     strict: Strict = False,
-) -> JSONResponse:
-    # A page of another site must not spend a member's views by linking or framing this URL:
-    # browsers say where a request comes from, and a cross-site one is refused before any
-    # charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with cookies
-    # to ride on).
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-        raise ForbiddenOrigin(
-            "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
+) -> FastJSON:
+    def open_page() -> FastJSON:
+        # A page of another site must not spend a member's views by linking or framing this
+        # URL: browsers say where a request comes from, and a cross-site one is refused before
+        # any charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with
+        # cookies to ride on).
+        if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+            raise ForbiddenOrigin(
+                "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
+            )
+        if on_date and strict:
+            services.lookup.require_release_on(system, on_date)  # before any charge
+        # The record and the charge, side by side when the index knows the code (domain/
+        # code_pages.py). One unlock opens a code in every loaded release.
+        viewer = claimed_viewer(request, services)
+        opened = services.code_pages.open(
+            viewer, system, code, on_date, lambda: client_address(request, services)
         )
-    if on_date and strict:
-        services.lookup.require_release_on(system, on_date)  # before any charge
-    # The record and the charge, side by side when the index knows the code (domain/
-    # code_pages.py). One unlock opens a code in every loaded release.
-    viewer = claimed_viewer(request, services)
-    opened = services.code_pages.open(
-        viewer, system, code, on_date, lambda: client_address(request, services)
-    )
-    record, paid = opened.record, opened.paid
-    registered = viewer.is_registered and not paid.session_ended
-    headers = {"Cache-Control": "private, no-store"}
-    if paid.wall:
-        response = JSONResponse(
-            {
-                **error_body(paid.wall.code, _wall_message(services, registered)),
-                "summary": summary_body(services.lookup.summary_of(record, on_date)),
-                "meter": meter_body(paid.wall.meter),
-            },
-            status_code=402,
-            headers=headers,
-        )
-        new_guest_token = paid.wall.new_guest_token
-    else:
-        assert paid.charge is not None
-        built = opened.page
-        if built is None or built.registered != registered:  # dated, or the session ended
-            built = services.lookup.page_of(record, registered=registered, on_date=on_date)
-        page = page_body(built)
-        page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
-        response = JSONResponse(page, headers=headers)
-        new_guest_token = paid.charge.new_guest_token
-    if new_guest_token:
-        set_cookie(response, request, GUEST_COOKIE, new_guest_token, GUEST_COOKIE_DAYS)
-    if paid.session_ended:
-        clear_cookie(response, request, SESSION_COOKIE)
-    return response
+        record, paid = opened.record, opened.paid
+        registered = viewer.is_registered and not paid.session_ended
+        headers = {"Cache-Control": "private, no-store"}
+        if paid.wall:
+            response = FastJSON(
+                {
+                    **error_body(paid.wall.code, _wall_message(services, registered)),
+                    "summary": summary_body(services.lookup.summary_of(record, on_date)),
+                    "meter": meter_body(paid.wall.meter),
+                },
+                status_code=402,
+                headers=headers,
+            )
+            new_guest_token = paid.wall.new_guest_token
+        else:
+            assert paid.charge is not None
+            built = opened.page
+            if built is None or built.registered != registered:  # dated, or the session ended
+                built = services.lookup.page_of(record, registered=registered, on_date=on_date)
+            page = page_body(built)
+            page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
+            response = FastJSON(page, headers=headers)
+            new_guest_token = paid.charge.new_guest_token
+        if new_guest_token:
+            set_cookie(response, request, GUEST_COOKIE, new_guest_token, GUEST_COOKIE_DAYS)
+        if paid.session_ended:
+            clear_cookie(response, request, SESSION_COOKIE)
+        return response
+
+    # One hop to the thread pool on the local server (the charge may fsync), none on Lambda.
+    return await services.run_blocking(open_page)

@@ -16,8 +16,10 @@ router = APIRouter(prefix="/api", tags=["auth"])
 MAX_UNLOCKED_PAGE = 200
 
 
+# async def: the reads go to the thread pool on the local server, and run inline on Lambda
+# (Services.run_blocking), where a sync route would start the thread pool on the first request.
 @router.get("/me", response_model=MeResponse)
-def me(
+async def me(
     services: ServicesDep,
     request: Request,
     response: Response,
@@ -36,6 +38,10 @@ def me(
     """The user, the meter and one page of the unlocked codes, in code order (system, then
     code); `unlocked_next` is the cursor for the next page, null on the last."""
     response.headers["Cache-Control"] = "private, no-store"
-    standing = services.view_meter.standing(claimed_viewer(request, services), limit, after)
-    titles = services.lookup.titles((u.system, u.key) for u in standing.unlocked)
-    return me_body(standing, titles)
+
+    def read() -> dict:
+        standing = services.view_meter.standing(claimed_viewer(request, services), limit, after)
+        titles = services.lookup.titles((u.system, u.key) for u in standing.unlocked)
+        return me_body(standing, titles)
+
+    return await services.run_blocking(read)

@@ -12,8 +12,9 @@ from coderef.api.services import ServicesDep
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
+# async def: the live releases, a local read (the catalog keeps them in memory on DynamoDB).
 @router.get("/health", openapi_extra=documented({200: "coderef.api.schemas:HealthResponse"}))
-def health(services: ServicesDep) -> dict:
+async def health(services: ServicesDep) -> dict:
     releases = services.catalog.releases()
     return {"status": "ok", "systems": sorted({r.system for r in releases})}
 

@@ -6,33 +6,35 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
 from coderef.accounts.model import MeterPolicy
 from coderef.accounts.ports import Accounts, Mailer
 from coderef.api.concurrency import start_beside
-from coderef.catalog.lookup import CodeLookup
 from coderef.catalog.ports import CodeCatalog
-from coderef.search.engine import SearchIndex
 from coderef.settings import Settings
+
+T = TypeVar("T")
 
 # The services a process may never use are imported when first built, not here: a Lambda
 # function pays at cold start only for what its routes need.
 if TYPE_CHECKING:
     from coderef.accounts.code_pages import CodePages
-    from coderef.accounts.metering import ViewMeter
+    from coderef.accounts.metering import StartBeside, ViewMeter
     from coderef.accounts.service import AccountService
     from coderef.assistant.answers import Composer
     from coderef.assistant.case2code import Case2Code
     from coderef.assistant.casepilot import CasePilot
+    from coderef.catalog.lookup import CodeLookup
     from coderef.catalog.releases import ReleaseHistory
     from coderef.consultant.ports import ConsultantStore
     from coderef.consultant.service import Consultant
     from coderef.jobs.ports import Jobs
     from coderef.jobs.service import JobBoard
     from coderef.search.candidates import CandidateFinder
+    from coderef.search.engine import SearchIndex
     from coderef.search.guidelines import GuidelineLibrary
     from coderef.security import PasswordHasher
 
@@ -49,13 +51,35 @@ class Services:
     address_hasher: Callable[[str], str] | None = None
     index_knows: Callable[[str, str], bool] | None = None
     jobs: Jobs | None = None  # CareerCenter's store
+    # How independent store calls of one request run: side by side on a shared thread pool
+    # (DynamoDB: one round trip instead of two), or in turn where each is a local SQLite call
+    # cheaper than the hop to another thread and back (Services.local).
+    start_beside: StartBeside = start_beside
+    # Whether a route's blocking store work (a charge is a write, fsynced on SQLite) goes to
+    # the thread pool, so the event loop serves other requests meanwhile: the local server.
+    # A Lambda environment serves one request at a time (Mangum), so there it runs inline,
+    # without the hop or the thread pool's start on the first request.
+    blocking_in_thread: bool = False
+
+    async def run_blocking(self, call: Callable[[], T]) -> T:
+        if not self.blocking_in_thread:
+            return call()
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(call)
 
     @cached_property
     def index(self) -> SearchIndex:
+        # Imported here: the engine brings the stemmer (snowballstemmer loads every language's
+        # tables, ~0.1 s), which AuthFunction never needs.
+        from coderef.search.engine import SearchIndex
+
         return SearchIndex(self.settings.index_path, cache_size=self.settings.search_cache_size)
 
     @cached_property
     def lookup(self) -> CodeLookup:
+        from coderef.catalog.lookup import CodeLookup
+
         return CodeLookup(self.catalog, self.code_suggestions, self.settings.cpt_licence_notice)
 
     @cached_property
@@ -96,14 +120,14 @@ class Services:
         from coderef.accounts.metering import ViewMeter
 
         assert self.accounts is not None
-        return ViewMeter(self.accounts, self.policy, start_beside=start_beside)
+        return ViewMeter(self.accounts, self.policy, start_beside=self.start_beside)
 
     @cached_property
     def code_pages(self) -> CodePages:
         from coderef.accounts.code_pages import CodePages
 
         index_knows = self.index_knows or self.index_has_code
-        return CodePages(self.lookup, self.view_meter, index_knows, start_beside)
+        return CodePages(self.lookup, self.view_meter, index_knows, self.start_beside)
 
     def index_has_code(self, system: str, key: str) -> bool:
         try:
@@ -210,6 +234,7 @@ class Services:
 
     @classmethod
     def local(cls, settings: Settings) -> Services:
+        from coderef.accounts.metering import in_turn
         from coderef.adapters.outbox_mailer import OutboxMailer
         from coderef.adapters.sqlite_accounts import SqliteAccounts
         from coderef.adapters.sqlite_catalog import SqliteCatalog
@@ -227,6 +252,8 @@ class Services:
             mailer=OutboxMailer(settings.outbox_dir),
             consultant_store=SqliteConsultant(settings.consultant_path),
             jobs=SqliteJobs(settings.jobs_path),
+            start_beside=in_turn,
+            blocking_in_thread=True,
         )
 
 
