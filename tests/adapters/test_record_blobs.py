@@ -85,3 +85,16 @@ def test_a_blob_cut_short_is_an_error_not_a_partial_record():
     blob = pack_record(_every_field_set())
     with pytest.raises(zlib.error):
         unpack_record(blob[: len(blob) // 2])
+
+
+def test_a_bulk_read_shares_equal_nested_values_and_changes_no_record():
+    # Given two records under the same chapter, read in one bulk read
+    first, second = _every_field_set(), _every_field_set()
+    second.key, second.code = "S72002A", "S72.002A"
+    shared: dict = {}
+    # When both are unpacked with one shared dict
+    a = unpack_record(pack_record(first), shared)
+    b = unpack_record(pack_record(second), shared)
+    # Then each equals what was written, and the common ancestor is one object
+    assert (a, b) == (first, second)
+    assert a.ancestors[0] is b.ancestors[0]

@@ -92,7 +92,7 @@ def read_years(path: Path) -> dict[int, dict[str, Row]]:
         ) from None
     out: dict[int, dict[str, Row]] = {}
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        nodes = years.get(str(year))
+        nodes = years.pop(str(year), None)  # its parsed JSON goes as its rows are built
         if not nodes:
             raise SourceError(str(path), f"year {year}", "is missing")
         out[year] = _rows(str(path), year, nodes)
