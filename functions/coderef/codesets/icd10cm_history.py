@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import lzma
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -81,22 +81,30 @@ class Row(NamedTuple):
 
 @lru_cache(maxsize=1)
 def read_years(path: Path) -> dict[int, dict[str, Row]]:
-    """Every vendored year as {key: Row}, in source order. Kept for the next call (an import
-    reads it twice); `read_years.cache_clear()` frees it."""
+    """Every vendored year as {key: Row}, in source order. Kept for the next call;
+    `read_years.cache_clear()` frees it. An import streams the years instead (stream_years)."""
+    return dict(stream_years(path, range(FIRST_YEAR, LAST_YEAR + 1)))
+
+
+def stream_years(path: Path, order: Iterable[int]) -> Iterator[tuple[int, dict[str, Row]]]:
+    """The vendored years in the order asked, each as {key: Row}, built one at a time: a
+    caller that keeps only the year it compares against holds two years, not seven."""
+    wanted = list(order)
     try:
         payload = json.loads(lzma.decompress(path.read_bytes()))
         years = payload["years"]
+        del payload
     except (OSError, lzma.LZMAError, ValueError, KeyError, TypeError) as exc:
         raise SourceError(
             str(path), "file", f"is not the vendored ICD-10-CM history ({exc})"
         ) from None
-    out: dict[int, dict[str, Row]] = {}
-    for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        nodes = years.pop(str(year), None)  # its parsed JSON goes as its rows are built
-        if not nodes:
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):  # all present, before any is used
+        if not isinstance(years, dict) or not years.get(str(year)):
             raise SourceError(str(path), f"year {year}", "is missing")
-        out[year] = _rows(str(path), year, nodes)
-    return out
+    for year in wanted:
+        nodes = years.pop(str(year))  # its parsed JSON goes as its rows are built
+        yield year, _rows(str(path), year, nodes)
+        del nodes
 
 
 def read_first_years(path: Path) -> dict[str, int]:

@@ -222,11 +222,15 @@ def _load_cm_history(
     loaded = {r.id for r in catalog.all_releases()}
     results: list[ImportResult] = []
     report("reading ICD-10-CM FY2019-FY2025", 0, 1)
-    years = icd10cm_history.read_years(bundled.icd10cm_history())
-    report("reading ICD-10-CM FY2019-FY2025", 1, 1)
     last = icd10cm_history.LAST_YEAR
+    # The newest year first (the others are stored as changes against it), then one at a
+    # time: only two years' rows are held at once.
+    years = icd10cm_history.stream_years(
+        bundled.icd10cm_history(), [last, *range(icd10cm_history.FIRST_YEAR, last)]
+    )
+    _, base_rows = next(years)
+    report("reading ICD-10-CM FY2019-FY2025", 1, 1)
     base_release = icd10cm_history.release_for(last)
-    base_rows = years[last]
     if not (only_missing and base_release.id in loaded):
         records = icd10cm_history.records(base_rows, base_rows, base_release)
         add_plain_language(records, lay_csv)
@@ -234,11 +238,11 @@ def _load_cm_history(
             base_release, records, lambda d, t: report(f"writing {base_release.name}", d, t)
         )
         results.append(ImportResult(base_release, len(records), live=False))
-    for year in range(icd10cm_history.FIRST_YEAR, last):
+        del records  # written: 98,000 records need not wait for the older years
+    for year, rows in years:
         release = icd10cm_history.release_for(year)
         if only_missing and release.id in loaded:
             continue
-        rows = years[year]
         changed, removed = icd10cm_history.differences(rows, base_rows)
         records = icd10cm_history.records(changed, rows, release)
         add_plain_language(records, lay_csv)
