@@ -101,12 +101,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from coderef.adapters.sqlite_catalog import SqliteCatalog
-    from coderef.codesets.pipeline import (
-        forget_sources,
-        load_history_in_background,
-        load_release,
-        rebuild_index,
-    )
+    from coderef.codesets.pipeline import forget_sources, load_history, load_release, rebuild_index
     from coderef.progress import ProgressBar
 
     systems = [args.system] if args.system else list(BUNDLED)
@@ -128,21 +123,17 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 "  CODEREF_CPT_LICENCE_NOTICE is not set: CPT pages show a default AMA notice",
                 file=sys.stderr,
             )
+    if not args.system and isinstance(catalog, SqliteCatalog):
+        # The bundled history is stored as changes, a SQLite feature for now
+        for result in load_history(catalog, lay, bar):
+            print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
     forget_sources()
     if to_dynamodb:
         # The functions' index ships in a Lambda layer: `sam build` rebuilds it (docs/deploy.md).
         print(f"{catalog.table} is live; rebuild the search index layer next", file=sys.stderr)
         return 0
-    older = None
-    if not args.system and isinstance(catalog, SqliteCatalog):
-        # The bundled history is stored as changes, a SQLite feature for now. It loads in a
-        # second process while this one builds the index from the live releases.
-        older = load_history_in_background(catalog.path, lay, progress=True)
     count = rebuild_index(catalog, settings.index_path, bar)
     print(f"search index: {count} records at {settings.index_path}", file=sys.stderr)
-    if older is not None:
-        for result in older.result():
-            print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
     return 0
 
 

@@ -52,11 +52,6 @@ class SourceError(CodeRefError):
         self.where = where
         self.problem = problem
 
-    def __reduce__(self) -> tuple:
-        # Raised in the process that loads the bundled history, re-raised in the one that
-        # waits for it: it must survive pickling with its three parts.
-        return (SourceError, (self.path, self.where, self.problem))
-
 
 class ViewLimitReached(CodeRefError):
     """The meter has no views left for a code it has not unlocked."""

@@ -4,9 +4,7 @@ rebuild the search index. A bad source stops before anything is written."""
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -180,42 +178,6 @@ def load_history(
     return results
 
 
-def load_history_in_background(
-    catalog_path: Path,
-    lay_csv: Path | None,
-    only_missing: bool = False,
-    systems: tuple[str, ...] = ("icd10cm", "icd10pcs"),
-    progress: bool = False,
-) -> Future[list[ImportResult]]:
-    """load_history in a second process, so this one can build the search index meanwhile:
-    the index reads only the live releases, which the older releases never replace, and the
-    two jobs take about as long, so a machine with two cores does both in the time of one.
-    The result (or the error, re-raised) comes from the future's result()."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        return pool.submit(
-            _history_job, str(catalog_path), lay_csv, only_missing, systems, progress
-        )
-    finally:
-        pool.shutdown(wait=False)  # the submitted job still runs to its end
-
-
-def _history_job(
-    catalog_path: str,
-    lay_csv: Path | None,
-    only_missing: bool,
-    systems: tuple[str, ...],
-    progress: bool,
-) -> list[ImportResult]:
-    from coderef.progress import ProgressBar
-
-    report: Reporter = ProgressBar() if progress else _quiet
-    with bulk_work():
-        return load_history(
-            SqliteCatalog(Path(catalog_path)), lay_csv, report, only_missing, systems
-        )
-
-
 def _load_cm_history(
     catalog: SqliteCatalog, lay_csv: Path | None, report: Reporter, only_missing: bool
 ) -> list[ImportResult]:
@@ -326,14 +288,11 @@ def _ensure_bundled(
         history.append("icd10cm")
     if live["icd10pcs"].name == BUNDLED_PCS.name and icd10pcs_code_list.FY2024.id not in have:
         history.append("icd10pcs")
-    older = (
-        load_history_in_background(catalog.path, lay_csv, True, tuple(history)) if history else None
-    )
+    if history:
+        results += load_history(catalog, lay_csv, report, True, tuple(history))
     forget_sources()
     if results or not index_is_current(catalog, index_path):
         rebuild_index(catalog, index_path, report)
-    if older is not None:
-        results += older.result()
     return results
 
 
