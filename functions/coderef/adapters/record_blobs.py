@@ -67,6 +67,10 @@ _NESTED: dict[str, type] = {
     "crosswalks": Crosswalk,
 }
 _NESTED_FIELDS = {name: tuple(f.name for f in fields(cls)) for name, cls in _NESTED.items()}
+# Short strings most records of a release repeat: a bulk read keeps one copy of each.
+_SHARED_TEXT = tuple(
+    _FIELDS.index(name) for name in ("system", "kind", "release", "parent", "plain_language_source")
+)
 
 
 def _default(name: str) -> Any:
@@ -130,8 +134,12 @@ def record_from_values(values: list[Any], shared: dict | None = None) -> CodeRec
                     shared[key] = found
             items.append(found)
         values[position] = items
-    if shared is not None and values[6] == values[5]:
-        values[6] = values[5]  # the description repeats the title: one string
+    if shared is not None:
+        if values[6] == values[5]:
+            values[6] = values[5]  # the description repeats the title: one string
+        for position in _SHARED_TEXT:
+            if position < len(values) and isinstance(values[position], str):
+                values[position] = shared.setdefault(values[position], values[position])
     return CodeRecord(*values)
 
 
