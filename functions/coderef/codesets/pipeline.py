@@ -244,8 +244,8 @@ def _load_pcs_history(
 def bulk_work() -> Iterator[None]:
     """No cyclic garbage collection while an import runs. It builds millions of records,
     rows and strings that live until it ends, and the collector would walk all of them again
-    each time it ran; what an import frees is freed by
-    reference counting, and one collection runs at the end."""
+    each time it ran; what an import frees is freed by reference counting, and one
+    collection runs at the end."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
