@@ -88,15 +88,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from coderef.adapters.sqlite_catalog import SqliteCatalog
-    from coderef.codesets.pipeline import forget_sources, load_history, load_release, rebuild_index
-    from coderef.progress import ProgressBar
+    from coderef.codesets.pipeline import bulk_work
 
     if (args.source or args.tables or args.effective_from) and not args.system:
         print(
             "coderef import: --source, --tables and --effective-from need --system", file=sys.stderr
         )
         return 2
+    with bulk_work():
+        return _import(args, settings)
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
+    from coderef.codesets.pipeline import forget_sources, load_history, load_release, rebuild_index
+    from coderef.progress import ProgressBar
+
     systems = [args.system] if args.system else list(BUNDLED)
     to_dynamodb = args.target == "dynamodb"
     catalog = _dynamodb_catalog(args.codes_table, settings) if to_dynamodb else _catalog(settings)

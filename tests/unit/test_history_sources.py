@@ -68,6 +68,22 @@ def test_an_older_year_differs_only_where_it_changed(tmp_path):
     assert changed == ["A00"] and removed == ["A001"]
 
 
+def test_years_stream_in_the_order_asked_and_a_missing_year_stops_before_any(tmp_path):
+    # Given a vendored file whose newest year has one more code
+    newest = _year(extra=[["A00.1", "Cholera due to Vibrio cholerae 01, biovar eltor", "A00", 1]])
+    path = _vendored(tmp_path, _all_years(newest))
+    # When the years are streamed newest first
+    streamed = list(icd10cm_history.stream_years(path, [2025, 2019, 2024]))
+    # Then they come in that order, each read as a whole year reads
+    assert [year for year, _ in streamed] == [2025, 2019, 2024]
+    assert "A001" in streamed[0][1] and "A001" not in streamed[2][1]
+    # And a file lacking a year stops before yielding anything
+    missing = _all_years(_year())
+    del missing["2023"]
+    with pytest.raises(SourceError, match="year 2023"):
+        next(icd10cm_history.stream_years(_vendored(tmp_path, missing), [2025]))
+
+
 def test_a_broken_vendored_file_names_itself(tmp_path):
     icd10cm_history.read_years.cache_clear()
     bad = _all_years(_year(extra=[["A00.0", "twice", "A00", 1]]))

@@ -223,6 +223,9 @@ class SqliteCatalog:
         )
 
     def iter_live(self) -> Iterator[CodeRecord]:
+        """Every live record, for bulk readers (the index build, publishing) that do not
+        change records in place: nested values equal across records are shared."""
+        shared: dict = {}
         conn = self._connect()
         try:
             live = conn.execute(
@@ -236,7 +239,10 @@ class SqliteCatalog:
                     (release_id, base or "", release_id),
                 )
                 for raw, from_base in cursor:
-                    yield _inherited(release_id, raw) if from_base else unpack_record(raw)
+                    record = unpack_record(raw, shared)
+                    if from_base:
+                        record.release = release_id
+                    yield record
         finally:
             conn.close()
 

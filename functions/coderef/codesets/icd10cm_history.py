@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import lzma
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -81,22 +81,49 @@ class Row(NamedTuple):
 
 @lru_cache(maxsize=1)
 def read_years(path: Path) -> dict[int, dict[str, Row]]:
-    """Every vendored year as {key: Row}, in source order. Kept for the next call (an import
-    reads it twice); `read_years.cache_clear()` frees it."""
+    """Every vendored year as {key: Row}, in source order. Kept for the next call;
+    `read_years.cache_clear()` frees it. An import streams the years instead (stream_years)."""
+    return dict(stream_years(path, range(FIRST_YEAR, LAST_YEAR + 1)))
+
+
+# Where each year's node list starts in the vendored JSON ({"years": {"2019": [...], ...}}).
+_YEARS = re.compile(rb'"years"\s*:\s*\{')
+_YEAR_KEY = re.compile(rb'"(20[0-9]{2})"\s*:\s*\[')
+
+
+def stream_years(path: Path, order: Iterable[int]) -> Iterator[tuple[int, dict[str, Row]]]:
+    """The vendored years in the order asked, each as {key: Row}, built one at a time: a
+    caller that keeps only the year it compares against holds two years, not seven. Each
+    year's JSON is parsed only when its turn comes (parsed all at once, the seven years'
+    node lists took about 250 MB)."""
     try:
-        payload = json.loads(lzma.decompress(path.read_bytes()))
-        years = payload["years"]
-    except (OSError, lzma.LZMAError, ValueError, KeyError, TypeError) as exc:
+        raw = lzma.decompress(path.read_bytes())
+    except (OSError, lzma.LZMAError) as exc:
         raise SourceError(
             str(path), "file", f"is not the vendored ICD-10-CM history ({exc})"
         ) from None
-    out: dict[int, dict[str, Row]] = {}
-    for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        nodes = years.get(str(year))
-        if not nodes:
+    years_at = _YEARS.search(raw)
+    start = years_at.end() if years_at else -1
+    found = [(int(m[1]), m.end() - 1) for m in _YEAR_KEY.finditer(raw, max(start, 0))]
+    spans = {
+        year: (begin, found[n + 1][1] if n + 1 < len(found) else len(raw))
+        for n, (year, begin) in enumerate(found)
+    }
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):  # all present, before any is used
+        if start < 0 or year not in spans:
             raise SourceError(str(path), f"year {year}", "is missing")
-        out[year] = _rows(str(path), year, nodes)
-    return out
+    decoder = json.JSONDecoder()
+    for year in order:
+        begin, end = spans[year]
+        try:
+            # The span runs to the next year's key; raw_decode stops at the list's end.
+            nodes, _ = decoder.raw_decode(raw[begin:end].decode())
+        except ValueError as exc:
+            raise SourceError(str(path), f"year {year}", f"is not a node list ({exc})") from None
+        if not isinstance(nodes, list) or not nodes:
+            raise SourceError(str(path), f"year {year}", "is missing")
+        yield year, _rows(str(path), year, nodes)
+        del nodes
 
 
 def read_first_years(path: Path) -> dict[str, int]:

@@ -3,7 +3,9 @@ rebuild the search index. A bad source stops before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -188,11 +190,15 @@ def _load_cm_history(
     loaded = {r.id for r in catalog.all_releases()}
     results: list[ImportResult] = []
     report("reading ICD-10-CM FY2019-FY2025", 0, 1)
-    years = icd10cm_history.read_years(bundled.icd10cm_history())
-    report("reading ICD-10-CM FY2019-FY2025", 1, 1)
     last = icd10cm_history.LAST_YEAR
+    # The newest year first (the others are stored as changes against it), then one at a
+    # time: only two years' rows are held at once.
+    years = icd10cm_history.stream_years(
+        bundled.icd10cm_history(), [last, *range(icd10cm_history.FIRST_YEAR, last)]
+    )
+    _, base_rows = next(years)
+    report("reading ICD-10-CM FY2019-FY2025", 1, 1)
     base_release = icd10cm_history.release_for(last)
-    base_rows = years[last]
     if not (only_missing and base_release.id in loaded):
         records = icd10cm_history.records(base_rows, base_rows, base_release)
         add_plain_language(records, lay_csv)
@@ -200,11 +206,11 @@ def _load_cm_history(
             base_release, records, lambda d, t: report(f"writing {base_release.name}", d, t)
         )
         results.append(ImportResult(base_release, len(records), live=False))
-    for year in range(icd10cm_history.FIRST_YEAR, last):
+        del records  # written: 98,000 records need not wait for the older years
+    for year, rows in years:
         release = icd10cm_history.release_for(year)
         if only_missing and release.id in loaded:
             continue
-        rows = years[year]
         changed, removed = icd10cm_history.differences(rows, base_rows)
         records = icd10cm_history.records(changed, rows, release)
         add_plain_language(records, lay_csv)
@@ -240,12 +246,35 @@ def _load_pcs_history(
     return results
 
 
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """No cyclic garbage collection while an import runs. It builds millions of records,
+    rows and strings that live until it ends, and the collector would walk all of them again
+    each time it ran; what an import frees is freed by reference counting, and one
+    collection runs at the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect()
+
+
 def ensure_bundled(
     catalog: SqliteCatalog, index_path: Path, lay_csv: Path | None, report: Reporter = _quiet
 ) -> list[ImportResult]:
     """First run: load each bundled system that has no live release, then the bundled older
     releases not loaded yet; build the index when it is missing or was built from other
     releases than the live ones."""
+    with bulk_work():
+        return _ensure_bundled(catalog, index_path, lay_csv, report)
+
+
+def _ensure_bundled(
+    catalog: SqliteCatalog, index_path: Path, lay_csv: Path | None, report: Reporter
+) -> list[ImportResult]:
     live = {r.system: r for r in catalog.releases()}
     pcs = live.get("icd10pcs")
     # A store from before every PCS section was bundled gets the whole release.

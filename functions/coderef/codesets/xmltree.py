@@ -71,6 +71,11 @@ def parse_xml(path: Path) -> Node:
         ) from None
     except OSError as exc:
         raise SourceError(str(path), "file", f"cannot be read ({exc.strerror})") from None
+    finally:
+        # The handlers refer to the parser and the tree: a cycle only the garbage collector
+        # would free (an import pauses it), keeping the whole tree alive. Break it now.
+        parser.StartElementHandler = parser.EndElementHandler = None
+        parser.CharacterDataHandler = None
     if not root:
         raise SourceError(str(path), "line 1", "the file holds no XML element")
     return root[0]
