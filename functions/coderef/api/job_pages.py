@@ -1,4 +1,5 @@
-"""/jobs/{id}: a job's page, rendered on the server with its schema.org JobPosting data.
+"""/jobs (the board, its results from the URL's filters) and /jobs/{id} (a job's page, with its
+schema.org JobPosting data), rendered on the server.
 
 Unlike code pages, job pages are not written by `coderef publish`: a post is approved, edited,
 reported, closed or expires at any moment between two publishes, and its address must then
