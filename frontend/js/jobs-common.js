@@ -1,5 +1,4 @@
-// CareerCenter pieces both job pages share. Every value from the API goes in as text.
-import { h } from './dom.js';
+// CareerCenter pieces the job pages share (the /jobs results are rendered on the server).
 
 export const jobHref = (id) => `/jobs/${encodeURIComponent(id)}`;
 
@@ -13,12 +12,4 @@ export function placeText(job) {
   if (job.arrangement === 'remote') return job.state ? `Remote (${job.state})` : 'Remote';
   const where = [job.city, job.state].filter(Boolean).join(', ');
   return `${job.arrangement === 'hybrid' ? 'Hybrid' : 'On-site'} · ${where}`;
-}
-
-export function jobCard(job) {
-  const creds = [...job.credentials_required, ...job.credentials_preferred];
-  return h('li', { class: 'job-card' },
-    h('h3', {}, h('a', { href: jobHref(job.id) }, job.title)),
-    h('p', {}, job.organization, ' · ', placeText(job), ' · ', salaryText(job)),
-    creds.length ? h('p', { class: 'muted' }, 'Credentials: ', creds.join(', ')) : null);
 }

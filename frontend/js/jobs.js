@@ -1,11 +1,11 @@
-// /jobs: search with every filter in the URL (the form is a plain GET form, so a search can be
-// shared), result pages, saving a search, and posting a job for members.
+// /jobs: the search, its results and pages are rendered on the server from the URL (a plain GET
+// form, so a search can be shared and works with scripts off). This adds saving a search and
+// posting a job for members.
 import { api } from './api.js';
 import { gateMembers, initChrome, registerHref } from './chrome.js';
-import { $, fill, h, plural, settle } from './dom.js';
-import { jobCard, jobHref } from './jobs-common.js';
+import { $, fill, h, settle } from './dom.js';
+import { jobHref } from './jobs-common.js';
 
-const PAGE = 20;
 const FILTERS = ['q', 'arrangement', 'state', 'credential', 'specialty', 'salary_min', 'posted_within_days', 'sort'];
 
 function fillOptions(options) {
@@ -21,49 +21,21 @@ function fillOptions(options) {
   }
 }
 
+// The results, their count and pages come from the server (api/job_pages.py): the script
+// never renders them again. It only needs the search, to save it.
 function searchParams() {
   const url = new URLSearchParams(location.search);
   const params = new URLSearchParams();
   for (const name of FILTERS) {
     const value = url.get(name);
     if (value) params.set(name, value);
-    const input = $(`#job-search [name="${name}"]`);
-    if (input && value) input.value = value;
-  }
-  const page = Math.max(1, parseInt(url.get('page') || '1', 10) || 1);
-  return { params, page };
-}
-
-function pageLink(params, page, label) {
-  const next = new URLSearchParams(params);
-  if (page > 1) next.set('page', String(page)); else next.delete('page');
-  return h('a', { href: `/jobs?${next}` }, label);
-}
-
-async function search() {
-  const { params, page } = searchParams();
-  const query = new URLSearchParams(params);
-  query.set('limit', String(PAGE));
-  query.set('offset', String((page - 1) * PAGE));
-  const count = $('#job-count');
-  try {
-    const body = await api(`/api/jobs?${query}`);
-    fill(count, body.total ? `${plural(body.total, 'job')} found.` : 'No open jobs match this search.');
-    fill($('#job-results'), body.jobs.map(jobCard));
-    const pages = Math.ceil(body.total / PAGE);
-    fill($('#job-paging'),
-      page > 1 ? pageLink(params, page - 1, 'Previous page') : null,
-      pages > 1 ? ` Page ${page} of ${pages} ` : null,
-      page < pages ? pageLink(params, page + 1, 'Next page') : null);
-  } catch (error) {
-    fill(count, error.message);
   }
   return params;
 }
 
 function saveSearch(params, me) {
   const row = $('#save-search-row');
-  if (!me || !me.user) return;
+  if (!me || !me.user || $('#job-search-error')) return;
   row.hidden = false;
   $('#save-search').addEventListener('click', async () => {
     const filters = Object.fromEntries([...params].filter(([k]) => k !== 'sort'));
@@ -153,12 +125,11 @@ async function main() {
   try {
     fillOptions(await api('/api/job-options'));
   } catch (error) {
-    fill($('#job-count'), error.message);
+    fill($('#post-status'), error.message);
     settle(error.message);
     return;
   }
-  const params = await search();
-  saveSearch(params, me);
+  saveSearch(searchParams(), me);
   try {
     await employers(me);
   } finally {

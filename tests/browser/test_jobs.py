@@ -114,7 +114,19 @@ def test_post_approve_find_open_and_expire(
     open_settled(visitor, f"/jobs?credential=CCS&q={word.lower()}")
     expect(visitor.locator("#job-count")).to_contain_text("1 job found")
     assert visitor.get_by_label("Credential").input_value() == "CCS"  # the URL fills the form
+    expect(visitor.locator("#job-results > li")).to_have_count(1)  # the script adds none
     assert axe_violations(visitor) == []
+    if viewport == PHONE:
+        # And with JavaScript off the server's page lists it, and its form searches again
+        board = browsing.page(PHONE, java_script_enabled=False)
+        board.goto(f"/jobs?credential=CCS&q={word.lower()}")
+        expect(board.locator("#job-count")).to_have_text("1 job found.")
+        expect(board.get_by_role("link", name=title)).to_have_attribute("href", f"/jobs/{job_id}")
+        assert board.get_by_label("Credential").input_value() == "CCS"
+        board.get_by_label("Credential").select_option("RHIA")
+        board.get_by_role("button", name="Find jobs").click()
+        expect(board.locator("#job-count")).to_have_text("No open jobs match this search.")
+        assert "credential=RHIA" in board.url and f"q={word.lower()}" in board.url
     visitor.get_by_role("link", name=title).click()
     visitor.wait_for_url(f"**/jobs/{job_id}")
     settled(visitor)
@@ -208,6 +220,11 @@ def test_script_in_every_field_and_in_search_never_runs(browsing: Browsing, oper
     ):
         open_settled(visitor, path)
         assert visitor.evaluate("() => window.__xss") is None, path
+    # The board as the server sends it (scripts off) lists the title as text
+    board = browsing.page(DESKTOP, java_script_enabled=False)
+    board.goto(f"/jobs?q={marker}")
+    expect(board.locator("#job-results")).to_contain_text("<img src=x")
+    assert board.locator("#job-results img, #job-results [onerror]").count() == 0
     # The page shows the payloads as text, and no link goes to javascript:
     open_settled(visitor, f"/jobs/{job_id}")
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("<img src=x")

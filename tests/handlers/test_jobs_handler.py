@@ -110,3 +110,22 @@ def test_the_jobs_function_answers_410_and_404_as_the_local_server_does(jobs_fun
     missing = _get(jobs_function, "/jobs/pending1")
     assert missing["statusCode"] == 404 and "Hidden pending" not in missing["body"]
     assert _get(jobs_function, "/jobs/nope")["statusCode"] == 404
+
+
+def test_the_jobs_function_renders_the_board_from_the_filters_in_the_query(jobs_function):
+    # When CloudFront forwards /jobs with a search (its behaviour keys the cache by the query)
+    def board(query: dict[str, str]) -> dict:
+        event = http_api_event(
+            "GET", "/jobs", query=query, route_key="GET /jobs", headers={"accept": "text/html"}
+        )
+        return jobs_function.handler(event, LambdaContext())
+
+    found = board({"q": "risk adjustment"})
+    # Then the page lists the open job from the DynamoDB store, and not the pending one
+    assert found["statusCode"] == 200
+    assert '<a href="/jobs/open1">Risk adjustment coder</a>' in found["body"]
+    assert "Hidden pending" not in found["body"]
+    assert found["headers"]["cache-control"] == "public, max-age=0, s-maxage=60"
+    # And a refused filter is a 400 page that says why
+    refused = board({"credential": "WIZARD"})
+    assert refused["statusCode"] == 400 and "unknown credential" in refused["body"]

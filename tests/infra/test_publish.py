@@ -44,17 +44,17 @@ def test_publish_to_a_folder_writes_every_live_code_page(tmp_path, catalog, site
         "reset-password.html",
         "confirm-email.html",
         "consultant.html",
-        "jobs.html",
         "404.html",
         "robots.txt",
         "sitemap.xml",
     ]:
         assert (tmp_path / name).is_file()
     assert list((tmp_path / "js").glob("code.*.js"))
-    # the static pages and the not-found page; job pages are rendered per request
-    # (api/job_pages.py), since a job opens, closes and expires between two publishes
+    # the static pages and the not-found page; the job board and job pages are rendered per
+    # request (api/job_pages.py), since a job opens, closes and expires between two publishes
     assert report.pages == len(live) + len(STATIC_PAGES) + 1
     assert not (tmp_path / "job.html").exists() and not (tmp_path / "jobs").exists()
+    assert not (tmp_path / "jobs.html").exists()
     assert report.bytes == sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
 
 

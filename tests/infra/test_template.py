@@ -119,6 +119,7 @@ def test_every_api_route_reaches_the_function_whose_handler_serves_it(transforme
         if isinstance(route, APIRoute) and not route.path.startswith("/api/")
     }
     assert pages == {
+        ("get", "/jobs"): "JobsFunction",
         ("get", "/jobs/{job_id}"): "JobsFunction",
         ("get", "/sitemaps/jobs.xml"): "JobsFunction",
     }
@@ -466,6 +467,29 @@ def test_job_pages_come_from_the_jobs_function_cached_briefly_and_alike_for_ever
     assert (aws.ROOT / "infra" / "site-layer" / "Makefile").read_text().count("build-SiteLayer")
 
 
+def test_the_job_search_page_comes_from_the_jobs_function_keyed_by_its_filters(
+    template, transformed
+):
+    # Given the behaviour for /jobs (the board, its results rendered from the query's filters)
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    patterns = [b["PathPattern"] for b in config["CacheBehaviors"]]
+    board = config["CacheBehaviors"][patterns.index("/jobs")]
+    # Then the jobs function renders it, and no cookie reaches it: one page for all who search
+    assert board["TargetOriginId"] == "api"
+    assert board["AllowedMethods"] == ["GET", "HEAD"]
+    assert board["CachePolicyId"] == {"Ref": "JobSearchCachePolicy"}
+    assert "OriginRequestPolicyId" not in board
+    # And the cache keys it by the whole query (every filter and the page), briefly
+    policy = template["Resources"]["JobSearchCachePolicy"]["Properties"]["CachePolicyConfig"]
+    keys = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keys["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    assert keys["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert keys["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert policy["MaxTTL"] <= 60
+    # And the HTTP API sends it to JobsFunction
+    assert _template_routes(transformed)[("get", "/jobs")] == "JobsFunction"
+
+
 def test_security_headers_forbid_inline_script_and_framing(template):
     config = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
     headers = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
@@ -506,7 +530,6 @@ def test_the_template_inlines_the_rewrite_function_unchanged(template):
         ("/reset-password", "/reset-password.html"),
         ("/confirm-email", "/confirm-email.html"),
         ("/consultant", "/consultant.html"),
-        ("/jobs", "/jobs.html"),
         ("/help/", "/help/index.html"),
         ("/style.1a2b3c4d5e.css", "/style.1a2b3c4d5e.css"),
         ("/sitemaps/icd10cm-1.xml", "/sitemaps/icd10cm-1.xml"),

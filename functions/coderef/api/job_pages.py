@@ -1,4 +1,5 @@
-"""/jobs/{id}: a job's page, rendered on the server with its schema.org JobPosting data.
+"""/jobs (the board, its results from the URL's filters) and /jobs/{id} (a job's page, with its
+schema.org JobPosting data), rendered on the server.
 
 Unlike code pages, job pages are not written by `coderef publish`: a post is approved, edited,
 reported, closed or expires at any moment between two publishes, and its address must then
@@ -19,11 +20,16 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from coderef.api.presenters.jobs import job_card_view, job_page_view
+from coderef.api.presenters.jobs import (
+    SEARCH_FILTERS,
+    job_card_view,
+    job_page_view,
+    job_search_view,
+)
 from coderef.api.services import Services
 from coderef.api.site import JOBS_SITEMAP, Site
-from coderef.errors import ServiceUnavailable
-from coderef.jobs.model import JobQuery, parse_iso
+from coderef.errors import InvalidInput, ServiceUnavailable
+from coderef.jobs.model import JobQuery, make_query, parse_iso
 from coderef.jobs.service import JobGone, JobNotFound
 
 # CloudFront keeps a page no longer than the function says (its MaxTTL is the same 300 s).
@@ -31,6 +37,9 @@ OPEN_MAX_AGE = 300
 GONE_MAX_AGE = 300
 # A pending post approved a minute ago should not stay "not found" for long.
 MISSING_MAX_AGE = 60
+# /jobs: a new post shows within a minute; the edge keys it by the whole query (the filters).
+SEARCH_MAX_AGE = 60
+SEARCH_PAGE = 20
 SITEMAP_JOBS = 5_000  # newest first; far below the protocol's 50,000 per file
 
 
@@ -82,6 +91,37 @@ def job_pages_router(site: Site | None = None) -> APIRouter:
             return _page(pages.job_not_found(job_id), 404, MISSING_MAX_AGE)
         body = pages.job_page(job_page_view(board, job))
         return _page(body, 200, open_max_age(job.expires_at, board.clock()))
+
+    @router.api_route("/jobs", methods=["GET", "HEAD"])
+    def job_search(request: Request) -> HTMLResponse:
+        """The board with the URL's filters, rendered here so it reads (and pages) with scripts
+        off. The same search as GET /api/jobs; a refused filter answers 400 with the form."""
+        services: Services = request.app.state.services
+        pages = site_for(services)
+        given = request.query_params
+        # Only the first 200 characters go back into the form: the page echoes what was sent.
+        filters = {name: given.get(name, "").strip()[:200] for name in SEARCH_FILTERS}
+        try:
+            if len(given.get("q", "").strip()) > 200:  # (the form keeps its first 200 only)
+                raise InvalidInput("q: a search is at most 200 characters.", field="q")
+            query = make_query(
+                filters["q"],
+                filters["arrangement"] or None,
+                filters["state"] or None,
+                filters["credential"] or None,
+                filters["specialty"] or None,
+                filters["salary_min"] or None,
+                filters["posted_within_days"] or None,
+                filters["sort"] or None,
+                given.get("limit", "").strip()[:20] or SEARCH_PAGE,
+                given.get("offset", "").strip()[:20] or 0,
+            )
+        except InvalidInput as refused:
+            view = job_search_view(filters, None, refused.message)
+            return _page(pages.jobs_page(view), 400, SEARCH_MAX_AGE)
+        jobs, total = services.job_board.search(query)
+        view = job_search_view(filters, (jobs, total, query), page_size=SEARCH_PAGE)
+        return _page(pages.jobs_page(view), 200, SEARCH_MAX_AGE)
 
     @router.api_route(f"/{JOBS_SITEMAP}", methods=["GET", "HEAD"])
     def job_sitemap(request: Request) -> Response:

@@ -35,7 +35,6 @@ STATIC_PAGES = {
     "assistant": "/assistant",
     "case2code": "/case2code",
     "consultant": "/consultant",
-    "jobs": "/jobs",
 }
 
 KIND_LABELS = {
@@ -194,6 +193,10 @@ class Site:
     def job_page(self, job: dict[str, Any]) -> str:
         """An open job (presenters/jobs.py `job_page_view`)."""
         return self._render("pages/job.html", job=job)
+
+    def jobs_page(self, search: dict[str, Any]) -> str:
+        """/jobs with its results (presenters/jobs.py `job_search_view`)."""
+        return self._render("pages/jobs.html", search=search)
 
     def job_gone(self, job_id: str, similar: Iterable[dict[str, Any]]) -> str:
         """The 410 page of an expired or closed job, with similar open jobs."""

@@ -263,13 +263,14 @@ def make_query(
     state: str | None = None,
     credential: str | None = None,
     specialty: str | None = None,
-    salary_min: int | None = None,
-    posted_within_days: int | None = None,
+    salary_min: int | str | None = None,
+    posted_within_days: int | str | None = None,
     sort: str | None = None,
-    limit: int = 20,
-    offset: int = 0,
+    limit: int | str = 20,
+    offset: int | str = 0,
 ) -> JobQuery:
-    """A query from what a visitor sent, each filter checked against the known values."""
+    """A query from what a visitor sent, each filter checked against the known values (numbers
+    may come as the text of a URL, as the /jobs page sends them)."""
     text = (q or "").strip()
     if len(text) > 200:
         raise InvalidInput("q: a search is at most 200 characters.", field="q")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from coderef.jobs import model
 from coderef.jobs.model import Employer, JobAlert, JobPost
@@ -222,3 +223,72 @@ def job_page_view(board: JobBoard, job: JobPost) -> dict[str, Any]:
         ),
         "json_ld": json_ld(board, job),
     }
+
+
+# ---- the server-rendered /jobs search page (api/job_pages.py, templates/pages/jobs.html) ----
+
+SEARCH_FILTERS = (
+    "q",
+    "arrangement",
+    "state",
+    "credential",
+    "specialty",
+    "salary_min",
+    "posted_within_days",
+    "sort",
+)
+
+
+def _search_href(filters: dict[str, str], offset: int, limit: int | None) -> str:
+    params = {k: v for k, v in filters.items() if v}
+    if limit is not None:
+        params["limit"] = str(limit)
+    if offset > 0:
+        params["offset"] = str(offset)
+    return f"/jobs?{urlencode(params)}" if params else "/jobs"
+
+
+def job_search_view(
+    filters: dict[str, str],
+    found: tuple[list[JobPost], int, model.JobQuery] | None,
+    error: str | None = None,
+    page_size: int = 20,
+) -> dict[str, Any]:
+    """What /jobs shows before any script runs: the form filled from the URL (`filters`, the
+    visitor's own text, which the template escapes), the matching jobs, their count and the
+    links to the pages around; or, when a filter is refused, `error` and no results."""
+    view: dict[str, Any] = {
+        "filters": filters,
+        "options": options_body(),
+        "error": error,
+        "jobs": [],
+        "total": 0,
+        "count_text": "",
+        "previous": None,
+        "next": None,
+        "page_text": "",
+    }
+    if found is None:
+        return view
+    jobs, total, query = found
+    # A page size other than the usual one was asked for in the URL: the links keep it.
+    limit = query.limit if query.limit != page_size else None
+    pages = max(1, -(-total // query.limit))
+    page = query.offset // query.limit + 1
+    view.update(
+        jobs=[{**job_card_view(j), "posted": j.listed_at[:10]} for j in jobs],
+        total=total,
+        count_text=(
+            f"{total} job{'' if total == 1 else 's'} found."
+            if total
+            else "No open jobs match this search."
+        ),
+        previous=_search_href(filters, max(0, query.offset - query.limit), limit)
+        if query.offset > 0
+        else None,
+        next=_search_href(filters, query.offset + query.limit, limit)
+        if query.offset + query.limit < total
+        else None,
+        page_text=f"Page {page} of {pages}" if pages > 1 else "",
+    )
+    return view
