@@ -32,9 +32,7 @@ from coderef.search.text import (
     synonyms,
     words,
 )
-from coderef.search.title_signals import CONTEXTS as _CONTEXTS
-from coderef.search.title_signals import QUALIFIERS as _QUALIFIERS
-from coderef.search.title_signals import asked_mask
+from coderef.search.title_signals import asked_mask, context_groups, qualifiers
 from coderef.search.title_signals import significant as _significant
 
 # When a query matches more codes than this, only the first ones in row-id order are ranked
@@ -617,7 +615,7 @@ class SearchIndex:
         the read is cut off, title matches and exact titles past its last row are read apart
         too (so that they are never lost) and the two merged."""
         scope = f"sys:{_quote(system)} AND " if system else ""
-        unasked = [i for i in range(len(_CONTEXTS)) if not plan.asked_mask >> i & 1]
+        unasked = [i for i in range(len(context_groups())) if not plan.asked_mask >> i & 1]
         penalty = " + ".join(f"((k.ctx >> {i}) & 1)" for i in unasked) or "0"
         sigs = plan.signatures()
         marks = ",".join("?" * len(sigs)) or "NULL"
@@ -763,7 +761,7 @@ class _Plan:
         self.pairs = frozenset(pairs)
         self.weights = [1.0] * len(self.concepts)
         self.asked_contexts = frozenset(
-            i for i, group in enumerate(_CONTEXTS) if group & self.named
+            i for i, group in enumerate(context_groups()) if group & self.named
         )
         self.asked_mask = asked_mask(self.named)
 
@@ -786,7 +784,7 @@ _IN_TITLE, _IN_TERMS, _IN_INDEX, _IN_NOTES = 1.0, 0.9, 0.85, 0.6
 @functools.lru_cache(maxsize=1 << 12)
 def _pairs(text: str) -> frozenset[tuple[str, str]]:
     """Neighbouring word stems of a title, stop words and qualifiers left out."""
-    seq = [s for s in (stem(w) for w in words(text) if w not in STOPWORDS) if s not in _QUALIFIERS]
+    seq = [s for s in (stem(w) for w in words(text) if w not in STOPWORDS) if s not in qualifiers()]
     return frozenset(itertools.pairwise(seq))
 
 
@@ -854,7 +852,7 @@ class _Doc:
             ),
             pairs=_pairs(title),
             parent_stems=stems(parent) if parent else None,
-            contexts=tuple(i for i, group in enumerate(_CONTEXTS) if group & title_stems),
+            contexts=tuple(i for i, group in enumerate(context_groups()) if group & title_stems),
             negated=frozenset(
                 stem(w[3:]) for w in words(title) if w.startswith("non") and len(w) > 6
             ),

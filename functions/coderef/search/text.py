@@ -6,8 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
-
-import snowballstemmer
+from typing import Any
 
 _WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset("a an and the of in on or for to by at as is are with".split())
@@ -56,14 +55,20 @@ def content_words(tokens: list[str]) -> list[str]:
     return [t for t in tokens if t not in STOPWORDS] or tokens
 
 
-_PORTER = snowballstemmer.stemmer("porter")
+@lru_cache(maxsize=1)
+def _porter() -> Any:
+    # Imported on the first stem: snowballstemmer loads every language's tables (~0.1 s), and
+    # a function that only asks the index whether a code exists (the code page) never stems.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("porter")
 
 
 @lru_cache(maxsize=1 << 15)
 def stem(word: str) -> str:
     """The Porter stem the index's tokenizer gives a word, so ranking can tell which words of
     a title a query matched ("fractures" and "fracture", "diabetic" and "diabetes")."""
-    return _PORTER.stemWord(word)
+    return str(_porter().stemWord(word))
 
 
 @lru_cache(maxsize=1 << 13)
