@@ -462,7 +462,7 @@ class JobAlert:
     unsubscribe_hash: str  # the one-click unsubscribe token, stored as its hash only
 
     def query(self, limit: int = 20) -> JobQuery:
-        filters = {k: v for k, v in self.filters.items() if k in _ALERT_FILTERS}
+        filters = {k: v for k, v in self.filters.items() if k in ALERT_FILTERS}
         return make_query(**filters, limit=limit)
 
     def to_record(self) -> dict[str, Any]:
@@ -474,7 +474,8 @@ class JobAlert:
         return cls(**{k: v for k, v in record.items() if k in known})
 
 
-_ALERT_FILTERS = (
+# What a saved search keeps: every filter of the board's search but its order.
+ALERT_FILTERS = (
     "q",
     "arrangement",
     "state",
@@ -489,7 +490,7 @@ def alert_filters(data: dict[str, Any]) -> dict[str, Any]:
     """The filters of a saved search, checked as a search would check them."""
     if not isinstance(data, dict):
         raise InvalidInput("The saved search must be an object.", field="body")
-    filters = {k: data[k] for k in _ALERT_FILTERS if data.get(k) not in (None, "")}
+    filters = {k: data[k] for k in ALERT_FILTERS if data.get(k) not in (None, "")}
     query = make_query(**filters)  # refuses what a search would refuse, naming the field
     clean = {
         "q": query.q,

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from coderef.jobs import model
-from coderef.jobs.model import Employer, JobAlert, JobPost
+from coderef.jobs.model import ALERT_FILTERS, Employer, JobAlert, JobPost
 from coderef.jobs.service import JobBoard
 
 _PUBLIC = (
@@ -227,16 +227,7 @@ def job_page_view(board: JobBoard, job: JobPost) -> dict[str, Any]:
 
 # ---- the server-rendered /jobs search page (api/job_pages.py, templates/pages/jobs.html) ----
 
-SEARCH_FILTERS = (
-    "q",
-    "arrangement",
-    "state",
-    "credential",
-    "specialty",
-    "salary_min",
-    "posted_within_days",
-    "sort",
-)
+SEARCH_FILTERS = (*ALERT_FILTERS, "sort")
 
 
 def _search_href(filters: dict[str, str], offset: int, limit: int | None) -> str:
