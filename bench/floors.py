@@ -6,7 +6,8 @@ on the same files. CodeRef's req/s over a floor's is how close its own code come
 - /search?q=EXPR: one raw FTS5 query on the search index (`EXPR` is an FTS5 MATCH expression
   the benchmark writes from the query), its first 20 rows' code and title, as JSON.
 - /summary/{system}/{key}: the code's record in the live release of catalog.db, as CodeRef's
-  store reads it (the release's own row, else its base's), decompressed and sent as stored.
+  store reads it (the release's own row, else its base's), decompressed (with the packing's
+  preset dictionary) and sent as stored.
 
 Run by the benchmark as `uvicorn bench.floors:create_app --factory` with BENCH_INDEX_PATH and
 BENCH_CATALOG_PATH set; each worker process opens its own read-only connections.
@@ -17,13 +18,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import zlib
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from coderef.adapters.record_blobs import stored_json
 from coderef.search.sqlite_fts import sqlite3
 
 FIXED = json.dumps({"system": "icd10cm", "code": "R00.1", "title": "Bradycardia, unspecified"})
@@ -65,7 +66,7 @@ def create_app() -> Starlette:
         row = catalog.execute(_RECORD, (key, key, system)).fetchone()
         if not row or not row[0]:
             return JSONResponse({"error": "not found"}, status_code=404)
-        return Response(zlib.decompress(row[0]), media_type="application/json")
+        return Response(stored_json(row[0]), media_type="application/json")
 
     return Starlette(
         routes=[

@@ -298,6 +298,14 @@ def _wrk(row: Row, script: Path, seconds: int, connections: int) -> dict[str, fl
     return _parse(out)
 
 
+def _check_answers(row: Row) -> None:
+    headers = {"Cookie": row.cookie} if row.cookie else {}
+    for path in row.paths[:3]:
+        status = httpx.get(row.server.base + path, headers=headers, timeout=10).status_code
+        if status != 200:
+            raise RuntimeError(f"{row.server.label} answers {status} for {path} ({row.route})")
+
+
 def _median_row(row: Row) -> dict:
     s = row.samples
     return {
@@ -398,6 +406,8 @@ def run(
             # and Case2Code's pipeline loads in the background of each CodeRef worker.
             for i, row in enumerate(rows):
                 _wrk(row, scripts[i], WARMUP_SECONDS, connections)
+            for row in rows:  # a row answering errors would measure error pages: stop instead
+                _check_answers(row)
             for _ in range(rounds):
                 for i, row in enumerate(rows):
                     row.samples.append(_wrk(row, scripts[i], duration, connections))

@@ -149,12 +149,21 @@ def pack_record(record: CodeRecord) -> bytes:
     return _FORMAT_1 + compressor.compress(raw) + compressor.flush()
 
 
-def unpack_record(blob: bytes, shared: dict | None = None) -> CodeRecord:
-    """The record a blob holds; `shared` as in record_from_values."""
+def stored_json(blob: bytes) -> bytes:
+    """The JSON a blob holds, as stored: a positional list (format 1) or a record object
+    (format 0)."""
     if blob[:1] == _FORMAT_1:
         inflater = zlib.decompressobj(_WBITS, _DICTIONARY)
         raw = inflater.decompress(blob[1:])
         if not inflater.eof:
             raise zlib.error("a catalog record blob is cut short")
-        return record_from_values(json.loads(raw), shared)
-    return CodeRecord.from_dict(json.loads(zlib.decompress(blob)))
+        return raw
+    return zlib.decompress(blob)
+
+
+def unpack_record(blob: bytes, shared: dict | None = None) -> CodeRecord:
+    """The record a blob holds; `shared` as in record_from_values."""
+    values = json.loads(stored_json(blob))
+    if blob[:1] == _FORMAT_1:
+        return record_from_values(values, shared)
+    return CodeRecord.from_dict(values)
