@@ -456,13 +456,14 @@ def gaps_section(
 COLD_PLAN = """. Where the time goes (§2's import list, self times beyond the floor): FastAPI
   declaring the function's routes (its first `create_model_field` imports `pydantic.v1` to
   refuse v1 models, ~60 ms on a quiet machine, FastAPI's own code), pydantic-settings reading
-  the settings, CodeRef's api/catalog/accounts modules the routes need, and for the search
-  and code page functions the search engine, whose stemmer import (`snowballstemmer` builds
-  every language's tables, ~0.1 s) the code page pays on its first request (search/text.py
-  could build the Porter stemmer on first use: `has_code` never stems). Already removed: the
-  routers and services a function does not serve, the Argon2 hasher until the first
-  password, the search engine in AuthFunction, the thread pool on Lambda (the code page and
-  /api/me run their store work inline there), the SSM reads down to one GetParameters call.
+  the settings, CodeRef's api/catalog/accounts modules the routes need, and for the code
+  page the search engine's modules (it asks the index whether a code exists before the
+  charge) and the accounts core. Already removed: the routers and services a function does
+  not serve, the Argon2 hasher until the first password, the search engine in AuthFunction,
+  the Porter stemmer until the first query is ranked (`snowballstemmer` builds every
+  language's tables, ~0.1 s, which the code page paid on its first request), the thread
+  pool on Lambda (the code page and /api/me run their store work inline there), the SSM
+  reads down to one GetParameters call.
   The built artifact carries bytecode compiled by python3.13 (functions/Makefile), so no
   function compiles CodeRef at start (this benchmark runs with warm bytecode either way).
   SnapStart (template.yaml, hooks in handlers/runtime.py) takes the whole init phase
