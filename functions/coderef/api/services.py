@@ -70,8 +70,7 @@ class Services:
 
     @cached_property
     def index(self) -> SearchIndex:
-        # Imported here: the engine brings the stemmer (snowballstemmer loads every language's
-        # tables, ~0.1 s), which AuthFunction never needs.
+        # Imported here: AuthFunction never searches, and pays nothing for the engine.
         from coderef.search.engine import SearchIndex
 
         return SearchIndex(self.settings.index_path, cache_size=self.settings.search_cache_size)
