@@ -148,6 +148,7 @@ class SearchIndex:
         self._doc_cache: dict[int, _Doc] = {}
         self._typo_cache: dict[str, str | None] = {}
         self._counts: dict[tuple, int] = {}
+        self._known: dict[str, bool] = {}
         self._docs_ino: int | None = None
         if not self.path.exists():
             raise ServiceUnavailable("The search index has not been built yet.")
@@ -366,6 +367,20 @@ class SearchIndex:
             out.append(word)
         return " ".join(out) if changed else None
 
+    def _in_vocab(self, word: str) -> bool:
+        """Whether some title or term has this word; kept per word (until the index file
+        changes), since most words of a new query were typed before."""
+        self._fresh_docs()  # resets the kept words when the index file has been replaced
+        known = self._known
+        found = known.get(word)
+        if found is None:
+            if len(known) > _DOC_CACHE:
+                known.clear()
+            found = known[word] = bool(
+                self._rows("SELECT 1 FROM vocab WHERE word = ?", (word,))
+            )
+        return found
+
     def _correct_word(self, word: str) -> str | None:
         fix = self._correction(word)
         return fix[0] if fix else None
@@ -376,7 +391,7 @@ class SearchIndex:
         have them together with those words ("congestive heart failer": failure, not failed)."""
         if len(word) < 4 or not word.isalpha() or word in _typed_words():
             return None
-        if self._rows("SELECT 1 FROM vocab WHERE word = ?", (word,)):
+        if self._in_vocab(word):
             return None
         probes = sorted(deletes(word) | {word})
         marks = ",".join("?" * len(probes))
@@ -619,8 +634,13 @@ class SearchIndex:
         penalty = " + ".join(f"((k.ctx >> {i}) & 1)" for i in unasked) or "0"
         sigs = plan.signatures()
         marks = ",".join("?" * len(sigs)) or "NULL"
-        # The sort key, as columns (smaller first), so that two reads merge in Python.
-        keys = f"-exact, -in_title, k.sig_len, {penalty}, k.generated, NOT k.complete, k.length"
+        # The sort key packed into one integer (smaller first; each input has bits of its own,
+        # wider than any value the index holds), so that SQLite hands back two numbers a row
+        # rather than seven, and two reads still merge in Python on (key, id).
+        keys = (
+            f"((2 - exact) << 40) + ((1 - in_title) << 36) + (k.sig_len << 24) + "
+            f"(({penalty}) << 20) + (k.generated << 19) + ((NOT k.complete) << 18) + k.length"
+        )
         title_match, any_match = f"{scope}title : ({match})", f"{scope}({match})"
         # The limits are written into the statement: bound as parameters, they make SQLite
         # evaluate the title subquery anew for each row (four times slower here).
@@ -631,7 +651,7 @@ class SearchIndex:
             f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = a.id), 0) "
             "AS exact "
             f"FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? LIMIT {limit}) a) m "
-            "JOIN ranks k ON k.id = m.id ORDER BY 3, 4, 5, 6, 7, 8, 9, 1",
+            "JOIN ranks k ON k.id = m.id ORDER BY 3, 1",
             (title_match, *sigs, any_match),
         )
         if len(rows) < depth:
@@ -652,7 +672,7 @@ class SearchIndex:
             "JOIN ranks k ON k.id = m.id WHERE ? IS NULL OR k.system = ?",
             (title_match, *sigs, title_match, *sigs, system, system),
         )
-        return sorted([*rows, *past], key=lambda row: (*row[2:], row[0])) if past else rows
+        return sorted([*rows, *past], key=lambda row: (row[2], row[0])) if past else rows
 
     def _count(self, match: str) -> int:
         return self._counted("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,))
@@ -687,6 +707,7 @@ class SearchIndex:
             self._doc_cache = {}
             self._typo_cache = {}
             self._counts = {}
+            self._known = {}
             self._docs_ino = ino
         return self._doc_cache
 
@@ -725,18 +746,23 @@ class _Concept:
 
     @classmethod
     def of(cls, typed: tuple[str, ...], official: list[tuple[str, ...]]) -> _Concept:
-        options = list(dict.fromkeys([typed, *(o for o in official if o)]))
-        parts = [" AND ".join(_quote(w) for w in option) for option in options]
-        expression = (
-            parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({p})" for p in parts) + ")"
-        )
-        return cls(
-            typed,
-            tuple(frozenset(stem(w) for w in o) for o in options),
-            expression,
-            tuple(tuple(stem(w) for w in o) for o in options),
-            tuple(_significant(" ".join(o)) for o in options),
-        )
+        return _concept(typed, tuple(official))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _concept(typed: tuple[str, ...], official: tuple[tuple[str, ...], ...]) -> _Concept:
+    """A concept worked out once per wording (stems, FTS5 expression, significant words): a
+    query nobody asked before is mostly made of words and phrases asked before."""
+    options = list(dict.fromkeys([typed, *(o for o in official if o)]))
+    parts = [" AND ".join(_quote(w) for w in option) for option in options]
+    expression = parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({p})" for p in parts) + ")"
+    return _Concept(
+        typed,
+        tuple(frozenset(stem(w) for w in o) for o in options),
+        expression,
+        tuple(tuple(stem(w) for w in o) for o in options),
+        tuple(_significant(" ".join(o)) for o in options),
+    )
 
 
 @dataclass
