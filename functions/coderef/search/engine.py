@@ -19,7 +19,7 @@ from pathlib import Path
 from coderef.catalog.codes import looks_like_code
 from coderef.catalog.crosswalks import Icd9Code, Icd9Target
 from coderef.errors import ServiceUnavailable
-from coderef.search.index_build import SIGNATURE_WORDS, signature
+from coderef.search.index_build import SIGNATURE_WORDS, signature, signature_bit
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import (
     STOPWORDS,
@@ -169,7 +169,7 @@ class SearchIndex:
             local.ino = ino
         return local.conn
 
-    def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
@@ -631,26 +631,40 @@ class SearchIndex:
         unasked = [i for i in range(len(context_groups())) if not plan.asked_mask >> i & 1]
         penalty = " + ".join(f"((k.ctx >> {i}) & 1)" for i in unasked) or "0"
         sigs = plan.signatures()
-        marks = ",".join("?" * len(sigs)) or "NULL"
+        bloom = 0
+        for sig in sigs:
+            bloom |= signature_bit(sig)
+        marks = ",".join(f":s{i}" for i in range(len(sigs))) or "NULL"
+        # Exact wordings: a code is looked up in `sigs` only when its bloom bits say it may
+        # hold one of the query's signatures (most codes a query matches do not).
+        exact = (
+            "CASE WHEN k.sig_bloom & :bloom THEN coalesce((SELECT max(place) FROM sigs "
+            f"WHERE sig IN ({marks}) AND id = k.id), 0) ELSE 0 END"
+        )
         # The sort key packed into one integer (smaller first; each input has bits of its own,
         # wider than any value the index holds), so that SQLite hands back two numbers a row
         # rather than seven, and two reads still merge in Python on (key, id).
         keys = (
-            f"((2 - exact) << 40) + ((1 - in_title) << 36) + (k.sig_len << 24) + "
+            f"((2 - {exact}) << 40) + ((1 - in_title) << 36) + (k.sig_len << 24) + "
             f"(({penalty}) << 20) + (k.generated << 19) + ((NOT k.complete) << 18) + k.length"
         )
         title_match, any_match = f"{scope}title : ({match})", f"{scope}({match})"
+        params = {
+            "title": title_match,
+            "any": any_match,
+            "bloom": bloom,
+            "system": system,
+            **{f"s{i}": sig for i, sig in enumerate(sigs)},
+        }
         # The limits are written into the statement: bound as parameters, they make SQLite
         # evaluate the title subquery anew for each row (four times slower here).
         limit = int(depth)
         rows = self._rows(
             f"SELECT k.id, 0, {keys} FROM (SELECT a.id, "
-            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT {limit}) AS in_title, "
-            f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = a.id), 0) "
-            "AS exact "
-            f"FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? LIMIT {limit}) a) m "
+            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH :title LIMIT {limit}) AS in_title "
+            f"FROM (SELECT rowid AS id FROM fts WHERE fts MATCH :any LIMIT {limit}) a) m "
             "JOIN ranks k ON k.id = m.id ORDER BY 3, 1",
-            (title_match, *sigs, any_match),
+            params,
         )
         if len(rows) < depth:
             return rows
@@ -659,16 +673,14 @@ class SearchIndex:
         last = max(row[0] for row in rows)
         past = self._rows(
             f"SELECT k.id, 1, {keys} FROM (SELECT a.id, "
-            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH ? AND rowid > {last} "
-            f"LIMIT {limit}) AS in_title, "
-            f"coalesce((SELECT max(place) FROM sigs WHERE sig IN ({marks}) AND id = a.id), 0) "
-            "AS exact FROM ("
-            "SELECT id FROM (SELECT rowid AS id FROM fts WHERE fts MATCH ? "
+            f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH :title AND rowid > {last} "
+            f"LIMIT {limit}) AS in_title FROM ("
+            "SELECT id FROM (SELECT rowid AS id FROM fts WHERE fts MATCH :title "
             f"AND rowid > {last} LIMIT {limit}) "
             "UNION SELECT id FROM (SELECT id FROM sigs "
             f"WHERE sig IN ({marks}) AND id > {last} AND place = 2 LIMIT {limit})) a) m "
-            "JOIN ranks k ON k.id = m.id WHERE ? IS NULL OR k.system = ?",
-            (title_match, *sigs, title_match, *sigs, system, system),
+            "JOIN ranks k ON k.id = m.id WHERE :system IS NULL OR k.system = :system",
+            params,
         )
         return sorted([*rows, *past], key=lambda row: (row[2], row[0])) if past else rows
 

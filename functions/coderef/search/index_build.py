@@ -19,7 +19,7 @@ from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import deletes, words
 from coderef.search.title_signals import context_mask, significant
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -46,7 +46,8 @@ CREATE TABLE ranks (
     ctx INTEGER NOT NULL,      -- contexts the title narrows to (title_signals.context_mask)
     generated INTEGER NOT NULL,
     complete INTEGER NOT NULL,
-    length INTEGER NOT NULL    -- title words
+    length INTEGER NOT NULL,   -- title words
+    sig_bloom INTEGER NOT NULL -- signature_bit of each of the code's sigs rows, or-ed
 );
 CREATE VIRTUAL TABLE fts USING fts5(
     title, terms, notes, sys, index_terms,
@@ -99,6 +100,13 @@ def _complete(record: CodeRecord) -> bool:
 # Longest wording (in significant words) whose signature is stored: queries naming more are
 # rare, and the table stays small.
 SIGNATURE_WORDS = 5
+
+
+def signature_bit(sig: int) -> int:
+    """The bit (of 63) that stands for a signature in a code's `sig_bloom`: the engine looks a
+    code up in `sigs` only when one of the query's signatures has its bit set there, instead
+    of once for every code a query matches."""
+    return 1 << (sig % 63)
 
 
 def signature(stems: Iterable[str]) -> int:
@@ -189,7 +197,11 @@ def build_index(
                 dict.fromkeys([*index_like_terms(rec), *extra_terms.get((rec.system, rec.key), ())])
             )
             lexicon = " ; ".join(lexicon_list)
-            sig_rows.extend(signatures.rows(rowid, rec.title, [*rec.search_terms, *lexicon_list]))
+            own_sigs = signatures.rows(rowid, rec.title, [*rec.search_terms, *lexicon_list])
+            sig_rows.extend(own_sigs)
+            bloom = 0
+            for sig, _, _ in own_sigs:
+                bloom |= signature_bit(sig)
             title_words = words(rec.title)
             doc_rows.append(
                 (
@@ -216,6 +228,7 @@ def build_index(
                     int(rec.is_generated),
                     int(_complete(rec)),
                     len(title_words),
+                    bloom,
                 )
             )
             fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))
@@ -223,7 +236,7 @@ def build_index(
                 w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
             )
         conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
-        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?)", rank_rows)
+        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rank_rows)
         conn.executemany(
             "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
             "VALUES (?, ?, ?, ?, ?, ?)",
