@@ -628,8 +628,10 @@ class SearchIndex:
         the read is cut off, title matches and exact titles past its last row are read apart
         too (so that they are never lost) and the two merged."""
         scope = f"sys:{_quote(system)} AND " if system else ""
-        unasked = [i for i in range(len(context_groups())) if not plan.asked_mask >> i & 1]
-        penalty = " + ".join(f"((k.ctx >> {i}) & 1)" for i in unasked) or "0"
+        # k.base counts every context a title narrows to; those the query asks for are not
+        # held against a code, so they are taken back out.
+        asked = [i for i in range(len(context_groups())) if plan.asked_mask >> i & 1]
+        taken_back = "".join(f" - (((k.ctx >> {i}) & 1) << 20)" for i in asked)
         sigs = plan.signatures()
         bloom = 0
         for sig in sigs:
@@ -644,10 +646,7 @@ class SearchIndex:
         # The sort key packed into one integer (smaller first; each input has bits of its own,
         # wider than any value the index holds), so that SQLite hands back two numbers a row
         # rather than seven, and two reads still merge in Python on (key, id).
-        keys = (
-            f"((2 - {exact}) << 40) + ((1 - in_title) << 36) + (k.sig_len << 24) + "
-            f"(({penalty}) << 20) + (k.generated << 19) + ((NOT k.complete) << 18) + k.length"
-        )
+        keys = f"((2 - {exact}) << 40) + ((1 - in_title) << 36) + k.base{taken_back}"
         title_match, any_match = f"{scope}title : ({match})", f"{scope}({match})"
         params = {
             "title": title_match,

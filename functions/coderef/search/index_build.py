@@ -42,12 +42,9 @@ CREATE TABLE docs (
 CREATE TABLE ranks (
     id INTEGER PRIMARY KEY,
     system TEXT NOT NULL,
-    sig_len INTEGER NOT NULL,  -- significant title words (title_signals.significant)
-    ctx INTEGER NOT NULL,      -- contexts the title narrows to (title_signals.context_mask)
-    generated INTEGER NOT NULL,
-    complete INTEGER NOT NULL,
-    length INTEGER NOT NULL,   -- title words
-    sig_bloom INTEGER NOT NULL -- signature_bit of each of the code's sigs rows, or-ed
+    base INTEGER NOT NULL,      -- the code's part of the engine's sort key (rank_base)
+    ctx INTEGER NOT NULL,       -- contexts the title narrows to (title_signals.context_mask)
+    sig_bloom INTEGER NOT NULL  -- signature_bit of each of the code's sigs rows, or-ed
 );
 CREATE VIRTUAL TABLE fts USING fts5(
     title, terms, notes, sys, index_terms,
@@ -100,6 +97,21 @@ def _complete(record: CodeRecord) -> bool:
 # Longest wording (in significant words) whose signature is stored: queries naming more are
 # rare, and the table stays small.
 SIGNATURE_WORDS = 5
+
+
+def rank_base(sig_len: int, ctx: int, generated: bool, complete: bool, length: int) -> int:
+    """What a code brings to the engine's sort key (smaller first), packed into one integer
+    so that SQLite reads one column instead of five: significant title words (bits 24-35),
+    contexts the title narrows to (20-23), generated (19), not a code a coder can pick (18),
+    title words (0-17). The engine adds what depends on the query above bit 36 and takes
+    back the contexts a query asks for."""
+    return (
+        (sig_len << 24)
+        + (ctx.bit_count() << 20)
+        + (int(generated) << 19)
+        + (int(not complete) << 18)
+        + length
+    )
 
 
 def signature_bit(sig: int) -> int:
@@ -203,6 +215,7 @@ def build_index(
             for sig, _, _ in own_sigs:
                 bloom |= signature_bit(sig)
             title_words = words(rec.title)
+            ctx = context_mask(title_words)
             doc_rows.append(
                 (
                     rowid,
@@ -223,11 +236,14 @@ def build_index(
                 (
                     rowid,
                     rec.system,
-                    signatures.said_len(rec.title),
-                    context_mask(title_words),
-                    int(rec.is_generated),
-                    int(_complete(rec)),
-                    len(title_words),
+                    rank_base(
+                        signatures.said_len(rec.title),
+                        ctx,
+                        rec.is_generated,
+                        _complete(rec),
+                        len(title_words),
+                    ),
+                    ctx,
                     bloom,
                 )
             )
@@ -236,7 +252,7 @@ def build_index(
                 w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
             )
         conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
-        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rank_rows)
+        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?)", rank_rows)
         conn.executemany(
             "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
             "VALUES (?, ?, ?, ?, ?, ?)",
