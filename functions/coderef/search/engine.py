@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 
 from coderef.catalog.codes import looks_like_code
@@ -155,11 +156,17 @@ class SearchIndex:
 
     # -- connection handling -------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        try:
-            ino = os.stat(self.path).st_ino
-        except FileNotFoundError as exc:
-            raise ServiceUnavailable("The search index is missing.") from exc
         local = self._local
+        # Within one search or suggest, the file is looked at once (_kept pins what it saw):
+        # a stat costs about a tenth of a whole raw FTS5 query on a virtualised disk.
+        pinned = getattr(local, "pinned", None)
+        if pinned is not None:
+            ino = pinned[0]
+        else:
+            try:
+                ino = os.stat(self.path).st_ino
+            except FileNotFoundError as exc:
+                raise ServiceUnavailable("The search index is missing.") from exc
         if getattr(local, "ino", None) != ino:
             if getattr(local, "conn", None) is not None:
                 local.conn.close()
@@ -186,14 +193,20 @@ class SearchIndex:
     def _kept(self, key: tuple, work: Callable[[], SearchPage]) -> SearchPage:
         """The page for `key` from the kept answers, or worked out and kept. A caller gets its
         own page object (the hits are shared; nothing changes them)."""
-        if self._answers is None:
-            return work()
         stamp = self._stamp()
-        page = self._answers.get(key, stamp)
-        if page is None:
-            page = work()
-            self._answers.put(key, stamp, page)
-        return replace(page, results=list(page.results))
+        local = self._local
+        outer = getattr(local, "pinned", None)
+        local.pinned = stamp
+        try:
+            if self._answers is None:
+                return work()
+            page = self._answers.get(key, stamp)
+            if page is None:
+                page = work()
+                self._answers.put(key, stamp, page)
+            return replace(page, results=list(page.results))
+        finally:
+            local.pinned = outer
 
     def search(
         self, raw_query: str, system: str | None = None, limit: int = 20, offset: int = 0
@@ -341,6 +354,9 @@ class SearchIndex:
             return None
         self._conn()
         self._docs(())  # resets the kept answers when the index file has been replaced
+        if self._answers is None:
+            # Nothing kept per query (every answer worked out afresh); words stay kept.
+            return self._correct_typos(query)
         if query in self._typo_cache:
             return self._typo_cache[query]
         if len(self._typo_cache) > _DOC_CACHE // 10:
@@ -583,7 +599,7 @@ class SearchIndex:
             match = " AND ".join(groups)
             ordered = self._ordered(plan, system, match, depth)
             if ordered:
-                total = sum(1 for row in ordered if row[1] == 0)
+                total = len(ordered) - sum(map(itemgetter(1), ordered))  # 0: anywhere-read
                 head = ordered[: max(_HEAD, wanted + _HEAD_MARGIN)]
                 if count and total >= depth:
                     total = self._count(f"{scope}({match})")
@@ -669,7 +685,7 @@ class SearchIndex:
             return rows
         # Cut off: the title matches and exact titles past the last code read (exact terms
         # are left there: an index term such as "Breast" is on a thousand codes).
-        last = max(row[0] for row in rows)
+        last = max(map(itemgetter(0), rows))
         past = self._rows(
             f"SELECT k.id, 1, {keys} FROM (SELECT a.id, "
             f"a.id IN (SELECT rowid FROM fts WHERE fts MATCH :title AND rowid > {last} "
@@ -681,7 +697,7 @@ class SearchIndex:
             "JOIN ranks k ON k.id = m.id WHERE :system IS NULL OR k.system = :system",
             params,
         )
-        return sorted([*rows, *past], key=lambda row: (row[2], row[0])) if past else rows
+        return sorted([*rows, *past], key=itemgetter(2, 0)) if past else rows
 
     def _count(self, match: str) -> int:
         return self._counted("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,))
