@@ -155,11 +155,14 @@ def test_a_kept_answer_is_the_answer_worked_out_afresh(fixture_settings):
     assert kept.suggest("brady").to_dict() == fresh.suggest("brady").to_dict()
 
 
-def test_kept_answers_are_dropped_when_the_index_file_is_replaced(fixture_settings, tmp_path):
-    # Given an index that has answered a query
+@pytest.mark.parametrize("cache_size", [8, 0])
+def test_kept_answers_are_dropped_when_the_index_file_is_replaced(
+    fixture_settings, tmp_path, cache_size
+):
+    # Given an index (keeping answers, or working each out afresh) that has answered a query
     path = tmp_path / "search.db"
     shutil.copy(fixture_settings.index_path, path)
-    index = SearchIndex(path, cache_size=8)
+    index = SearchIndex(path, cache_size=cache_size)
     assert codes(index.search("bradycardia"))[0] == "R00.1"
     # When an import renames a new index (holding no codes) into its place
     build_index([], path)
