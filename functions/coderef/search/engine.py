@@ -597,10 +597,23 @@ class SearchIndex:
                 found[rowid] = frozenset()
         else:
             match = " AND ".join(groups)
-            ordered = self._ordered(plan, system, match, depth)
+            size = max(_HEAD, wanted + _HEAD_MARGIN)
+            # Most queries match fewer codes than the head holds. Then every one of them is
+            # ranked in full here and SQLite's order decides nothing: one plain read of the
+            # ids (stopping one past the head) answers, without the title-read, the stored
+            # keys or the sort. Only a query that matches more pays for it and for the ordered
+            # read that picks its head.
+            few = self._rows(
+                f"SELECT rowid, 0 FROM fts WHERE fts MATCH ? LIMIT {min(size, depth - 1) + 1}",
+                (f"{scope}({match})",),
+            )
+            if len(few) <= min(size, depth - 1):
+                ordered = few
+            else:
+                ordered = self._ordered(plan, system, match, depth)
             if ordered:
                 total = len(ordered) - sum(map(itemgetter(1), ordered))  # 0: anywhere-read
-                head = ordered[: max(_HEAD, wanted + _HEAD_MARGIN)]
+                head = ordered[:size]
                 if count and total >= depth:
                     total = self._count(f"{scope}({match})")
                 docs = self._docs([row[0] for row in head])
