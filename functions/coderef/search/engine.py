@@ -997,6 +997,8 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     # Closeness and exactness: the title, or else the alternative term closest to the query
     # among those that have every concept.
     named = plan.named
+    # Every concept with one wording (the usual query): "has all" is one subset test.
+    must = None if plan.optional else plan.must
     exact = 0
     extra = None
     if in_title == len(plan.concepts):
@@ -1005,7 +1007,9 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     if not exact:
         for said, has in doc.wordings:
             unasked = len(said - named)
-            if (extra is None or unasked < extra) and _has_all(plan, has):
+            if (extra is None or unasked < extra) and (
+                must <= has if must is not None else _has_all(plan, has)
+            ):
                 extra = unasked
                 if unasked == 0:
                     exact = 1
@@ -1017,7 +1021,8 @@ def _rank(plan: _Plan, doc: _Doc, present: frozenset[int]) -> tuple:
     together = len(plan.pairs & doc.pairs) if plan.pairs else 0
     # A code under a parent that names the query too is the condition itself, not a
     # manifestation of something else (J18.9 under J18 Pneumonia, not typhoid pneumonia).
-    kin = doc.parent_stems is not None and _has_all(plan, doc.parent_stems)
+    parent = doc.parent_stems
+    kin = parent is not None and (must <= parent if must is not None else _has_all(plan, parent))
     return (
         -exact,
         -round(coverage, 2),
