@@ -106,6 +106,7 @@ def icd10_coder_peer() -> Callable[[str], list] | None:
 STAGES = {
     "typo check": "_typos_corrected",
     "query plan": "_plan",
+    "plain read of a few ids (SQL)": "_few",
     "ordered read (SQL)": "_ordered",
     "count (SQL)": "_count",
     "code prefix read (SQL)": "_by_code",

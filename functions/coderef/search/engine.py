@@ -603,14 +603,8 @@ class SearchIndex:
             # ids (stopping one past the head) answers, without the title-read, the stored
             # keys or the sort. Only a query that matches more pays for it and for the ordered
             # read that picks its head.
-            few = self._rows(
-                f"SELECT rowid, 0 FROM fts WHERE fts MATCH ? LIMIT {min(size, depth - 1) + 1}",
-                (f"{scope}({match})",),
-            )
-            if len(few) <= min(size, depth - 1):
-                ordered = few
-            else:
-                ordered = self._ordered(plan, system, match, depth)
+            few = self._few(f"{scope}({match})", min(size, depth - 1))
+            ordered = few if few is not None else self._ordered(plan, system, match, depth)
             if ordered:
                 total = len(ordered) - sum(map(itemgetter(1), ordered))  # 0: anywhere-read
                 head = ordered[:size]
@@ -642,6 +636,12 @@ class SearchIndex:
         docs = self._docs(list(found))
         scored = sorted((_rank(plan, docs[rowid], found[rowid]), rowid) for rowid in docs)
         return _Ranked(total, [docs[rowid].hit for _, rowid in scored])
+
+    def _few(self, match: str, most: int) -> list[tuple] | None:
+        """The ids of the codes matching `match` as (id, 0) rows when there are at most
+        `most`, else None (read no further than one past)."""
+        rows = self._rows(f"SELECT rowid, 0 FROM fts WHERE fts MATCH ? LIMIT {most + 1}", (match,))
+        return rows if len(rows) <= most else None
 
     def _ordered(self, plan: _Plan, system: str | None, match: str, depth: int) -> list[tuple]:
         """The ids of the codes matching every concept, ordered by SQLite on the ranking
