@@ -576,10 +576,11 @@ class SearchIndex:
     ) -> _Ranked:
         """Find codes matching the query's concepts and rank them by relevance (see _rank).
 
-        Candidates: codes with every concept (title matches fetched apart, so that they are
-        never cut off by codes matching through notes), ordered in SQLite on stored ranking
-        inputs, of which only the head (`wanted` rows and a margin, at least _HEAD) is fetched
-        and ranked in full here; when there are none, codes with all
+        Candidates: codes with every concept, all of them ranked in full here when they fit
+        in the head (`wanted` rows and a margin, at least _HEAD); otherwise (title matches
+        fetched apart, so that they are never cut off by codes matching through notes)
+        ordered in SQLite on stored ranking inputs, of which only the head is fetched and
+        ranked in full here; when there are none, codes with all
         concepts but one; for the any-word fallback, codes with any concept. Each query reads
         at most `depth` rows in row-id order, so a query matching twenty thousand codes costs
         what one matching a few hundred does.
