@@ -128,6 +128,8 @@ def run(runs: int = RUNS, diagnose: bool = True) -> dict:
                 # The untimed round must leave bytecode caches behind, as a deployed artifact
                 # carries them (functions/Makefile), even when the calling shell forbids them.
                 env.pop("PYTHONDONTWRITEBYTECODE", None)
+                # What the Lambda runtime sets in every function's environment.
+                env["AWS_LAMBDA_FUNCTION_NAME"] = "coderef-bench"
             # One untimed round so every module's bytecode cache exists and the moto server
             # has answered once; then interleave, so drift in the shared machine hits all alike.
             for what in (FLOOR, *present) if diagnose else ():

@@ -67,10 +67,16 @@ def _default_session() -> None:
     boto3.setup_default_session(botocore_session=core)
 
 
-@functools.cache
 def dynamodb_client(purpose: str = "request") -> Any:
     """The process's DynamoDB client for `purpose` ("request" or "bulk"), created on first use
     and reused after (clients are thread-safe, and creating one costs tens of milliseconds)."""
+    # One cache key per purpose: `dynamodb_client()` and `dynamodb_client("request")` are the
+    # same client (a cache on this function would make two).
+    return _dynamodb_client(purpose)
+
+
+@functools.cache
+def _dynamodb_client(purpose: str) -> Any:
     _default_session()
     return boto3.client("dynamodb", config=_CLIENT_CONFIGS[purpose])
 
@@ -94,7 +100,7 @@ def service_client(service: str) -> Any:
 def renew_clients() -> None:
     """Forget every client made so far, so the next use makes a new one with new connections
     (after a Lambda SnapStart restore, pooled sockets from the snapshot are dead)."""
-    dynamodb_client.cache_clear()
+    _dynamodb_client.cache_clear()
     service_client.cache_clear()
 
 
