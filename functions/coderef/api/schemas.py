@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# The error statuses most routes document live in documented.py, without a model: FastAPI built
+# a validator of ErrorResponse for each of them on every route at cold start. Still importable
+# from here.
+from coderef.api.documented import ERRORS as ERRORS
 
 
 class Out(BaseModel):
@@ -315,10 +320,3 @@ class GuidelinePassageOut(Out):
     title: str
     text: str
     url: str
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Malformed input"},
-    404: {"model": ErrorResponse, "description": "Not found"},
-    503: {"model": ErrorResponse, "description": "Temporarily unavailable"},
-}
