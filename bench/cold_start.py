@@ -9,6 +9,9 @@ process that only imports fastapi, mangum, aws_lambda_powertools and boto3 and c
 boto3 DynamoDB client: what any FastAPI function on Lambda with Powertools pays. A handler's
 cold start is its import plus its first response; its ratio is that over the floor's import
 plus client. Target: each handler within 1.15x the floor (CodeRef's own code adds at most 15%).
+Each child also reports its CPU time (time.process_time, the same span): on a machine shared
+with other work the wall-clock ratio moves by tenths from run to run, the CPU ratio much less
+(it leaves out waiting for the CPU and for moto's answers, which the wall clock counts).
 
 A last run per handler with `python -X importtime` says where the time goes: the modules the
 handler imports that the floor does not, by their own (self) import time.
@@ -47,13 +50,13 @@ FLOOR = "floor"
 # Runs in the child. Nothing imported before the clock starts but what `python -c` needs.
 _CHILD = r"""
 import sys, time
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 what, out = sys.argv[1], sys.argv[2]
 if what == "floor":
     import fastapi, mangum, aws_lambda_powertools, boto3
     imported = time.perf_counter()
     boto3.client("dynamodb")
-    done = time.perf_counter()
+    done, cpu_done = time.perf_counter(), time.process_time()
     status = None
 else:
     import importlib, json
@@ -73,10 +76,11 @@ else:
 
     event = json.loads(sys.argv[3])
     status = module.handler(event, Context())["statusCode"]
-    done = time.perf_counter()
+    done, cpu_done = time.perf_counter(), time.process_time()
 with open(out, "w") as f:
     f.write(repr({"import": (imported - start) * 1000, "first": (done - imported) * 1000,
-                  "total": (done - start) * 1000, "status": status}))
+                  "total": (done - start) * 1000, "status": status,
+                  "cpu": (cpu_done - cpu_start) * 1000}))
 """
 
 
@@ -124,6 +128,12 @@ def run(runs: int = RUNS, diagnose: bool = True) -> dict:
             # Each function's own environment from template.yaml; the floor gets only the
             # credentials and the endpoint (it reads nothing).
             envs = {what: stack.env_for(what) for what in present} | {FLOOR: stack.base_env()}
+            for env in envs.values():
+                # The untimed round must leave bytecode caches behind, as a deployed artifact
+                # carries them (functions/Makefile), even when the calling shell forbids them.
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
+                # What the Lambda runtime sets in every function's environment.
+                env["AWS_LAMBDA_FUNCTION_NAME"] = "coderef-bench"
             # One untimed round so every module's bytecode cache exists and the moto server
             # has answered once; then interleave, so drift in the shared machine hits all alike.
             for what in (FLOOR, *present) if diagnose else ():
@@ -149,13 +159,17 @@ def run(runs: int = RUNS, diagnose: bool = True) -> dict:
                     for name, us in sorted(by_group.items(), key=lambda kv: -kv[1])[:12]
                 }
     medians = {
-        what: {key: statistics.median(s[key] for s in rows) for key in ("import", "first", "total")}
+        what: {
+            key: statistics.median(s[key] for s in rows)
+            for key in ("import", "first", "total", "cpu")
+        }
         | {"status": rows[0]["status"], "runs": len(rows)}
         for what, rows in samples.items()
     }
     floor_total = medians[FLOOR]["total"]
     for what in present:
         medians[what]["ratio"] = medians[what]["total"] / floor_total
+        medians[what]["cpu_ratio"] = medians[what]["cpu"] / medians[FLOOR]["cpu"]
     return {
         "floor": medians[FLOOR],
         "handlers": {what: medians[what] for what in present},
@@ -169,11 +183,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=RUNS)
     result = run(parser.parse_args().runs)
     f = result["floor"]
-    print(f"floor: import {f['import']:.0f} ms + client {f['first']:.0f} ms = {f['total']:.0f} ms")
+    print(
+        f"floor: import {f['import']:.0f} ms + client {f['first']:.0f} ms = {f['total']:.0f} ms "
+        f"(CPU {f['cpu']:.0f} ms)"
+    )
     for what, h in result["handlers"].items():
         print(
             f"{what}: import {h['import']:.0f} ms + first response {h['first']:.0f} ms "
-            f"= {h['total']:.0f} ms ({h['ratio']:.2f}x floor, status {h['status']})"
+            f"= {h['total']:.0f} ms ({h['ratio']:.2f}x floor, status {h['status']}); "
+            f"CPU {h['cpu']:.0f} ms ({h['cpu_ratio']:.2f}x the floor's)"
         )
         top = ", ".join(f"{name} {ms:.0f}" for name, ms in result["extra_imports"][what].items())
         print(f"  import time beyond the floor (ms, self): {top}")

@@ -151,15 +151,21 @@ History (bench/search_quality_history.tsv; same set, earlier commits):
 
 def cold_section(cold: dict[str, Any]) -> str:
     floor = cold["floor"]
+
+    def cpu(h: dict[str, Any], ratio: str) -> str:
+        # Figures kept before the CPU columns existed have none.
+        return f"{h['cpu']:.0f} | {ratio}" if "cpu" in h else "| "
+
     rows = [
         f"| floor: fastapi + mangum + powertools + boto3, one DynamoDB client | "
         f"{floor['import']:.0f} | "
-        f"{floor['first']:.0f} (client) | {floor['total']:.0f} | 1.00 | | |"
+        f"{floor['first']:.0f} (client) | {floor['total']:.0f} | 1.00 | {cpu(floor, '1.00')} | | |"
     ]
     for name, h in cold["handlers"].items():
         rows.append(
             f"| `{name}` | {h['import']:.0f} | {h['first']:.0f} | {h['total']:.0f} | "
-            f"{h['ratio']:.2f} | ≤ {cold['target']} | {_met(h['ratio'] <= cold['target'])} |"
+            f"{h['ratio']:.2f} | {cpu(h, format(h.get('cpu_ratio', 0), '.2f'))} | "
+            f"≤ {cold['target']} | {_met(h['ratio'] <= cold['target'])} |"
         )
     extra = "\n".join(
         f"- `{name}`: " + ", ".join(f"{group} {ms:.0f}" for group, ms in groups.items() if ms >= 1)
@@ -185,10 +191,11 @@ mangum, aws_lambda_powertools and boto3 and creates one boto3 DynamoDB client. R
 interleave floor and handlers; medians of
 {floor["runs"]} runs after one untimed round (bytecode caches warm, as on a second deploy of
 the same code). Ratio = handler (import + first response) / floor (import + client).
-Milliseconds.
+Milliseconds. CPU: the child's CPU time over the same span (`time.process_time`), steadier
+than the wall clock on a shared machine; it leaves out waiting for moto's answers.
 
-| process | import | first response | total | ratio to floor | target | |
-| --- | --- | --- | --- | --- | --- | --- |
+| process | import | first response | total | ratio to floor | CPU | CPU ratio | target | |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
 {verdict}
@@ -453,22 +460,27 @@ def gaps_section(
     return "\n## Targets: met, or the gap and the plan\n\n" + "\n".join(lines) + "\n"
 
 
-COLD_PLAN = """. Where the time goes (§2's import list, self times beyond the floor): FastAPI
-  declaring the function's routes (its first `create_model_field` imports `pydantic.v1` to
-  refuse v1 models, ~60 ms on a quiet machine, FastAPI's own code), pydantic-settings reading
-  the settings, CodeRef's api/catalog/accounts modules the routes need, and for the code
-  page the search engine's modules (it asks the index whether a code exists before the
-  charge) and the accounts core. Already removed: the routers and services a function does
-  not serve, the Argon2 hasher until the first password, the search engine in AuthFunction,
-  the Porter stemmer until the first query is ranked (`snowballstemmer` builds every
-  language's tables, ~0.1 s, which the code page paid on its first request), the thread
-  pool on Lambda (the code page and /api/me run their store work inline there), the SSM
-  reads down to one GetParameters call.
+COLD_PLAN = """. Where the time goes (§2's import list, self times beyond the floor):
+  pydantic-settings reading the settings (its CLI, dotenv and cloud sources are imported with
+  it), CodeRef's api/catalog/accounts modules the routes need (dataclasses and pydantic models
+  defined at import), FastAPI declaring the function's routes, and for the code page the
+  search engine's modules on the first request (it asks the index whether a code exists
+  before the charge), the page's DynamoDB round trips and FastAPI reading the endpoint's source
+  for its error context. Already removed: the routers and services a function does not serve,
+  the response models its routes do not declare (api/schemas_base.py, schemas_accounts.py),
+  FastAPI's import of `pydantic.v1` to refuse v1 models (api/pydantic_v1_check.py, ~60 ms),
+  the ErrorResponse validators FastAPI built for every route's documented errors, SSM's whole
+  API model (the startup client loads only GetParameters, adapters/botocore_models.py,
+  ~0.1 s), the cyclic garbage collector's passes over the objects the start makes
+  (handlers/__init__.py, on Lambda only), the Argon2 hasher until the first password, the search
+  engine in AuthFunction, the Porter stemmer until the first query is ranked, the thread pool
+  on Lambda, the SSM reads down to one GetParameters call.
   The built artifact carries bytecode compiled by python3.13 (functions/Makefile), so no
   function compiles CodeRef at start (this benchmark runs with warm bytecode either way).
   SnapStart (template.yaml, hooks in handlers/runtime.py) takes the whole init phase
   measured here out of the cold path of a restored environment. Measured on a 2-core shared
-  machine: a few percent either way is noise; re-run before judging."""
+  machine: the wall-clock ratio moves by tenths with the machine's load; the CPU ratio in §2
+  is the steadier figure. Re-run before judging."""
 
 CALLS_PLAN = """. §3's operations, in order, show which call is extra or went out after
   another. The flow: accounts/code_pages.py (`CodePages.open`) starts the charge beside the

@@ -281,7 +281,8 @@ def test_functions_read_only_their_own_two_parameters(transformed):
         [ssm] = [
             s
             for s in _statements(transformed, role, {"UseBedrock": False, "SecretHasOwnKey": False})
-            if s["Action"] == "ssm:GetParameter"
+            # The IAM action of the one call a start makes (GetParameters, runtime.py)
+            if s["Action"] == "ssm:GetParameters"
         ]
         assert {r["Fn::Sub"] for r in ssm["Resource"]} == expected
     functions = {

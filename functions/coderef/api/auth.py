@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from coderef.accounts.service import SignedIn
 from coderef.api.presenters.accounts import signed_in_body
-from coderef.api.schemas import SignedInOut, StatusOut
+from coderef.api.schemas_accounts import SignedInOut, StatusOut
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,

@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from coderef.api.documented import documented
+from coderef.api.documented import ERRORS, documented
 from coderef.api.errors import error_body
 from coderef.api.presenters.accounts import meter_body
 from coderef.api.presenters.catalog import crosswalks_body, page_body, summary_body
 from coderef.api.responses import FastJSON
-from coderef.api.schemas import ERRORS
 from coderef.api.services import ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,

@@ -18,6 +18,15 @@ REF = "#/components/schemas/{model}"
 # Models named by routes ("module:Class", by component name), resolved when the document is.
 MODELS: dict[str, str] = {}
 
+# The error statuses most routes answer, without a model for FastAPI to build a validator of on
+# every route that declares them (three per route at import, never used: errors are answered by
+# the error handlers): app.document_errors gives each the ErrorResponse body in the document.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed input"},
+    404: {"description": "Not found"},
+    503: {"description": "Temporarily unavailable"},
+}
+
 
 def documented(responses: dict[int, str]) -> dict[str, Any]:
     """`openapi_extra` for a route: the model of its body for each status."""

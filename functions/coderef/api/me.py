@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from coderef.accounts.metering import UNLOCKED_PAGE
 from coderef.api.presenters.accounts import me_body
-from coderef.api.schemas import MeResponse
+from coderef.api.schemas_accounts import MeResponse
 from coderef.api.services import ServicesDep
 from coderef.api.session import claimed_viewer
 

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+# The error statuses most routes document live in documented.py, without a model: FastAPI built
+# a validator of ErrorResponse for each of them on every route at cold start. Still importable
+# from here.
+from coderef.api.documented import ERRORS as ERRORS
 
-class Out(BaseModel):
-    """A response body. Its validator is built on first use, not when the class is defined:
-    a Lambda function builds only the models its routes declare (cold start)."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class ErrorDetail(Out):
-    code: str
-    message: str
-
-
-class ErrorResponse(Out):
-    error: ErrorDetail
+# The base class, the error body and the account bodies have modules of their own, so a
+# function whose routes declare only those (CodePageFunction's /api/me, AuthFunction) does not
+# define every model below at cold start; all are still importable from here.
+from coderef.api.schemas_accounts import MeResponse as MeResponse
+from coderef.api.schemas_accounts import MeterOut as MeterOut
+from coderef.api.schemas_accounts import SignedInOut as SignedInOut
+from coderef.api.schemas_accounts import StatusOut as StatusOut
+from coderef.api.schemas_accounts import UnlockedCode as UnlockedCode
+from coderef.api.schemas_accounts import UserOut as UserOut
+from coderef.api.schemas_base import ErrorDetail as ErrorDetail
+from coderef.api.schemas_base import ErrorResponse as ErrorResponse
+from coderef.api.schemas_base import Out as Out
 
 
 class SearchHit(Out):
@@ -66,7 +68,8 @@ class CodeReleaseOut(ReleaseOut):
     in_force_release: ReleaseOut | None = None  # the loaded release in force today, if any
     asked_date: str | None = None
     covers_asked_date: bool | None = None
-    warnings: list[str] = []  # each problem in a sentence: not in force today, date not covered
+    # each problem in a sentence: not in force today, date not covered
+    warnings: list[str] = []  # noqa: RUF012 (a pydantic field: copied for each instance)
 
 
 class CodeSummary(Out):
@@ -219,12 +222,6 @@ class SeventhCharacterOut(Out):
     clarifications: list[str]  # further wording the source gives for the value
 
 
-class MeterOut(Out):
-    remaining: int | None  # null on the unlimited plan
-    plan: str  # guest | free | unlimited
-    charged: bool  # this request took a view
-
-
 class CodePageResponse(CodeSummary):
     """The full page. For a guest the sections for registered accounts are lock markers."""
 
@@ -251,38 +248,7 @@ class ViewWallResponse(ErrorResponse):
     meter: MeterOut
 
 
-# -- accounts -------------------------------------------------------------------------------
-
-
-class UserOut(Out):
-    email: str
-    plan: str
-    created_at: str
-    email_confirmed: bool
-
-
-class SignedInOut(Out):
-    user: UserOut
-    meter: MeterOut
-
-
-class StatusOut(Out):
-    status: str
-
-
-class UnlockedCode(Out):
-    system: str
-    code: str
-    title: str
-
-
-class MeResponse(Out):
-    user: UserOut | None  # null for a guest
-    meter: MeterOut
-    unlocked: list[UnlockedCode]  # one page, in code order (system, then code)
-    unlocked_next: str | None = Field(
-        None, description="cursor for the next page of unlocked codes (`?after=`); null: no more"
-    )
+# -- accounts: api/schemas_accounts.py ------------------------------------------------------
 
 
 # -- guidelines -----------------------------------------------------------------------------
@@ -315,10 +281,3 @@ class GuidelinePassageOut(Out):
     title: str
     text: str
     url: str
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Malformed input"},
-    404: {"model": ErrorResponse, "description": "Not found"},
-    503: {"model": ErrorResponse, "description": "Temporarily unavailable"},
-}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from coderef.handlers.runtime import aws_settings, jobs_store, logger, ses_mailer
+from coderef.handlers.runtime import aws_settings, jobs_store, logger, ses_mailer, started
 from coderef.jobs.service import JobBoard
+
+started()  # everything this function keeps is imported (handlers/__init__.py)
 
 
 def build_board() -> JobBoard:

@@ -5,6 +5,7 @@ SnapStart hooks (warm before the snapshot, renew after a restore)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 from collections.abc import Callable, Iterable
@@ -17,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, FastAPI
 from mangum import Mangum
 
+import coderef.handlers
 from coderef import observability
 from coderef.adapters.aws import renew_clients, service_client
 from coderef.adapters.dynamodb_catalog import DynamoCatalog
@@ -181,9 +183,22 @@ def function_app(
     routers: Iterable[APIRouter], build: BuildServices
 ) -> tuple[FastAPI, LambdaHandler]:
     """A function's app from only its routers, its entry point, and its SnapStart hooks."""
-    app = create_app(build(), routers)
-    register_snapshot_hooks(app, build)
-    return app, lambda_handler(app)
+    try:
+        app = create_app(build(), routers)
+        register_snapshot_hooks(app, build)
+        return app, lambda_handler(app)
+    finally:
+        started()
+
+
+def started() -> None:
+    """The function's start is over (or failed): if the cyclic collector was paused for it
+    (handlers/__init__.py), what the start made is moved out of its passes for good (it lives as
+    long as the environment) and the collector runs again for what requests make."""
+    if coderef.handlers.COLLECTOR_PAUSED:
+        coderef.handlers.COLLECTOR_PAUSED = False
+        gc.freeze()
+        gc.enable()
 
 
 # -- SnapStart -------------------------------------------------------------------------------
