@@ -101,7 +101,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from coderef.adapters.sqlite_catalog import SqliteCatalog
-    from coderef.codesets.pipeline import forget_sources, load_history, load_release, rebuild_index
+    from coderef.codesets.pipeline import (
+        IndexFeed,
+        forget_sources,
+        load_history,
+        load_release,
+        rebuild_index,
+    )
     from coderef.progress import ProgressBar
 
     systems = [args.system] if args.system else list(BUNDLED)
@@ -109,9 +115,12 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     catalog = _dynamodb_catalog(args.codes_table, settings) if to_dynamodb else _catalog(settings)
     bar = ProgressBar()
     lay = args.lay_text or settings.lay_text_csv
+    # The index is built from the records as they are written, not read back (SQLite only:
+    # the DynamoDB import leaves the index to the layer build).
+    feed = None if to_dynamodb else IndexFeed()
     for system in systems:
         result = load_release(
-            catalog, system, args.source, lay, bar, args.tables, args.effective_from
+            catalog, system, args.source, lay, bar, args.tables, args.effective_from, feed
         )
         print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
         if not result.live:
@@ -132,7 +141,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         # The functions' index ships in a Lambda layer: `sam build` rebuilds it (docs/deploy.md).
         print(f"{catalog.table} is live; rebuild the search index layer next", file=sys.stderr)
         return 0
-    count = rebuild_index(catalog, settings.index_path, bar)
+    count = rebuild_index(catalog, settings.index_path, bar, feed)
     print(f"search index: {count} records at {settings.index_path}", file=sys.stderr)
     return 0
 

@@ -222,16 +222,20 @@ class SqliteCatalog:
             changed=sorted(k for k, d in new.items() if k in old and old[k] != d),
         )
 
-    def iter_live(self) -> Iterator[CodeRecord]:
-        """Every live record, for bulk readers (the index build, publishing) that do not
-        change records in place: nested values equal across records are shared."""
+    def iter_live(self, systems: Iterable[str] | None = None) -> Iterator[CodeRecord]:
+        """Every live record (of `systems` only, when given), for bulk readers (the index
+        build, publishing) that do not change records in place: nested values equal across
+        records are shared."""
         shared: dict = {}
+        wanted = None if systems is None else set(systems)
         conn = self._connect()
         try:
             live = conn.execute(
-                "SELECT id, base FROM releases WHERE live = 1 ORDER BY system"
+                "SELECT id, base, system FROM releases WHERE live = 1 ORDER BY system"
             ).fetchall()
-            for release_id, base in live:
+            for release_id, base, system in live:
+                if wanted is not None and system not in wanted:
+                    continue
                 cursor = conn.execute(
                     "SELECT record, 0 FROM codes WHERE release = ? AND length(record) > 0 "
                     "UNION ALL SELECT b.record, 1 FROM codes b WHERE b.release = ? AND NOT EXISTS "

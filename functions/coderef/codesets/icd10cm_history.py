@@ -194,7 +194,17 @@ def _rows(path: str, year: int, nodes: list) -> dict[str, Row]:
     return rows
 
 
-def record_of(row: Row, rows: dict[str, Row], release: Release) -> CodeRecord:
+def record_of(
+    row: Row, rows: dict[str, Row], release: Release, levels: dict[str, Ancestor] | None = None
+) -> CodeRecord:
+    """`levels` shares one Ancestor per level between the records made with it."""
+    levels = {} if levels is None else levels
+    ancestors = []
+    for k in row.lineage:
+        level = levels.get(k)
+        if level is None:
+            level = levels[k] = Ancestor(rows[k].code, rows[k].title, rows[k].kind)
+        ancestors.append(level)
     return CodeRecord(
         system=SYSTEM,
         code=row.code,
@@ -205,7 +215,7 @@ def record_of(row: Row, rows: dict[str, Row], release: Release) -> CodeRecord:
         description=row.title,
         release=release.id,
         parent=row.parent,
-        ancestors=[Ancestor(rows[k].code, rows[k].title, rows[k].kind) for k in row.lineage],
+        ancestors=ancestors,
         children=list(row.children),
     )
 
@@ -224,4 +234,5 @@ def differences(rows: dict[str, Row], base: dict[str, Row]) -> tuple[list[str], 
 
 
 def records(keys: Iterable[str], rows: dict[str, Row], release: Release) -> list[CodeRecord]:
-    return [record_of(rows[k], rows, release) for k in keys]
+    levels: dict[str, Ancestor] = {}
+    return [record_of(rows[k], rows, release, levels) for k in keys]

@@ -29,7 +29,12 @@ from coderef.codesets.icd10pcs_bundled import BUNDLED_PCS, pcs_fy2024
 from coderef.codesets.lay_text import read_lay_text, source_label
 from coderef.codesets.registry import BUNDLED, importer_for, is_sqlite
 from coderef.errors import InvalidInput
-from coderef.search.index_build import build_index, index_built_from
+from coderef.search.index_build import (
+    IndexDoc,
+    build_index_from_docs,
+    index_built_from,
+    index_doc,
+)
 
 Reporter = Callable[[str, int, int], None]
 
@@ -43,6 +48,44 @@ class ImportResult:
 
 def _quiet(stage: str, done: int, total: int) -> None:
     pass
+
+
+class IndexFeed:
+    """The search index's documents of the live releases an import has just written, made
+    from the records while they are in memory: the index build then reads back only the
+    systems this run did not load, and holds documents rather than whole records."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, tuple[str, list[IndexDoc]]] = {}  # system -> (release, docs)
+        self._terms: pcs_index.IndexTerms | None = None
+
+    def terms(self) -> pcs_index.IndexTerms:
+        if self._terms is None:
+            # The ICD-10-PCS Alphabetic Index entries, as index terms (below inclusion terms)
+            self._terms = pcs_index.read_index_terms(bundled.icd10pcs_database())
+        return self._terms
+
+    def written(self, release: Release, records: list[CodeRecord], live: bool) -> None:
+        """A release was written: keep its documents if it is the live one of its system."""
+        self.forget(release.id)
+        if live:
+            terms = self.terms()
+            self._docs[release.system] = (
+                release.id,
+                [index_doc(r, terms.terms_for(r)) for r in records],
+            )
+
+    def forget(self, release_id: str) -> None:
+        for system, (held, _) in list(self._docs.items()):
+            if held == release_id:
+                del self._docs[system]
+
+    def take(self, live: list[Release]) -> dict[str, list[IndexDoc]]:
+        """The documents held for releases that are live now, by system; the feed is emptied."""
+        ids = {r.system: r.id for r in live}
+        out = {s: docs for s, (rid, docs) in self._docs.items() if ids.get(s) == rid}
+        self._docs.clear()
+        return out
 
 
 def read_source(
@@ -106,8 +149,10 @@ def load_release(
     report: Reporter = _quiet,
     tables: Path | None = None,
     effective_from: date | None = None,
+    feed: IndexFeed | None = None,
 ) -> ImportResult:
-    """Read, enrich and write one release; the search index is not touched."""
+    """Read, enrich and write one release; the search index is not touched (`feed` keeps the
+    release's index documents for the next rebuild_index)."""
     report(f"reading {system}", 0, 1)
     release, records = read_source(system, source, tables, effective_from)
     add_plain_language(records, lay_csv)
@@ -121,6 +166,8 @@ def load_release(
         ReleaseHistory(cast(CodeCatalog, catalog)).save_changes_of(release.id)
         report(f"comparing {release.name} with the other releases", 1, 1)
     live = any(r.id == release.id for r in catalog.releases())
+    if feed is not None:
+        feed.written(release, records, live)
     return ImportResult(release, len(records), live)
 
 
@@ -134,21 +181,35 @@ def import_release(
     tables: Path | None = None,
     effective_from: date | None = None,
 ) -> ImportResult:
-    result = load_release(catalog, system, source, lay_csv, report, tables, effective_from)
-    rebuild_index(catalog, index_path, report)
+    feed = IndexFeed()
+    result = load_release(catalog, system, source, lay_csv, report, tables, effective_from, feed)
+    rebuild_index(catalog, index_path, report, feed)
     return result
 
 
-def rebuild_index(catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet) -> int:
+def rebuild_index(
+    catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet, feed: IndexFeed | None = None
+) -> int:
+    """Build the index from the live releases: the documents `feed` holds for those an import
+    has just written, and records read back from the catalog for the others (streamed: only
+    their documents are kept)."""
     report("building search index", 0, 1)
-    records = list(catalog.iter_live())
-    # The ICD-10-PCS Alphabetic Index entries, as index terms (ranked below inclusion terms)
-    terms = pcs_index.read_index_terms(bundled.icd10pcs_database())
-    count = build_index(
-        records,
+    feed = feed or IndexFeed()
+    live = catalog.releases()
+    fed = feed.take(live)
+    terms = feed.terms()
+    rest = [r.system for r in live if r.system not in fed]
+    docs: list[IndexDoc] = [d for system_docs in fed.values() for d in system_docs]
+    fed.clear()
+    if rest:
+        records = (
+            catalog.iter_live(rest) if isinstance(catalog, SqliteCatalog) else catalog.iter_live()
+        )
+        docs.extend(index_doc(r, terms.terms_for(r)) for r in records if r.system in rest)
+    count = build_index_from_docs(
+        docs,
         index_path,
-        live_releases(catalog),
-        terms.by_key(records),
+        ",".join(sorted(r.id for r in live)),
         reference_data.icd9_codes(),  # every ICD-9-CM code, for CasePilot's crosswalk answers
     )
     report("building search index", 1, 1)
@@ -279,8 +340,9 @@ def _ensure_bundled(
     pcs = live.get("icd10pcs")
     # A store from before every PCS section was bundled gets the whole release.
     old_pcs = pcs is not None and pcs.id == BUNDLED_PCS.id and pcs.name != BUNDLED_PCS.name
+    feed = IndexFeed()
     results = [
-        load_release(catalog, system, None, lay_csv, report)
+        load_release(catalog, system, None, lay_csv, report, feed=feed)
         for system in BUNDLED
         if system not in live or (system == "icd10pcs" and old_pcs)
     ]
@@ -298,7 +360,7 @@ def _ensure_bundled(
         results += load_history(catalog, lay_csv, report, True, tuple(history))
     forget_sources()
     if results or not index_is_current(catalog, index_path):
-        rebuild_index(catalog, index_path, report)
+        rebuild_index(catalog, index_path, report, feed)
     return results
 
 

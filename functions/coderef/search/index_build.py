@@ -13,6 +13,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from coderef.catalog.records import CodeRecord
 from coderef.search.sqlite_fts import sqlite3
@@ -147,6 +148,64 @@ def index_like_terms(record: CodeRecord) -> list[str]:
     return [item for item in record.notes.get("includes", []) if item]
 
 
+class IndexDoc(NamedTuple):
+    """What the index keeps of one record, made while the record is at hand: an import feeds
+    these from the records it has just written instead of reading every record back, and
+    holds them (not the records) until the whole index is sorted and written."""
+
+    order: tuple  # _doc_order: row ids follow it
+    system: str
+    key: str
+    code: str
+    title: str
+    billable: int
+    kind: str
+    terms: str
+    generated: int
+    lexicon: str
+    parent: str
+    complete: int
+    notes: str
+    sig_texts: tuple[str, ...]  # search terms, then index-like terms (signature rows)
+    # Forward GEM rows: (ICD-9 code, approximate, combination, scenario, choice list, title)
+    from_icd9: tuple[tuple[str, int, int, int, int, str], ...]
+
+
+def index_doc(record: CodeRecord, extra_terms: Sequence[str] = ()) -> IndexDoc:
+    """One record's document; `extra_terms` as build_index's `index_terms` give them."""
+    rec = record
+    search_terms = rec.search_terms
+    terms = " ; ".join(search_terms)
+    notes = " ; ".join(
+        item
+        for kind in _SEARCHABLE_NOTES
+        for item in rec.notes.get(kind, [])
+        if item not in search_terms
+    )
+    lexicon_list = list(dict.fromkeys([*index_like_terms(rec), *extra_terms]))
+    return IndexDoc(
+        _doc_order(rec),
+        rec.system,
+        rec.key,
+        rec.code,
+        rec.title,
+        int(rec.billable),
+        rec.kind,
+        terms,
+        int(rec.is_generated),
+        " ; ".join(lexicon_list),
+        rec.parent or "",
+        int(_complete(rec)),
+        notes,
+        (*search_terms, *lexicon_list),
+        tuple(
+            (c.code, c.approximate, c.combination, c.scenario, c.choice_list, c.title)
+            for c in rec.crosswalks
+            if c.direction == "from_icd9" and c.code
+        ),
+    )
+
+
 def build_index(
     records: Iterable[CodeRecord],
     path: Path,
@@ -164,6 +223,17 @@ def build_index(
     `icd9_codes` as (display form, procedure?, title, no map?), so that a code with no ICD-10
     equivalent is told from a number that is no ICD-9-CM code."""
     extra_terms = index_terms or {}
+    docs = (index_doc(rec, extra_terms.get((rec.system, rec.key), ())) for rec in records)
+    return build_index_from_docs(docs, path, built_from, icd9_codes)
+
+
+def build_index_from_docs(
+    documents: Iterable[IndexDoc],
+    path: Path,
+    built_from: str = "",
+    icd9_codes: Iterable[tuple[str, bool, str, bool]] = (),
+) -> int:
+    """build_index from documents already made (index_doc), in any order."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".building")
@@ -173,62 +243,57 @@ def build_index(
     try:
         conn.executescript(_SCHEMA)
         vocab: Counter[str] = Counter()
-        docs = sorted(records, key=_doc_order)
-        titles = {(rec.system, rec.key): rec.title for rec in docs}
+        docs = sorted(documents, key=_order)
+        titles = {(doc.system, doc.key): doc.title for doc in docs}
         doc_rows, fts_rows, sig_rows, rank_rows = [], [], [], []
         signatures = _Signatures()
-        for rowid, rec in enumerate(docs, start=1):
-            terms = " ; ".join(rec.search_terms)
-            notes = " ; ".join(
-                item
-                for kind in _SEARCHABLE_NOTES
-                for item in rec.notes.get(kind, [])
-                if item not in rec.search_terms
-            )
-            lexicon_list = list(
-                dict.fromkeys([*index_like_terms(rec), *extra_terms.get((rec.system, rec.key), ())])
-            )
-            lexicon = " ; ".join(lexicon_list)
-            sig_rows.extend(signatures.rows(rowid, rec.title, [*rec.search_terms, *lexicon_list]))
-            title_words = words(rec.title)
+        for rowid, doc in enumerate(docs, start=1):
+            sig_rows.extend(signatures.rows(rowid, doc.title, doc.sig_texts))
+            title_words = words(doc.title)
             doc_rows.append(
                 (
                     rowid,
-                    rec.system,
-                    rec.key,
-                    rec.code,
-                    rec.title,
-                    int(rec.billable),
-                    rec.kind,
-                    terms,
-                    int(rec.is_generated),
-                    lexicon,
-                    titles.get((rec.system, rec.parent or ""), ""),
-                    int(_complete(rec)),
+                    doc.system,
+                    doc.key,
+                    doc.code,
+                    doc.title,
+                    doc.billable,
+                    doc.kind,
+                    doc.terms,
+                    doc.generated,
+                    doc.lexicon,
+                    titles.get((doc.system, doc.parent), ""),
+                    doc.complete,
                 )
             )
             rank_rows.append(
                 (
                     rowid,
-                    rec.system,
-                    signatures.said_len(rec.title),
+                    doc.system,
+                    signatures.said_len(doc.title),
                     context_mask(title_words),
-                    int(rec.is_generated),
-                    int(_complete(rec)),
+                    doc.generated,
+                    doc.complete,
                     len(title_words),
                 )
             )
-            fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))
+            fts_rows.append((rowid, doc.title, doc.terms, doc.notes, doc.system, doc.lexicon))
             vocab.update(
-                w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
+                w
+                for w in words(f"{doc.title} {doc.terms} {doc.lexicon}")
+                if len(w) >= 4 and w.isalpha()
             )
+        del titles
         conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+        del doc_rows
         conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?)", rank_rows)
+        del rank_rows
         conn.executemany(
             "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             fts_rows,
         )
+        del fts_rows
         # kind too: counting the codes under a prefix then reads the index alone
         conn.execute("CREATE INDEX docs_key ON docs(key, system, kind)")
         # Code-prefix lookups read the shortest (broadest) codes first, in key order.
@@ -246,7 +311,7 @@ def build_index(
             "INSERT INTO meta VALUES (?, ?)",
             [
                 ("schema", SCHEMA_VERSION),
-                ("documents", str(len(doc_rows))),
+                ("documents", str(len(docs))),
                 ("built_from", built_from),
             ],
         )
@@ -255,12 +320,16 @@ def build_index(
     finally:
         conn.close()
     os.replace(tmp, path)
-    return len(doc_rows)
+    return len(docs)
+
+
+def _order(doc: IndexDoc) -> tuple:
+    return doc.order
 
 
 def _write_icd9(
     conn: sqlite3.Connection,
-    records: Sequence[CodeRecord],
+    docs: Sequence[IndexDoc],
     icd9_codes: Iterable[tuple[str, bool, str, bool]],
 ) -> None:
     known: dict[tuple[int, str], tuple[str, int]] = {
@@ -268,23 +337,11 @@ def _write_icd9(
         for code, procedure, title, no_map in icd9_codes
     }
     rows = []
-    for rowid, rec in enumerate(records, start=1):  # the docs row ids build_index assigned
-        procedure = int(rec.system == "icd10pcs")
-        for c in rec.crosswalks:
-            if c.direction != "from_icd9" or not c.code:
-                continue
-            known.setdefault((procedure, c.code), (c.title, 0))
-            rows.append(
-                (
-                    c.code,
-                    procedure,
-                    rowid,
-                    c.approximate,
-                    c.combination,
-                    c.scenario,
-                    c.choice_list,
-                )
-            )
+    for rowid, doc in enumerate(docs, start=1):  # the docs row ids build_index assigned
+        procedure = int(doc.system == "icd10pcs")
+        for code, approximate, combination, scenario, choice_list, title in doc.from_icd9:
+            known.setdefault((procedure, code), (title, 0))
+            rows.append((code, procedure, rowid, approximate, combination, scenario, choice_list))
     conn.executemany(
         "INSERT INTO icd9 VALUES (?, ?, ?, ?)",
         ((code, procedure, title, no_map) for (procedure, code), (title, no_map) in known.items()),
