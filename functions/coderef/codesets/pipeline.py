@@ -4,6 +4,8 @@ rebuild the search index. A bad source stops before anything is written."""
 from __future__ import annotations
 
 import gc
+import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +32,6 @@ from coderef.codesets.lay_text import read_lay_text, source_label
 from coderef.codesets.registry import BUNDLED, importer_for, is_sqlite
 from coderef.errors import InvalidInput
 from coderef.search.index_build import (
-    IndexDoc,
     build_index_from_docs,
     index_built_from,
     index_doc,
@@ -56,7 +57,7 @@ class IndexFeed:
     systems this run did not load, and holds documents rather than whole records."""
 
     def __init__(self) -> None:
-        self._docs: dict[str, tuple[str, list[IndexDoc]]] = {}  # system -> (release, docs)
+        self._docs: dict[str, tuple[str, list[bytes]]] = {}  # system -> (release, docs)
         self._terms: pcs_index.IndexTerms | None = None
 
     def terms(self) -> pcs_index.IndexTerms:
@@ -80,7 +81,7 @@ class IndexFeed:
             if held == release_id:
                 del self._docs[system]
 
-    def take(self, live: list[Release]) -> dict[str, list[IndexDoc]]:
+    def take(self, live: list[Release]) -> dict[str, list[bytes]]:
         """The documents held for releases that are live now, by system; the feed is emptied."""
         ids = {r.system: r.id for r in live}
         out = {s: docs for s, (rid, docs) in self._docs.items() if ids.get(s) == rid}
@@ -199,7 +200,7 @@ def rebuild_index(
     fed = feed.take(live)
     terms = feed.terms()
     rest = [r.system for r in live if r.system not in fed]
-    docs: list[IndexDoc] = [d for system_docs in fed.values() for d in system_docs]
+    docs: list[bytes] = [d for system_docs in fed.values() for d in system_docs]
     fed.clear()
     if rest:
         records = (
@@ -308,6 +309,46 @@ def _load_pcs_history(
 
 
 @contextmanager
+def fresh_import(catalog: SqliteCatalog) -> Iterator[SqliteCatalog]:
+    """The catalog an import writes to. Into a catalog that holds no release yet (a first
+    import), it writes a new file beside it with no rollback journal and no syncs, then
+    switches that file to the write-ahead log and renames it over the empty one: an import
+    that fails or is interrupted leaves the empty catalog, never a half-written one. A
+    catalog that holds releases is written in place, one transaction per release."""
+    if not catalog.is_empty():
+        yield catalog
+        return
+    building = catalog.path.with_name(catalog.path.name + ".importing")
+    _remove_database(building)
+    fresh = SqliteCatalog(building, bulk=True)
+    try:
+        yield fresh
+        fresh.close()
+        conn = sqlite3.connect(building)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # what every later connection expects
+        finally:
+            conn.close()
+    except BaseException:
+        fresh.close()
+        _remove_database(building)
+        raise
+    # The empty catalog's write-ahead log must not outlive it: the new file would read it.
+    catalog.close()
+    conn = sqlite3.connect(catalog.path)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    os.replace(building, catalog.path)
+
+
+def _remove_database(path: Path) -> None:
+    for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
+
+
+@contextmanager
 def bulk_work() -> Iterator[None]:
     """No cyclic garbage collection while an import runs. It builds millions of records,
     rows and strings that live until it ends, and the collector would walk all of them again
@@ -336,11 +377,22 @@ def ensure_bundled(
 def _ensure_bundled(
     catalog: SqliteCatalog, index_path: Path, lay_csv: Path | None, report: Reporter
 ) -> list[ImportResult]:
+    feed = IndexFeed()
+    with fresh_import(catalog) as target:
+        results = _load_bundled(target, lay_csv, report, feed)
+    forget_sources()
+    if results or not index_is_current(catalog, index_path):
+        rebuild_index(catalog, index_path, report, feed)
+    return results
+
+
+def _load_bundled(
+    catalog: SqliteCatalog, lay_csv: Path | None, report: Reporter, feed: IndexFeed
+) -> list[ImportResult]:
     live = {r.system: r for r in catalog.releases()}
     pcs = live.get("icd10pcs")
     # A store from before every PCS section was bundled gets the whole release.
     old_pcs = pcs is not None and pcs.id == BUNDLED_PCS.id and pcs.name != BUNDLED_PCS.name
-    feed = IndexFeed()
     results = [
         load_release(catalog, system, None, lay_csv, report, feed=feed)
         for system in BUNDLED
@@ -358,9 +410,6 @@ def _ensure_bundled(
         history.append("icd10pcs")
     if history:
         results += load_history(catalog, lay_csv, report, True, tuple(history))
-    forget_sources()
-    if results or not index_is_current(catalog, index_path):
-        rebuild_index(catalog, index_path, report, feed)
     return results
 
 

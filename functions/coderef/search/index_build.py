@@ -9,6 +9,7 @@ never sees a half-built index.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -151,9 +152,8 @@ def index_like_terms(record: CodeRecord) -> list[str]:
 class IndexDoc(NamedTuple):
     """What the index keeps of one record, made while the record is at hand: an import feeds
     these from the records it has just written instead of reading every record back, and
-    holds them (not the records) until the whole index is sorted and written."""
+    holds them (packed, see index_doc) until the whole index is sorted and written."""
 
-    order: tuple  # _doc_order: row ids follow it
     system: str
     key: str
     code: str
@@ -171,8 +171,11 @@ class IndexDoc(NamedTuple):
     from_icd9: tuple[tuple[str, int, int, int, int, str], ...]
 
 
-def index_doc(record: CodeRecord, extra_terms: Sequence[str] = ()) -> IndexDoc:
-    """One record's document; `extra_terms` as build_index's `index_terms` give them."""
+def index_doc(record: CodeRecord, extra_terms: Sequence[str] = ()) -> bytes:
+    """One record's document, packed (`extra_terms` as build_index's `index_terms` give
+    them): _doc_order as text, then the IndexDoc in marshal's format. Packed documents sort
+    as their records sort by _doc_order, and one bytes object per code keeps 178,000 of
+    them in a fraction of the memory their tuples of strings would take."""
     rec = record
     search_terms = rec.search_terms
     terms = " ; ".join(search_terms)
@@ -183,8 +186,7 @@ def index_doc(record: CodeRecord, extra_terms: Sequence[str] = ()) -> IndexDoc:
         if item not in search_terms
     )
     lexicon_list = list(dict.fromkeys([*index_like_terms(rec), *extra_terms]))
-    return IndexDoc(
-        _doc_order(rec),
+    doc = IndexDoc(
         rec.system,
         rec.key,
         rec.code,
@@ -204,6 +206,16 @@ def index_doc(record: CodeRecord, extra_terms: Sequence[str] = ()) -> IndexDoc:
             if c.direction == "from_icd9" and c.code
         ),
     )
+    generated, title_words, system, key = _doc_order(rec)
+    # Compares as the tuple does: the flag, the count (padded), then system and key, each
+    # ended by NUL (below any character of a code), so a shorter key sorts first.
+    order = f"{int(generated)}{title_words:05d}{system}\0{key}\0".encode()
+    return order + marshal.dumps(tuple(doc))
+
+
+def unpack_doc(packed: bytes) -> IndexDoc:
+    _, _, doc = packed.split(b"\0", 2)
+    return IndexDoc(*marshal.loads(doc))
 
 
 def build_index(
@@ -228,12 +240,13 @@ def build_index(
 
 
 def build_index_from_docs(
-    documents: Iterable[IndexDoc],
+    documents: Iterable[bytes],
     path: Path,
     built_from: str = "",
     icd9_codes: Iterable[tuple[str, bool, str, bool]] = (),
 ) -> int:
     """build_index from documents already made (index_doc), in any order."""
+    # Sorted packed, unpacked one at a time: what is held is the packed list (and the rows).
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".building")
@@ -243,11 +256,22 @@ def build_index_from_docs(
     try:
         conn.executescript(_SCHEMA)
         vocab: Counter[str] = Counter()
-        docs = sorted(documents, key=_order)
-        titles = {(doc.system, doc.key): doc.title for doc in docs}
+        packed = sorted(documents)
+        count = len(packed)
+        # Titles of the codes some code hangs under (its docs row names its parent's title).
+        parents = {(doc.system, doc.parent) for doc in map(unpack_doc, packed) if doc.parent}
+        titles = {
+            (doc.system, doc.key): doc.title
+            for doc in map(unpack_doc, packed)
+            if (doc.system, doc.key) in parents
+        }
+        del parents
         doc_rows, fts_rows, sig_rows, rank_rows = [], [], [], []
         signatures = _Signatures()
-        for rowid, doc in enumerate(docs, start=1):
+        icd9_rows: list[tuple[int, str, tuple]] = []
+        for rowid, doc in enumerate(map(unpack_doc, packed), start=1):
+            if doc.from_icd9:
+                icd9_rows.append((rowid, doc.system, doc.from_icd9))
             sig_rows.extend(signatures.rows(rowid, doc.title, doc.sig_texts))
             title_words = words(doc.title)
             doc_rows.append(
@@ -283,17 +307,11 @@ def build_index_from_docs(
                 for w in words(f"{doc.title} {doc.terms} {doc.lexicon}")
                 if len(w) >= 4 and w.isalpha()
             )
-        del titles
-        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
-        del doc_rows
-        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?)", rank_rows)
-        del rank_rows
-        conn.executemany(
-            "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            fts_rows,
-        )
-        del fts_rows
+            if len(doc_rows) == _ROWS_AT_ONCE or rowid == count:
+                # Written as they are made: the rows of all 178,000 codes are never held.
+                _write_rows(conn, doc_rows, rank_rows, fts_rows)
+                doc_rows, rank_rows, fts_rows = [], [], []
+        del titles, packed
         # kind too: counting the codes under a prefix then reads the index alone
         conn.execute("CREATE INDEX docs_key ON docs(key, system, kind)")
         # Code-prefix lookups read the shortest (broadest) codes first, in key order.
@@ -305,13 +323,13 @@ def build_index_from_docs(
             ((d, w) for w in vocab for d in deletes(w) | {w}),
         )
         conn.execute("CREATE INDEX spell_del ON spell(del)")
-        _write_icd9(conn, docs, icd9_codes)
+        _write_icd9(conn, icd9_rows, icd9_codes)
         conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [
                 ("schema", SCHEMA_VERSION),
-                ("documents", str(len(docs))),
+                ("documents", str(count)),
                 ("built_from", built_from),
             ],
         )
@@ -320,26 +338,35 @@ def build_index_from_docs(
     finally:
         conn.close()
     os.replace(tmp, path)
-    return len(docs)
+    return count
 
 
-def _order(doc: IndexDoc) -> tuple:
-    return doc.order
+_ROWS_AT_ONCE = 5000
+
+
+def _write_rows(conn: sqlite3.Connection, doc_rows: list, rank_rows: list, fts_rows: list) -> None:
+    conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+    conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?, ?, ?)", rank_rows)
+    conn.executemany(
+        "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) VALUES (?, ?, ?, ?, ?, ?)",
+        fts_rows,
+    )
 
 
 def _write_icd9(
     conn: sqlite3.Connection,
-    docs: Sequence[IndexDoc],
+    forward: Iterable[tuple[int, str, tuple]],
     icd9_codes: Iterable[tuple[str, bool, str, bool]],
 ) -> None:
+    """`forward`: (docs row id, system, IndexDoc.from_icd9) of the codes that have some."""
     known: dict[tuple[int, str], tuple[str, int]] = {
         (int(procedure), code): (title, int(no_map))
         for code, procedure, title, no_map in icd9_codes
     }
     rows = []
-    for rowid, doc in enumerate(docs, start=1):  # the docs row ids build_index assigned
-        procedure = int(doc.system == "icd10pcs")
-        for code, approximate, combination, scenario, choice_list, title in doc.from_icd9:
+    for rowid, system, from_icd9 in forward:  # the docs row ids build_index assigned
+        procedure = int(system == "icd10pcs")
+        for code, approximate, combination, scenario, choice_list, title in from_icd9:
             known.setdefault((procedure, code), (title, 0))
             rows.append((code, procedure, rowid, approximate, combination, scenario, choice_list))
     conn.executemany(
