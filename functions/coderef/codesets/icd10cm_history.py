@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import lzma
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -112,12 +113,15 @@ def stream_years(path: Path, order: Iterable[int]) -> Iterator[tuple[int, dict[s
     for year in range(FIRST_YEAR, LAST_YEAR + 1):  # all present, before any is used
         if start < 0 or year not in spans:
             raise SourceError(str(path), f"year {year}", "is missing")
+    # Each year's text kept compressed until its turn (fast zlib: 65 MB of JSON would
+    # otherwise be held while the newest year's 98,000 records are built and written).
+    kept = {year: zlib.compress(raw[begin:end], 1) for year, (begin, end) in spans.items()}
+    del raw
     decoder = json.JSONDecoder()
     for year in order:
-        begin, end = spans[year]
         try:
             # The span runs to the next year's key; raw_decode stops at the list's end.
-            nodes, _ = decoder.raw_decode(raw[begin:end].decode())
+            nodes, _ = decoder.raw_decode(zlib.decompress(kept[year]).decode())
         except ValueError as exc:
             raise SourceError(str(path), f"year {year}", f"is not a node list ({exc})") from None
         if not isinstance(nodes, list) or not nodes:

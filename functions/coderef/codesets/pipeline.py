@@ -15,7 +15,12 @@ from typing import cast
 
 from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.catalog.notes import ancestor_keys
-from coderef.catalog.plain_language import OFFICIAL_SOURCE, common_words, compose
+from coderef.catalog.plain_language import (
+    OFFICIAL_SOURCE,
+    common_words,
+    compose,
+    forget_levels,
+)
 from coderef.catalog.ports import CatalogLoader, CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
 from coderef.catalog.releases import ReleaseHistory
@@ -140,6 +145,7 @@ def add_plain_language(records: list[CodeRecord], lay_csv: Path | None) -> None:
             levels = [by_key[k] for k in ancestor_keys(rec) if k in by_key]
             rec.plain_language = compose(rec, levels, words)
             rec.plain_language_source = OFFICIAL_SOURCE
+    forget_levels()
 
 
 def load_release(
