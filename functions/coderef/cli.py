@@ -6,7 +6,9 @@ import argparse
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coderef import cli_consult, cli_jobs, cli_releases
 from coderef.accounts.model import PLANS, Plan
@@ -14,6 +16,10 @@ from coderef.catalog.systems import SYSTEMS
 from coderef.codesets.registry import BUNDLED, sources_help
 from coderef.errors import CodeRefError, InvalidInput
 from coderef.settings import Settings
+
+if TYPE_CHECKING:
+    from coderef.catalog.ports import CatalogLoader
+    from coderef.codesets.pipeline import IndexFeed, Reporter
 
 
 def _catalog(settings: Settings):
@@ -100,8 +106,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from coderef.adapters.sqlite_catalog import SqliteCatalog
-    from coderef.codesets.pipeline import forget_sources, load_history, load_release, rebuild_index
+    from coderef.codesets.pipeline import IndexFeed, forget_sources, fresh_import, rebuild_index
     from coderef.progress import ProgressBar
 
     systems = [args.system] if args.system else list(BUNDLED)
@@ -109,9 +114,38 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     catalog = _dynamodb_catalog(args.codes_table, settings) if to_dynamodb else _catalog(settings)
     bar = ProgressBar()
     lay = args.lay_text or settings.lay_text_csv
+    # The index is built from the records as they are written, not read back (SQLite only:
+    # the DynamoDB import leaves the index to the layer build).
+    feed = None if to_dynamodb else IndexFeed()
+    # A first import into SQLite writes a new file, renamed into place once complete.
+    with nullcontext(catalog) if to_dynamodb else fresh_import(catalog) as target:
+        _load(args, settings, target, systems, lay, bar, feed)
+    forget_sources()
+    if to_dynamodb:
+        # The functions' index ships in a Lambda layer: `sam build` rebuilds it (docs/deploy.md).
+        print(f"{catalog.table} is live; rebuild the search index layer next", file=sys.stderr)
+        return 0
+    count = rebuild_index(catalog, settings.index_path, bar, feed)
+    print(f"search index: {count} records at {settings.index_path}", file=sys.stderr)
+    return 0
+
+
+def _load(
+    args: argparse.Namespace,
+    settings: Settings,
+    catalog: CatalogLoader,
+    systems: list[str],
+    lay: Path | None,
+    bar: Reporter,
+    feed: IndexFeed | None,
+) -> None:
+    """Load the releases an import names (and the bundled history, into SQLite)."""
+    from coderef.adapters.sqlite_catalog import SqliteCatalog
+    from coderef.codesets.pipeline import load_history, load_release
+
     for system in systems:
         result = load_release(
-            catalog, system, args.source, lay, bar, args.tables, args.effective_from
+            catalog, system, args.source, lay, bar, args.tables, args.effective_from, feed
         )
         print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
         if not result.live:
@@ -127,14 +161,6 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         # The bundled history is stored as changes, a SQLite feature for now
         for result in load_history(catalog, lay, bar):
             print(f"loaded {result.release.name}: {result.records} records", file=sys.stderr)
-    forget_sources()
-    if to_dynamodb:
-        # The functions' index ships in a Lambda layer: `sam build` rebuilds it (docs/deploy.md).
-        print(f"{catalog.table} is live; rebuild the search index layer next", file=sys.stderr)
-        return 0
-    count = rebuild_index(catalog, settings.index_path, bar)
-    print(f"search index: {count} records at {settings.index_path}", file=sys.stderr)
-    return 0
 
 
 def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:

@@ -215,3 +215,80 @@ def test_an_index_left_behind_by_a_crash_is_rebuilt_at_the_next_start(tmp_path):
     assert index_is_current(catalog, settings.index_path)
     hits = SearchIndex(settings.index_path).search("heartbeat unusually slow").results
     assert hits and hits[0].code == "R00.1"
+
+
+def _table_rows(index: Path) -> dict[str, list]:
+    import sqlite3
+
+    conn = sqlite3.connect(index)
+    try:
+        names = [
+            n
+            for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if n not in ("fts", "spell")  # spell's row order follows a set's (hash seed)
+        ]
+        rows = {n: conn.execute(f"SELECT * FROM {n}").fetchall() for n in names}
+        rows["spell"] = sorted(conn.execute("SELECT * FROM spell").fetchall())
+        return rows
+    finally:
+        conn.close()
+
+
+def test_the_index_fed_by_an_import_equals_the_index_read_back_from_the_catalog(tmp_path):
+    # Given releases of every system imported with an index feed (records made into index
+    # documents as they are written, the way `coderef import` builds the index)
+    from coderef.codesets.pipeline import IndexFeed, load_release, rebuild_index
+    from tests.fixtures.pcs import write_pcs_db
+
+    catalog = SqliteCatalog(tmp_path / "catalog.db")
+    feed = IndexFeed()
+    load_release(catalog, "icd10cm", CM_FIXTURE, feed=feed)
+    load_release(catalog, "icd10cm", CM_ORDER_2025, feed=feed)  # older: not live, not fed
+    load_release(catalog, "icd10pcs", write_pcs_db(tmp_path / "pcs.db"), feed=feed)
+    load_release(catalog, "hcpcs", HCPCS_FIXTURE)  # loaded without the feed: read back
+    # When the index is built from the feed, and again from the catalog alone
+    rebuild_index(catalog, tmp_path / "fed.db", feed=feed)
+    rebuild_index(catalog, tmp_path / "read-back.db")
+    # Then both hold the same documents, ranking rows, signatures, spelling and crosswalks
+    fed, read_back = _table_rows(tmp_path / "fed.db"), _table_rows(tmp_path / "read-back.db")
+    assert fed == read_back
+    assert {row[1] for row in fed["docs"]} == {"icd10cm", "icd10pcs", "hcpcs"}
+    hits = SearchIndex(tmp_path / "fed.db").search("bradycardia").results
+    assert hits and hits[0].code == "R00.1"
+
+
+def test_a_first_import_that_fails_leaves_no_half_written_catalog(tmp_path):
+    # Given a new, empty catalog
+    from coderef.codesets.pipeline import fresh_import, load_release
+
+    catalog = SqliteCatalog(tmp_path / "catalog.db")
+    broken = edited_copy(CM_ORDER_2026, tmp_path, _cut_line(9, 40))
+    # When a first import writes one release, then stops on a malformed source
+    with pytest.raises(SourceError), fresh_import(catalog) as target:
+        load_release(target, "icd10cm", CM_ORDER_2025)
+        load_release(target, "icd10cm", broken)
+    # Then the catalog is as it was (empty, usable) and nothing half-written is left beside it
+    assert catalog.releases() == []
+    assert sorted(p.name for p in tmp_path.iterdir() if "importing" in p.name) == []
+    # And a first import that completes is read from the catalog's own file, in WAL mode
+    with fresh_import(catalog) as target:
+        load_release(target, "icd10cm", CM_ORDER_2026)
+    assert [r.id for r in catalog.releases()] == [SqliteCatalog(catalog.path).releases()[0].id]
+    assert catalog.get("icd10cm", "R001") is not None
+    assert catalog._query("PRAGMA journal_mode")[0][0] == "wal"
+    assert not (tmp_path / "catalog.db.importing").exists()
+
+
+def test_an_import_into_a_catalog_with_releases_writes_in_place(tmp_path):
+    # Given a catalog that already holds a release
+    from coderef.codesets.pipeline import fresh_import, load_release
+
+    catalog = SqliteCatalog(tmp_path / "catalog.db")
+    load_release(catalog, "icd10cm", CM_ORDER_2025)
+    # When another import fails part-way
+    broken = edited_copy(CM_ORDER_2026, tmp_path, _cut_line(9, 40))
+    with pytest.raises(SourceError), fresh_import(catalog) as target:
+        assert target is catalog
+        load_release(target, "icd10cm", broken)
+    # Then the release already loaded keeps serving
+    assert [r.effective_from for r in catalog.releases()] == ["2024-10-01"]

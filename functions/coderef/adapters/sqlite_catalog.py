@@ -55,10 +55,17 @@ class SqliteCatalog:
     """Reads are served from whichever release is live for a system; writes replace a release
     inside one transaction, so readers see either the old release or the new one, never half."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, bulk: bool = False) -> None:
+        """`bulk`: a new file no one reads before it is complete (fresh_import): no rollback
+        journal and no syncs, SQLite's fastest way to write."""
         self.path = Path(path)
         # synchronous=NORMAL: a release can always be imported again, unlike an account.
-        self._file = SqliteFile(self.path, synchronous="NORMAL", busy_timeout_ms=30_000)
+        self._file = SqliteFile(
+            self.path,
+            synchronous="OFF" if bulk else "NORMAL",
+            busy_timeout_ms=30_000,
+            journal_mode="OFF" if bulk else "WAL",
+        )
         conn = self._connect()
         try:
             conn.executescript(_SCHEMA)
@@ -110,6 +117,13 @@ class SqliteCatalog:
 
     def _connect(self) -> sqlite3.Connection:
         return self._file.connect()
+
+    def close(self) -> None:
+        """Close this thread's connection; the next read opens the file anew."""
+        self._file.close()
+
+    def is_empty(self) -> bool:
+        return not self._query("SELECT 1 FROM releases LIMIT 1")
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -222,16 +236,20 @@ class SqliteCatalog:
             changed=sorted(k for k, d in new.items() if k in old and old[k] != d),
         )
 
-    def iter_live(self) -> Iterator[CodeRecord]:
-        """Every live record, for bulk readers (the index build, publishing) that do not
-        change records in place: nested values equal across records are shared."""
+    def iter_live(self, systems: Iterable[str] | None = None) -> Iterator[CodeRecord]:
+        """Every live record (of `systems` only, when given), for bulk readers (the index
+        build, publishing) that do not change records in place: nested values equal across
+        records are shared."""
         shared: dict = {}
+        wanted = None if systems is None else set(systems)
         conn = self._connect()
         try:
             live = conn.execute(
-                "SELECT id, base FROM releases WHERE live = 1 ORDER BY system"
+                "SELECT id, base, system FROM releases WHERE live = 1 ORDER BY system"
             ).fetchall()
-            for release_id, base in live:
+            for release_id, base, system in live:
+                if wanted is not None and system not in wanted:
+                    continue
                 cursor = conn.execute(
                     "SELECT record, 0 FROM codes WHERE release = ? AND length(record) > 0 "
                     "UNION ALL SELECT b.record, 1 FROM codes b WHERE b.release = ? AND NOT EXISTS "

@@ -17,6 +17,7 @@ class SqliteFile:
         synchronous: str,
         busy_timeout_ms: int,
         explicit_transactions: bool = False,
+        journal_mode: str = "WAL",
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -25,6 +26,8 @@ class SqliteFile:
         # explicit_transactions: the caller opens every transaction itself (BEGIN IMMEDIATE),
         # instead of Python's module opening one before the first write.
         self.explicit_transactions = explicit_transactions
+        # "OFF" only for a file no one reads until it is complete (a first import's new file).
+        self.journal_mode = journal_mode
         self._local = threading.local()
 
     def connect(self) -> sqlite3.Connection:
@@ -37,7 +40,7 @@ class SqliteFile:
             check_same_thread=False,
             **options,
         )
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA journal_mode={self.journal_mode}")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
         return conn
@@ -48,3 +51,10 @@ class SqliteFile:
         if conn is None:
             conn = self._local.conn = self.connect()
         return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (a later query opens a new one)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            conn.close()

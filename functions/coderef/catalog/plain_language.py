@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from coderef.catalog.records import CodeRecord
@@ -147,8 +148,17 @@ _GLOSSARY_PATTERNS = [
 ]
 
 
+# Any glossary abbreviation as a bare substring: most titles have none, and one search tells
+# so at C speed before the patterns are tried one by one.
+_ANY_ABBREVIATION = re.compile(
+    "|".join(re.escape(a) for a in sorted(GLOSSARY, key=len, reverse=True))
+)
+
+
 def abbreviations_in(text: str) -> list[tuple[str, str]]:
     """Glossary abbreviations a title uses, in the order it uses them."""
+    if not _ANY_ABBREVIATION.search(text):
+        return []
     found = []
     for pattern, abbreviation in _GLOSSARY_PATTERNS:
         # The substring test rules out nearly every abbreviation at C speed.
@@ -195,20 +205,35 @@ def _level(kind: str, code: str, title: str) -> str:
 def _hierarchy(record: CodeRecord) -> str:
     """Where the code sits, nearest level first, in natural words. A block that holds a single
     category (O09-O09) says nothing its category does not."""
-    places = []
-    for a in reversed(record.ancestors):
-        if a.kind == "code":
-            continue
-        if a.kind == "block" and a.code.split("-")[0] == a.code.split("-")[-1]:
-            continue
-        title = _RANGE_SUFFIX.sub("", a.title)
-        if a.kind == "chapter":
-            places.append(f"chapter {a.code} ({title})")
-        else:
-            places.append(_level(a.kind, a.code, title))
+    places = [
+        place
+        for place in (_place(a.kind, a.code, a.title) for a in reversed(record.ancestors))
+        if place
+    ]
     if not places:
         return ""
     return "It comes under " + ", within ".join(places) + "."
+
+
+@lru_cache(maxsize=65536)
+def _place(kind: str, code: str, title: str) -> str:
+    """One level of _hierarchy ("" for a level it leaves out). Cached: the codes under a
+    level all name it, and an import writes about 200,000 ICD-10-CM records (forget_levels
+    empties the cache after each release)."""
+    if kind == "code":
+        return ""
+    if kind == "block" and code.split("-")[0] == code.split("-")[-1]:
+        return ""
+    title = _RANGE_SUFFIX.sub("", title)
+    if kind == "chapter":
+        return f"chapter {code} ({title})"
+    return _level(kind, code, title)
+
+
+def forget_levels() -> None:
+    """Empty _hierarchy's cache: entries kept past a release's records would hold on to the
+    memory those records took (each in a block of objects that cannot be returned)."""
+    _place.cache_clear()
 
 
 def _notes_of_kind(record: CodeRecord, ancestors: Sequence[CodeRecord], kind: str) -> list[str]:

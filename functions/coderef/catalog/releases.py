@@ -40,10 +40,17 @@ def comparable(value: object) -> object:
     return value
 
 
+# json.dumps(..., ensure_ascii=False) with one encoder made once (dumps builds one a call).
+_FINGERPRINT_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def fingerprint(record: CodeRecord) -> str:
     """A short digest of the revision fields, stored beside each record so two releases can be
     compared without reading every record."""
-    raw = json.dumps([comparable(getattr(record, f)) for f in REVISION_FIELDS], ensure_ascii=False)
+    # REVISION_FIELDS in order; the description mostly repeats the title: one normalisation.
+    title = comparable(record.title)
+    description = title if record.description == record.title else comparable(record.description)
+    raw = _FINGERPRINT_JSON([title, description, record.billable])
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import lzma
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -112,12 +113,15 @@ def stream_years(path: Path, order: Iterable[int]) -> Iterator[tuple[int, dict[s
     for year in range(FIRST_YEAR, LAST_YEAR + 1):  # all present, before any is used
         if start < 0 or year not in spans:
             raise SourceError(str(path), f"year {year}", "is missing")
+    # Each year's text kept compressed until its turn (fast zlib: 65 MB of JSON would
+    # otherwise be held while the newest year's 98,000 records are built and written).
+    kept = {year: zlib.compress(raw[begin:end], 1) for year, (begin, end) in spans.items()}
+    del raw
     decoder = json.JSONDecoder()
     for year in order:
-        begin, end = spans[year]
         try:
             # The span runs to the next year's key; raw_decode stops at the list's end.
-            nodes, _ = decoder.raw_decode(raw[begin:end].decode())
+            nodes, _ = decoder.raw_decode(zlib.decompress(kept[year]).decode())
         except ValueError as exc:
             raise SourceError(str(path), f"year {year}", f"is not a node list ({exc})") from None
         if not isinstance(nodes, list) or not nodes:
@@ -194,7 +198,17 @@ def _rows(path: str, year: int, nodes: list) -> dict[str, Row]:
     return rows
 
 
-def record_of(row: Row, rows: dict[str, Row], release: Release) -> CodeRecord:
+def record_of(
+    row: Row, rows: dict[str, Row], release: Release, levels: dict[str, Ancestor] | None = None
+) -> CodeRecord:
+    """`levels` shares one Ancestor per level between the records made with it."""
+    levels = {} if levels is None else levels
+    ancestors = []
+    for k in row.lineage:
+        level = levels.get(k)
+        if level is None:
+            level = levels[k] = Ancestor(rows[k].code, rows[k].title, rows[k].kind)
+        ancestors.append(level)
     return CodeRecord(
         system=SYSTEM,
         code=row.code,
@@ -205,7 +219,7 @@ def record_of(row: Row, rows: dict[str, Row], release: Release) -> CodeRecord:
         description=row.title,
         release=release.id,
         parent=row.parent,
-        ancestors=[Ancestor(rows[k].code, rows[k].title, rows[k].kind) for k in row.lineage],
+        ancestors=ancestors,
         children=list(row.children),
     )
 
@@ -224,4 +238,5 @@ def differences(rows: dict[str, Row], base: dict[str, Row]) -> tuple[list[str], 
 
 
 def records(keys: Iterable[str], rows: dict[str, Row], release: Release) -> list[CodeRecord]:
-    return [record_of(rows[k], rows, release) for k in keys]
+    levels: dict[str, Ancestor] = {}
+    return [record_of(rows[k], rows, release, levels) for k in keys]

@@ -9,7 +9,7 @@ full code, padding short stems with the placeholder X to six characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +48,18 @@ class _Context:
     release: str
     records: list[CodeRecord]
     seen: set[str]
+    # One Ancestor per level, shared by every record under it (a category's 7th-character
+    # codes name the same five levels): equal records, far fewer objects held by an import.
+    levels: dict[str, Ancestor] = field(default_factory=dict)
+
+    def ancestors(self, lineage: list[CodeRecord]) -> list[Ancestor]:
+        out = []
+        for a in lineage:
+            level = self.levels.get(a.key)
+            if level is None:
+                level = self.levels[a.key] = Ancestor(a.code, a.title, a.kind)
+            out.append(level)
+        return out
 
 
 def release_for(tabular: Path, effective_from: date | None = None) -> Release:
@@ -200,7 +212,7 @@ def _read_diag(
         description=desc,
         release=ctx.release,
         parent=parent.key,
-        ancestors=[Ancestor(a.code, a.title, a.kind) for a in lineage],
+        ancestors=ctx.ancestors(lineage),
         notes=_notes_of(node),
     )
     if own_defs:
@@ -229,6 +241,7 @@ def _add_extensions(
 ) -> None:
     padded = stem.key.ljust(6, "X")
     stem.seventh_characters = []
+    ancestors = ctx.ancestors([*lineage, stem])
     for char, defn in defs.items():
         if not _extension_applies(padded, char):
             continue
@@ -250,7 +263,7 @@ def _add_extensions(
                 description=title,
                 release=ctx.release,
                 parent=stem.key,
-                ancestors=[Ancestor(a.code, a.title, a.kind) for a in [*lineage, stem]],
+                ancestors=list(ancestors),
                 notes={},
                 seventh_characters=[_value(defn)],
             ),

@@ -67,6 +67,7 @@ def read_code_list(path: Path, release: Release = FY2024) -> tuple[Release, list
     codes: list[CodeRecord] = []
     seen: set[str] = set()
     note = _no_axes(release)
+    levels: dict[str, Ancestor] = {}
     for number, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
@@ -93,6 +94,8 @@ def read_code_list(path: Path, release: Release = FY2024) -> tuple[Release, list
                 release=release.id,
             )
         section.children.append(key)
+        if key[0] not in levels:  # one Ancestor per section, shared by its codes
+            levels[key[0]] = Ancestor(section.code, section.title, section.kind)
         codes.append(
             CodeRecord(
                 system=SYSTEM,
@@ -104,7 +107,7 @@ def read_code_list(path: Path, release: Release = FY2024) -> tuple[Release, list
                 description=title,
                 release=release.id,
                 parent=section.key,
-                ancestors=[Ancestor(section.code, section.title, section.kind)],
+                ancestors=[levels[key[0]]],
                 attributes=[note],
             )
         )

@@ -4,6 +4,8 @@ rebuild the search index. A bad source stops before anything is written."""
 from __future__ import annotations
 
 import gc
+import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +15,12 @@ from typing import cast
 
 from coderef.adapters.sqlite_catalog import SqliteCatalog
 from coderef.catalog.notes import ancestor_keys
-from coderef.catalog.plain_language import OFFICIAL_SOURCE, common_words, compose
+from coderef.catalog.plain_language import (
+    OFFICIAL_SOURCE,
+    common_words,
+    compose,
+    forget_levels,
+)
 from coderef.catalog.ports import CatalogLoader, CodeCatalog, SavedChanges
 from coderef.catalog.records import CodeRecord, Release
 from coderef.catalog.releases import ReleaseHistory
@@ -29,7 +36,11 @@ from coderef.codesets.icd10pcs_bundled import BUNDLED_PCS, pcs_fy2024
 from coderef.codesets.lay_text import read_lay_text, source_label
 from coderef.codesets.registry import BUNDLED, importer_for, is_sqlite
 from coderef.errors import InvalidInput
-from coderef.search.index_build import build_index, index_built_from
+from coderef.search.index_build import (
+    build_index_from_docs,
+    index_built_from,
+    index_doc,
+)
 
 Reporter = Callable[[str, int, int], None]
 
@@ -43,6 +54,44 @@ class ImportResult:
 
 def _quiet(stage: str, done: int, total: int) -> None:
     pass
+
+
+class IndexFeed:
+    """The search index's documents of the live releases an import has just written, made
+    from the records while they are in memory: the index build then reads back only the
+    systems this run did not load, and holds documents rather than whole records."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, tuple[str, list[bytes]]] = {}  # system -> (release, docs)
+        self._terms: pcs_index.IndexTerms | None = None
+
+    def terms(self) -> pcs_index.IndexTerms:
+        if self._terms is None:
+            # The ICD-10-PCS Alphabetic Index entries, as index terms (below inclusion terms)
+            self._terms = pcs_index.read_index_terms(bundled.icd10pcs_database())
+        return self._terms
+
+    def written(self, release: Release, records: list[CodeRecord], live: bool) -> None:
+        """A release was written: keep its documents if it is the live one of its system."""
+        self.forget(release.id)
+        if live:
+            terms = self.terms()
+            self._docs[release.system] = (
+                release.id,
+                [index_doc(r, terms.terms_for(r)) for r in records],
+            )
+
+    def forget(self, release_id: str) -> None:
+        for system, (held, _) in list(self._docs.items()):
+            if held == release_id:
+                del self._docs[system]
+
+    def take(self, live: list[Release]) -> dict[str, list[bytes]]:
+        """The documents held for releases that are live now, by system; the feed is emptied."""
+        ids = {r.system: r.id for r in live}
+        out = {s: docs for s, (rid, docs) in self._docs.items() if ids.get(s) == rid}
+        self._docs.clear()
+        return out
 
 
 def read_source(
@@ -96,6 +145,7 @@ def add_plain_language(records: list[CodeRecord], lay_csv: Path | None) -> None:
             levels = [by_key[k] for k in ancestor_keys(rec) if k in by_key]
             rec.plain_language = compose(rec, levels, words)
             rec.plain_language_source = OFFICIAL_SOURCE
+    forget_levels()
 
 
 def load_release(
@@ -106,8 +156,10 @@ def load_release(
     report: Reporter = _quiet,
     tables: Path | None = None,
     effective_from: date | None = None,
+    feed: IndexFeed | None = None,
 ) -> ImportResult:
-    """Read, enrich and write one release; the search index is not touched."""
+    """Read, enrich and write one release; the search index is not touched (`feed` keeps the
+    release's index documents for the next rebuild_index)."""
     report(f"reading {system}", 0, 1)
     release, records = read_source(system, source, tables, effective_from)
     add_plain_language(records, lay_csv)
@@ -121,6 +173,8 @@ def load_release(
         ReleaseHistory(cast(CodeCatalog, catalog)).save_changes_of(release.id)
         report(f"comparing {release.name} with the other releases", 1, 1)
     live = any(r.id == release.id for r in catalog.releases())
+    if feed is not None:
+        feed.written(release, records, live)
     return ImportResult(release, len(records), live)
 
 
@@ -134,21 +188,35 @@ def import_release(
     tables: Path | None = None,
     effective_from: date | None = None,
 ) -> ImportResult:
-    result = load_release(catalog, system, source, lay_csv, report, tables, effective_from)
-    rebuild_index(catalog, index_path, report)
+    feed = IndexFeed()
+    result = load_release(catalog, system, source, lay_csv, report, tables, effective_from, feed)
+    rebuild_index(catalog, index_path, report, feed)
     return result
 
 
-def rebuild_index(catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet) -> int:
+def rebuild_index(
+    catalog: CodeCatalog, index_path: Path, report: Reporter = _quiet, feed: IndexFeed | None = None
+) -> int:
+    """Build the index from the live releases: the documents `feed` holds for those an import
+    has just written, and records read back from the catalog for the others (streamed: only
+    their documents are kept)."""
     report("building search index", 0, 1)
-    records = list(catalog.iter_live())
-    # The ICD-10-PCS Alphabetic Index entries, as index terms (ranked below inclusion terms)
-    terms = pcs_index.read_index_terms(bundled.icd10pcs_database())
-    count = build_index(
-        records,
+    feed = feed or IndexFeed()
+    live = catalog.releases()
+    fed = feed.take(live)
+    terms = feed.terms()
+    rest = [r.system for r in live if r.system not in fed]
+    docs: list[bytes] = [d for system_docs in fed.values() for d in system_docs]
+    fed.clear()
+    if rest:
+        records = (
+            catalog.iter_live(rest) if isinstance(catalog, SqliteCatalog) else catalog.iter_live()
+        )
+        docs.extend(index_doc(r, terms.terms_for(r)) for r in records if r.system in rest)
+    count = build_index_from_docs(
+        docs,
         index_path,
-        live_releases(catalog),
-        terms.by_key(records),
+        ",".join(sorted(r.id for r in live)),
         reference_data.icd9_codes(),  # every ICD-9-CM code, for CasePilot's crosswalk answers
     )
     report("building search index", 1, 1)
@@ -247,6 +315,46 @@ def _load_pcs_history(
 
 
 @contextmanager
+def fresh_import(catalog: SqliteCatalog) -> Iterator[SqliteCatalog]:
+    """The catalog an import writes to. Into a catalog that holds no release yet (a first
+    import), it writes a new file beside it with no rollback journal and no syncs, then
+    switches that file to the write-ahead log and renames it over the empty one: an import
+    that fails or is interrupted leaves the empty catalog, never a half-written one. A
+    catalog that holds releases is written in place, one transaction per release."""
+    if not catalog.is_empty():
+        yield catalog
+        return
+    building = catalog.path.with_name(catalog.path.name + ".importing")
+    _remove_database(building)
+    fresh = SqliteCatalog(building, bulk=True)
+    try:
+        yield fresh
+        fresh.close()
+        conn = sqlite3.connect(building)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # what every later connection expects
+        finally:
+            conn.close()
+    except BaseException:
+        fresh.close()
+        _remove_database(building)
+        raise
+    # The empty catalog's write-ahead log must not outlive it: the new file would read it.
+    catalog.close()
+    conn = sqlite3.connect(catalog.path)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    os.replace(building, catalog.path)
+
+
+def _remove_database(path: Path) -> None:
+    for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
+
+
+@contextmanager
 def bulk_work() -> Iterator[None]:
     """No cyclic garbage collection while an import runs. It builds millions of records,
     rows and strings that live until it ends, and the collector would walk all of them again
@@ -275,12 +383,24 @@ def ensure_bundled(
 def _ensure_bundled(
     catalog: SqliteCatalog, index_path: Path, lay_csv: Path | None, report: Reporter
 ) -> list[ImportResult]:
+    feed = IndexFeed()
+    with fresh_import(catalog) as target:
+        results = _load_bundled(target, lay_csv, report, feed)
+    forget_sources()
+    if results or not index_is_current(catalog, index_path):
+        rebuild_index(catalog, index_path, report, feed)
+    return results
+
+
+def _load_bundled(
+    catalog: SqliteCatalog, lay_csv: Path | None, report: Reporter, feed: IndexFeed
+) -> list[ImportResult]:
     live = {r.system: r for r in catalog.releases()}
     pcs = live.get("icd10pcs")
     # A store from before every PCS section was bundled gets the whole release.
     old_pcs = pcs is not None and pcs.id == BUNDLED_PCS.id and pcs.name != BUNDLED_PCS.name
     results = [
-        load_release(catalog, system, None, lay_csv, report)
+        load_release(catalog, system, None, lay_csv, report, feed=feed)
         for system in BUNDLED
         if system not in live or (system == "icd10pcs" and old_pcs)
     ]
@@ -296,9 +416,6 @@ def _ensure_bundled(
         history.append("icd10pcs")
     if history:
         results += load_history(catalog, lay_csv, report, True, tuple(history))
-    forget_sources()
-    if results or not index_is_current(catalog, index_path):
-        rebuild_index(catalog, index_path, report)
     return results
 
 

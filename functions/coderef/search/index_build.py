@@ -9,10 +9,12 @@ never sees a half-built index.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from coderef.catalog.records import CodeRecord
 from coderef.search.sqlite_fts import sqlite3
@@ -167,6 +169,75 @@ def index_like_terms(record: CodeRecord) -> list[str]:
     return [item for item in record.notes.get("includes", []) if item]
 
 
+class IndexDoc(NamedTuple):
+    """What the index keeps of one record, made while the record is at hand: an import feeds
+    these from the records it has just written instead of reading every record back, and
+    holds them (packed, see index_doc) until the whole index is sorted and written."""
+
+    system: str
+    key: str
+    code: str
+    title: str
+    billable: int
+    kind: str
+    terms: str
+    generated: int
+    lexicon: str
+    parent: str
+    complete: int
+    notes: str
+    sig_texts: tuple[str, ...]  # search terms, then index-like terms (signature rows)
+    # Forward GEM rows: (ICD-9 code, approximate, combination, scenario, choice list, title)
+    from_icd9: tuple[tuple[str, int, int, int, int, str], ...]
+
+
+def index_doc(record: CodeRecord, extra_terms: Sequence[str] = ()) -> bytes:
+    """One record's document, packed (`extra_terms` as build_index's `index_terms` give
+    them): _doc_order as text, then the IndexDoc in marshal's format. Packed documents sort
+    as their records sort by _doc_order, and one bytes object per code keeps 178,000 of
+    them in a fraction of the memory their tuples of strings would take."""
+    rec = record
+    search_terms = rec.search_terms
+    terms = " ; ".join(search_terms)
+    notes = " ; ".join(
+        item
+        for kind in _SEARCHABLE_NOTES
+        for item in rec.notes.get(kind, [])
+        if item not in search_terms
+    )
+    lexicon_list = list(dict.fromkeys([*index_like_terms(rec), *extra_terms]))
+    doc = IndexDoc(
+        rec.system,
+        rec.key,
+        rec.code,
+        rec.title,
+        int(rec.billable),
+        rec.kind,
+        terms,
+        int(rec.is_generated),
+        " ; ".join(lexicon_list),
+        rec.parent or "",
+        int(_complete(rec)),
+        notes,
+        (*search_terms, *lexicon_list),
+        tuple(
+            (c.code, c.approximate, c.combination, c.scenario, c.choice_list, c.title)
+            for c in rec.crosswalks
+            if c.direction == "from_icd9" and c.code
+        ),
+    )
+    generated, title_words, system, key = _doc_order(rec)
+    # Compares as the tuple does: the flag, the count (padded), then system and key, each
+    # ended by NUL (below any character of a code), so a shorter key sorts first.
+    order = f"{int(generated)}{title_words:05d}{system}\0{key}\0".encode()
+    return order + marshal.dumps(tuple(doc))
+
+
+def unpack_doc(packed: bytes) -> IndexDoc:
+    _, _, doc = packed.split(b"\0", 2)
+    return IndexDoc(*marshal.loads(doc))
+
+
 def build_index(
     records: Iterable[CodeRecord],
     path: Path,
@@ -184,6 +255,18 @@ def build_index(
     `icd9_codes` as (display form, procedure?, title, no map?), so that a code with no ICD-10
     equivalent is told from a number that is no ICD-9-CM code."""
     extra_terms = index_terms or {}
+    docs = (index_doc(rec, extra_terms.get((rec.system, rec.key), ())) for rec in records)
+    return build_index_from_docs(docs, path, built_from, icd9_codes)
+
+
+def build_index_from_docs(
+    documents: Iterable[bytes],
+    path: Path,
+    built_from: str = "",
+    icd9_codes: Iterable[tuple[str, bool, str, bool]] = (),
+) -> int:
+    """build_index from documents already made (index_doc), in any order."""
+    # Sorted packed, unpacked one at a time: what is held is the packed list (and the rows).
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".building")
@@ -193,71 +276,71 @@ def build_index(
     try:
         conn.executescript(_SCHEMA)
         vocab: Counter[str] = Counter()
-        docs = sorted(records, key=_doc_order)
-        titles = {(rec.system, rec.key): rec.title for rec in docs}
+        packed = sorted(documents)
+        count = len(packed)
+        # Titles of the codes some code hangs under (its docs row names its parent's title).
+        parents = {(doc.system, doc.parent) for doc in map(unpack_doc, packed) if doc.parent}
+        titles = {
+            (doc.system, doc.key): doc.title
+            for doc in map(unpack_doc, packed)
+            if (doc.system, doc.key) in parents
+        }
+        del parents
         doc_rows, fts_rows, sig_rows, rank_rows = [], [], [], []
         signatures = _Signatures()
-        for rowid, rec in enumerate(docs, start=1):
-            terms = " ; ".join(rec.search_terms)
-            notes = " ; ".join(
-                item
-                for kind in _SEARCHABLE_NOTES
-                for item in rec.notes.get(kind, [])
-                if item not in rec.search_terms
-            )
-            lexicon_list = list(
-                dict.fromkeys([*index_like_terms(rec), *extra_terms.get((rec.system, rec.key), ())])
-            )
-            lexicon = " ; ".join(lexicon_list)
-            own_sigs = signatures.rows(rowid, rec.title, [*rec.search_terms, *lexicon_list])
+        icd9_rows: list[tuple[int, str, tuple]] = []
+        for rowid, doc in enumerate(map(unpack_doc, packed), start=1):
+            if doc.from_icd9:
+                icd9_rows.append((rowid, doc.system, doc.from_icd9))
+            own_sigs = signatures.rows(rowid, doc.title, doc.sig_texts)
             sig_rows.extend(own_sigs)
             bloom = 0
             for sig, _, _ in own_sigs:
                 bloom |= signature_bit(sig)
-            title_words = words(rec.title)
+            title_words = words(doc.title)
             ctx = context_mask(title_words)
             doc_rows.append(
                 (
                     rowid,
-                    rec.system,
-                    rec.key,
-                    rec.code,
-                    rec.title,
-                    int(rec.billable),
-                    rec.kind,
-                    terms,
-                    int(rec.is_generated),
-                    lexicon,
-                    titles.get((rec.system, rec.parent or ""), ""),
-                    int(_complete(rec)),
+                    doc.system,
+                    doc.key,
+                    doc.code,
+                    doc.title,
+                    doc.billable,
+                    doc.kind,
+                    doc.terms,
+                    doc.generated,
+                    doc.lexicon,
+                    titles.get((doc.system, doc.parent), ""),
+                    doc.complete,
                 )
             )
             rank_rows.append(
                 (
                     rowid,
-                    rec.system,
+                    doc.system,
                     rank_base(
-                        signatures.said_len(rec.title),
+                        signatures.said_len(doc.title),
                         ctx,
-                        rec.is_generated,
-                        _complete(rec),
+                        bool(doc.generated),
+                        bool(doc.complete),
                         len(title_words),
                     ),
                     ctx,
                     bloom,
                 )
             )
-            fts_rows.append((rowid, rec.title, terms, notes, rec.system, lexicon))
+            fts_rows.append((rowid, doc.title, doc.terms, doc.notes, doc.system, doc.lexicon))
             vocab.update(
-                w for w in words(f"{rec.title} {terms} {lexicon}") if len(w) >= 4 and w.isalpha()
+                w
+                for w in words(f"{doc.title} {doc.terms} {doc.lexicon}")
+                if len(w) >= 4 and w.isalpha()
             )
-        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
-        conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?)", rank_rows)
-        conn.executemany(
-            "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            fts_rows,
-        )
+            if len(doc_rows) == _ROWS_AT_ONCE or rowid == count:
+                # Written as they are made: the rows of all 178,000 codes are never held.
+                _write_rows(conn, doc_rows, rank_rows, fts_rows)
+                doc_rows, rank_rows, fts_rows = [], [], []
+        del titles, packed
         # kind too: counting the codes under a prefix then reads the index alone
         conn.execute("CREATE INDEX docs_key ON docs(key, system, kind)")
         # Code-prefix lookups read the shortest (broadest) codes first, in key order.
@@ -269,13 +352,13 @@ def build_index(
             ((d, w) for w in vocab for d in deletes(w) | {w}),
         )
         conn.execute("CREATE INDEX spell_del ON spell(del)")
-        _write_icd9(conn, docs, icd9_codes)
+        _write_icd9(conn, icd9_rows, icd9_codes)
         conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [
                 ("schema", SCHEMA_VERSION),
-                ("documents", str(len(doc_rows))),
+                ("documents", str(count)),
                 ("built_from", built_from),
             ],
         )
@@ -284,36 +367,37 @@ def build_index(
     finally:
         conn.close()
     os.replace(tmp, path)
-    return len(doc_rows)
+    return count
+
+
+_ROWS_AT_ONCE = 5000
+
+
+def _write_rows(conn: sqlite3.Connection, doc_rows: list, rank_rows: list, fts_rows: list) -> None:
+    conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+    conn.executemany("INSERT INTO ranks VALUES (?, ?, ?, ?, ?)", rank_rows)
+    conn.executemany(
+        "INSERT INTO fts (rowid, title, terms, notes, sys, index_terms) VALUES (?, ?, ?, ?, ?, ?)",
+        fts_rows,
+    )
 
 
 def _write_icd9(
     conn: sqlite3.Connection,
-    records: Sequence[CodeRecord],
+    forward: Iterable[tuple[int, str, tuple]],
     icd9_codes: Iterable[tuple[str, bool, str, bool]],
 ) -> None:
+    """`forward`: (docs row id, system, IndexDoc.from_icd9) of the codes that have some."""
     known: dict[tuple[int, str], tuple[str, int]] = {
         (int(procedure), code): (title, int(no_map))
         for code, procedure, title, no_map in icd9_codes
     }
     rows = []
-    for rowid, rec in enumerate(records, start=1):  # the docs row ids build_index assigned
-        procedure = int(rec.system == "icd10pcs")
-        for c in rec.crosswalks:
-            if c.direction != "from_icd9" or not c.code:
-                continue
-            known.setdefault((procedure, c.code), (c.title, 0))
-            rows.append(
-                (
-                    c.code,
-                    procedure,
-                    rowid,
-                    c.approximate,
-                    c.combination,
-                    c.scenario,
-                    c.choice_list,
-                )
-            )
+    for rowid, system, from_icd9 in forward:  # the docs row ids build_index assigned
+        procedure = int(system == "icd10pcs")
+        for code, approximate, combination, scenario, choice_list, title in from_icd9:
+            known.setdefault((procedure, code), (title, 0))
+            rows.append((code, procedure, rowid, approximate, combination, scenario, choice_list))
     conn.executemany(
         "INSERT INTO icd9 VALUES (?, ?, ?, ?)",
         ((code, procedure, title, no_map) for (procedure, code), (title, no_map) in known.items()),
