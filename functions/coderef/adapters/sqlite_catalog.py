@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,13 @@ class SqliteCatalog:
         self.path = Path(path)
         # synchronous=NORMAL: a release can always be imported again, unlike an account.
         self._file = SqliteFile(self.path, synchronous="NORMAL", busy_timeout_ms=30_000)
+        # What release_token answers: bumped whenever a thread's connection sees the file
+        # changed by another connection (an import, `coderef releases live`, another process).
+        self._generation = 0
+        self._generation_lock = threading.Lock()
+        self._seen = threading.local()  # the data_version this thread's connection last saw
+        # The release rows, read once per generation instead of on every summary and page.
+        self._release_rows: tuple[int, dict[str | None, list[Release]]] = (-1, {})
         conn = self._connect()
         try:
             conn.executescript(_SCHEMA)
@@ -170,19 +178,50 @@ class SqliteCatalog:
                     found[key] = unpack_record(raw)
         return found
 
+    def release_token(self, system: str) -> int:
+        """A number that changes whenever the store may have changed since this process last
+        looked (for every system at once: a commit names no system). One `PRAGMA data_version`
+        on the thread's connection: SQLite changes it on every commit by another connection,
+        this process's imports included (they write through connections of their own)."""
+        try:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            raise ServiceUnavailable("The code catalog is busy; try again shortly.") from exc
+        if getattr(self._seen, "version", None) != version:
+            # data_version counts per connection: a thread's first look cannot tell what
+            # changed before its connection opened, so it counts as a change too (a few at
+            # start, one per new thread).
+            with self._generation_lock:
+                self._generation += 1
+            self._seen.version = version
+        return self._generation
+
+    def _listed(self, system: str | None, live_only: bool = False) -> list[Release]:
+        generation = self.release_token(system or "")
+        cached_at, by_system = self._release_rows
+        if cached_at != generation:
+            by_system = {}
+            self._release_rows = (generation, by_system)
+        key = f"live:{system}" if live_only else system
+        found = by_system.get(key)
+        if found is None:
+            if live_only:
+                sql = f"SELECT {_RELEASE_COLUMNS} FROM releases WHERE live = 1 ORDER BY system"
+                params: tuple = ()
+            else:
+                where, params = ("WHERE system = ?", (system,)) if system else ("", ())
+                sql = (
+                    f"SELECT {_RELEASE_COLUMNS} FROM releases {where} "
+                    "ORDER BY system, effective_from, id"
+                )
+            found = by_system[key] = [_release(row) for row in self._query(sql, params)]
+        return list(found)  # a copy: callers may sort or extend theirs
+
     def releases(self) -> list[Release]:
-        rows = self._query(
-            f"SELECT {_RELEASE_COLUMNS} FROM releases WHERE live = 1 ORDER BY system"
-        )
-        return [_release(row) for row in rows]
+        return self._listed(None, live_only=True)
 
     def all_releases(self, system: str | None = None) -> list[Release]:
-        where, params = ("WHERE system = ?", (system,)) if system else ("", ())
-        rows = self._query(
-            f"SELECT {_RELEASE_COLUMNS} FROM releases {where} ORDER BY system, effective_from, id",
-            params,
-        )
-        return [_release(row) for row in rows]
+        return self._listed(system)
 
     def versions(self, system: str, key: str) -> dict[str, CodeRecord]:
         bases = dict(self._query("SELECT id, base FROM releases WHERE system = ?", (system,)))
