@@ -100,6 +100,8 @@ class ViewMeter:
         self.policy = policy
         self.clock = clock
         self.start_beside = start_beside
+        # Asked once: a check against a runtime protocol costs more than the read it guards.
+        self._reads_reopened = isinstance(accounts, ReopenedReads)
 
     def standing(
         self, viewer: Viewer, limit: int = UNLOCKED_PAGE, after: str | None = None
@@ -141,9 +143,10 @@ class ViewMeter:
         must decide (`charge`: a new code, no meter yet, an ended session, or a store without
         such a read). Charges nothing and counts nothing, as `charge` would for a re-open."""
         meter_id = viewer.meter_id
-        if meter_id is None or not isinstance(self.accounts, ReopenedReads):
+        if meter_id is None or not self._reads_reopened:
             return None
-        meter = self.accounts.reopened(meter_id, system, key, viewer.session)
+        reads: ReopenedReads = self.accounts  # type: ignore[assignment]
+        meter = reads.reopened(meter_id, system, key, viewer.session)
         return Charge(meter, False) if meter is not None else None
 
     def _new_guest_charge(self, system: str, key: str, now: str, address: str) -> Charge:

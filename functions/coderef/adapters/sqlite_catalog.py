@@ -60,11 +60,13 @@ class SqliteCatalog:
         self.path = Path(path)
         # synchronous=NORMAL: a release can always be imported again, unlike an account.
         self._file = SqliteFile(self.path, synchronous="NORMAL", busy_timeout_ms=30_000)
-        # What release_token answers: bumped whenever a thread's connection sees the file
+        # What release_token answers: bumped whenever the watching connection sees the file
         # changed by another connection (an import, `coderef releases live`, another process).
+        # One connection for every thread: data_version counts per connection.
         self._generation = 0
-        self._generation_lock = threading.Lock()
-        self._seen = threading.local()  # the data_version this thread's connection last saw
+        self._watch: sqlite3.Connection | None = None
+        self._watch_seen: int | None = None
+        self._watch_lock = threading.Lock()
         # The release rows, read once per generation instead of on every summary and page.
         self._release_rows: tuple[int, dict[str | None, list[Release]]] = (-1, {})
         conn = self._connect()
@@ -181,20 +183,20 @@ class SqliteCatalog:
     def release_token(self, system: str) -> int:
         """A number that changes whenever the store may have changed since this process last
         looked (for every system at once: a commit names no system). One `PRAGMA data_version`
-        on the thread's connection: SQLite changes it on every commit by another connection,
-        this process's imports included (they write through connections of their own)."""
-        try:
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            raise ServiceUnavailable("The code catalog is busy; try again shortly.") from exc
-        if getattr(self._seen, "version", None) != version:
-            # data_version counts per connection: a thread's first look cannot tell what
-            # changed before its connection opened, so it counts as a change too (a few at
-            # start, one per new thread).
-            with self._generation_lock:
+        on a connection kept for it: SQLite changes that on every commit by any other
+        connection, this process's imports included (they write through connections of their
+        own)."""
+        with self._watch_lock:
+            try:
+                if self._watch is None:
+                    self._watch = self._connect()
+                version = self._watch.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                raise ServiceUnavailable("The code catalog is busy; try again shortly.") from exc
+            if version != self._watch_seen:
+                self._watch_seen = version
                 self._generation += 1
-            self._seen.version = version
-        return self._generation
+            return self._generation
 
     def _listed(self, system: str | None, live_only: bool = False) -> list[Release]:
         generation = self.release_token(system or "")

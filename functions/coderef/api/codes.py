@@ -78,13 +78,14 @@ async def code_summary(
     on_date: OnDate = None,
     strict: Strict = False,
 ) -> Response:
-    key = None if on_date else services.body_key("summary", system, code)
-    body = services.rendered.get(key) if key and services.rendered else None
+    rendered = None if on_date else services.rendered
+    key = services.body_key("summary", system, code) if rendered is not None else None
+    body = rendered.get(key) if rendered is not None and key else None
     if body is None:
         view = services.lookup.summary(system, code, on_date=on_date, strict=strict)
         body = to_json(summary_body(view))
-        if key and services.rendered:
-            services.rendered.put(key, body)
+        if rendered is not None and key:
+            rendered.put(key, body)
     return Response(body, media_type="application/json", headers=_PUBLIC)
 
 
@@ -143,15 +144,10 @@ async def code_page(
     # Undated, a page built before under the same releases (api/rendered.py) is sent again
     # as rendered: the charge still runs as for any page. Its existence proves the code is
     # in the live release, so nothing is read before the charge.
+    # (A re-opened code with a kept page is answered before this route: api/kept_bodies.py.)
     kept = None
     if not on_date and services.rendered is not None:
         kept = _KeptPage(services, system, code, viewer.is_registered)
-        if kept.body is not None and services.blocking_in_thread:
-            # A re-opened code is one read on the local store, cheaper than the hop to the
-            # thread pool; a charge that may write still goes there (it may wait and fsync).
-            paid = services.code_pages.reopened(viewer, kept.system, kept.key)
-            if paid is not None:
-                return _page_response(services, request, viewer, paid, kept, None, None)
     return await services.run_blocking(
         lambda: _open_page(services, request, viewer, system, code, on_date, strict, kept)
     )
