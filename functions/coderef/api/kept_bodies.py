@@ -28,9 +28,15 @@ PUBLIC = {"Cache-Control": "public, max-age=300"}
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
+ROUTES = {"summary": "/api/codes/{system}/{code}/summary", "page": "/api/codes/{system}/{code}"}
+
+
 class KeptBodies:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Which of the two routes the app serves (a Lambda function may have only the summary),
+        # learnt from its routes on the first request: only those are answered here.
+        self._serves: set[str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -56,6 +62,11 @@ class KeptBodies:
             return None
         system, code = parts[0], parts[1]
         if not (0 < len(system) <= PARAM_MAX and 0 < len(code) <= PARAM_MAX):
+            return None
+        if self._serves is None:
+            paths = {getattr(route, "path", None) for route in scope["app"].routes}
+            self._serves = {kind for kind, path in ROUTES.items() if path in paths}
+        if kind not in self._serves:
             return None
         services: Services = scope["app"].state.services
         if services.rendered is None:
