@@ -148,6 +148,7 @@ async def code_page(
     kept = None
     if not on_date and services.rendered is not None:
         kept = _KeptPage(services, system, code, viewer.is_registered)
+    # One hop to the thread pool on the local server (the charge may fsync), none on Lambda.
     return await services.run_blocking(
         lambda: _open_page(services, request, viewer, system, code, on_date, strict, kept)
     )
