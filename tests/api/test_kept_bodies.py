@@ -122,6 +122,29 @@ def test_a_kept_page_still_charges_every_new_reader_once(own_app):
     assert guest.get(CODE).json()["meter"]["charged"] is False  # its own code stays open
 
 
+def test_a_kept_re_open_is_answered_from_one_read_without_the_charge(own_app, monkeypatch):
+    # Given a member who has opened a code (its page kept)
+    member = new_client(own_app)
+    register(member)
+    opened = member.get(CODE)
+    # When the charge path is unavailable and the member opens the code again
+    code_pages = own_app.state.services.code_pages
+
+    def no_charge(*args, **kwargs):
+        raise AssertionError("a re-open must not go through the charge")
+
+    monkeypatch.setattr(code_pages, "pay", no_charge)
+    monkeypatch.setattr(code_pages, "open", no_charge)
+    again = member.get(CODE)
+    # Then the page comes back whole, free, with the same headers
+    assert again.status_code == 200
+    assert again.json() == {**opened.json(), "meter": {**opened.json()["meter"], "charged": False}}
+    assert again.headers["cache-control"] == "private, no-store"
+    # And a code it has not opened still goes to the charge (refused here by the stand-in)
+    new_client(own_app).get("/api/codes/icd10cm/R00.0")  # kept by someone else
+    assert member.get("/api/codes/icd10cm/R00.0").status_code == 500
+
+
 def test_a_dead_session_on_a_kept_page_reads_as_a_guest(own_app):
     # Given a member's page of a code kept, and a session that was logged out
     member = new_client(own_app)

@@ -5,7 +5,9 @@ Only what needs nothing else is answered here: an undated GET of a code's summar
 page when the reader re-opens a code its meter has unlocked (one read of the meter, the unlock
 and, for a member, the session: ViewMeter.reopened; nothing is charged or written). Anything
 else, a miss, and every error go on to the routes in api/codes.py, which answer them as
-always: the bytes and headers sent here are the ones those routes send.
+always: the bytes and headers sent here are the ones those routes send. A body is kept only
+by the route that renders it, so an app without that route (SearchFunction has no page) never
+answers it here.
 """
 
 from __future__ import annotations
@@ -28,15 +30,9 @@ PUBLIC = {"Cache-Control": "public, max-age=300"}
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
-ROUTES = {"summary": "/api/codes/{system}/{code}/summary", "page": "/api/codes/{system}/{code}"}
-
-
 class KeptBodies:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # Which of the two routes the app serves (a Lambda function may have only the summary),
-        # learnt from its routes on the first request: only those are answered here.
-        self._serves: set[str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -62,11 +58,6 @@ class KeptBodies:
             return None
         system, code = parts[0], parts[1]
         if not (0 < len(system) <= PARAM_MAX and 0 < len(code) <= PARAM_MAX):
-            return None
-        if self._serves is None:
-            paths = {getattr(route, "path", None) for route in scope["app"].routes}
-            self._serves = {kind for kind, path in ROUTES.items() if path in paths}
-        if kind not in self._serves:
             return None
         services: Services = scope["app"].state.services
         if services.rendered is None:
@@ -94,7 +85,12 @@ def _reopened_page(services: Services, scope: Scope, system: str, code: str) -> 
     if headers.get("sec-fetch-site", "").lower() == "cross-site":
         return None  # refused by the route
     key = services.body_key("page", system, code)
-    if key is None or services.rendered is None:
+    rendered = services.rendered
+    if key is None or rendered is None:
+        return None
+    # Only the page route keeps pages: none kept, none served here (SearchFunction has no
+    # page route, nor the account service a reader's cookies are read with).
+    if rendered.get((*key, True)) is None and rendered.get((*key, False)) is None:
         return None
     viewer = viewer_from_cookies(cookie_parser(headers.get("cookie", "")), services)
     body = services.rendered.get((*key, viewer.is_registered))
