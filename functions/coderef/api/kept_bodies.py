@@ -93,7 +93,7 @@ def _reopened_page(services: Services, scope: Scope, system: str, code: str) -> 
     if rendered.get((*key, True)) is None and rendered.get((*key, False)) is None:
         return None
     viewer = viewer_from_cookies(cookie_parser(headers.get("cookie", "")), services)
-    body = services.rendered.get((*key, viewer.is_registered))
+    body = rendered.get((*key, viewer.is_registered))
     if body is None:
         return None
     paid = services.code_pages.reopened(viewer, key[1], key[2])
