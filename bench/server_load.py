@@ -2,8 +2,8 @@
 floors on the same server stack and a peer on the same search index, in one run.
 
 Run: .venv/bin/python -m bench.server_load [--rounds 3] [--duration 10] [--baseline REF]
-(needs wrk: `apt-get install wrk`; Datasette from the `bench` extra; the full bundled data
-imported, as `make run` does).
+[--routes summary "metered page"] (needs wrk: `apt-get install wrk`; Datasette from the
+`bench` extra; the full bundled data imported, as `make run` does).
 
 Every server runs at once on 127.0.0.1, each on its own port, and each row is a wrk run of
 DURATION seconds at 16 connections against one of them. A round runs every row once; rows
@@ -74,6 +74,7 @@ FLOOR = "floor"
 DATASETTE = "Datasette"
 # What each CodeRef route is measured against, on the floor server.
 FLOOR_OF = {"search": "search", "summary": "summary", "metered page": "summary"}
+ROUTES = ("search", "summary", "metered page", "fixed JSON")
 
 _LUA = """
 local paths = {%s}
@@ -349,6 +350,7 @@ def run(
     connections: int = CONNECTIONS,
     baseline: str | None = None,
     peers: bool = True,
+    routes: tuple[str, ...] = ROUTES,
 ) -> dict:
     """Start every server, interleave the rows over `rounds` rounds, stop them; medians."""
     if not shutil.which("wrk"):
@@ -396,14 +398,26 @@ def run(
                         for q in SEARCH_QUERIES
                     ]
                     rows.append(Row("search", server, queries))
-            order = ["search", "summary", "metered page", "fixed JSON"]
-            rows.sort(key=lambda r: order.index(r.route))
+            # A row's floor stays when its route is asked for (the ratios need it).
+            wanted = set(routes) | {FLOOR_OF[r] for r in routes if r in FLOOR_OF}
+            rows = [
+                r
+                for r in rows
+                if r.route in wanted and (r.route in routes or r.server.name == FLOOR)
+            ]
+            rows.sort(key=lambda r: ROUTES.index(r.route))
             scripts = {}
             for i, row in enumerate(rows):
                 scripts[i] = root / f"row{i}.lua"
                 scripts[i].write_text(_lua(row.paths, row.cookie))
-            # Untimed: every route once through (the member unlocks its 300 codes), caches warm,
-            # and Case2Code's pipeline loads in the background of each CodeRef worker.
+            # The member opens each of its codes once, so the metered rows measure re-opens.
+            for row in rows:
+                if row.route == "metered page":
+                    opener = httpx.Client(base_url=row.server.base, timeout=120)
+                    for path in row.paths:
+                        opener.get(path, headers={"Cookie": row.cookie or ""})
+            # Untimed: every route once through, caches warm, and Case2Code's pipeline loads in
+            # the background of each CodeRef worker.
             for i, row in enumerate(rows):
                 _wrk(row, scripts[i], WARMUP_SECONDS, connections)
             for row in rows:  # a row answering errors would measure error pages: stop instead
@@ -455,6 +469,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=list(WORKERS))
     parser.add_argument("--baseline", metavar="REF", help="also serve this git ref's code")
     parser.add_argument("--no-peers", action="store_true", help="leave Datasette out")
+    parser.add_argument(
+        "--routes", nargs="+", choices=ROUTES, default=list(ROUTES), help="only these rows"
+    )
     args = parser.parse_args()
     result = run(
         args.rounds,
@@ -462,7 +479,8 @@ def main() -> None:
         tuple(args.workers),
         args.connections,
         args.baseline,
-        not args.no_peers,
+        not args.no_peers and "search" in args.routes,
+        tuple(args.routes),
     )
     print(report(result))
     print(json.dumps(result), file=sys.stderr)

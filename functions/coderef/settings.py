@@ -337,3 +337,8 @@ class Settings(BaseSettings):
         description="Search and suggest answers kept per process (0: none); reset when the "
         "index file changes.",
     )
+    body_cache_mb: NonNegativeInt = Field(
+        32,
+        description="Megabytes of rendered code summaries and pages kept per process (0: "
+        "none); what a page shows every reader alike, left behind when the releases change.",
+    )

@@ -125,6 +125,29 @@ def test_a_charge_with_a_session_needs_that_session_live(accounts):
     assert [u.key for u in accounts.unlocked("u:user1")] == ["A"]
 
 
+def test_a_reopened_read_answers_only_what_a_free_charge_would(accounts):
+    from coderef.accounts.ports import ReopenedReads
+
+    if not isinstance(accounts, ReopenedReads):
+        pytest.skip("this store answers re-opens through charge_view only")
+    # Given a member with a live session who has opened one code, and a guest with none
+    accounts.create_user(_user(), "h", 6, None)
+    accounts.create_session("s1", "user1", expires_at=NOW + 100)
+    live = SessionCheck("s1", NOW + 50)
+    accounts.charge_view("u:user1", "icd10cm", "A", "t1", session=live)
+    accounts.create_meter("g:x", 1, "guest")
+    # When re-opens are read
+    reopened = accounts.reopened("u:user1", "icd10cm", "A", live)
+    # Then only that code, with that live session, answers (the meter as it stands)
+    assert (reopened.id, reopened.remaining) == ("u:user1", 5)
+    assert accounts.reopened("u:user1", "icd10cm", "B", live) is None
+    assert accounts.reopened("u:user1", "icd10cm", "A", SessionCheck("s1", NOW + 100)) is None
+    assert accounts.reopened("u:user1", "icd10cm", "A", SessionCheck("nope", NOW)) is None
+    assert accounts.reopened("g:x", "icd10cm", "A") is None
+    # And nothing was charged by reading
+    assert accounts.meter("u:user1").remaining == 5
+
+
 def test_a_refund_locks_the_code_again_and_gives_the_view_back_once(accounts):
     accounts.create_meter("g:r", 2, "guest")
     accounts.charge_view("g:r", "icd10cm", "A", "t1")

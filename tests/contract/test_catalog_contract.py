@@ -142,3 +142,21 @@ def test_a_store_written_before_releases_were_compared_is_upgraded(tmp_path, two
     # Then it compares releases as a new one does
     assert upgraded.compare_releases(fy2025.id, fy2026.id).changed == ["E114", "I10"]
     assert upgraded.get("icd10cm", "R001").title == "Bradycardia, unspecified"
+
+
+def test_the_release_token_changes_when_the_releases_do(catalog, two_years):
+    from coderef.catalog.ports import ReleaseTokens
+
+    if not isinstance(catalog, ReleaseTokens):
+        pytest.skip("this catalog keeps no release token (nothing is kept from it)")
+    (fy2025, old_records), (fy2026, new_records) = two_years
+    # Given one release loaded, and the token read twice with nothing changed between
+    catalog.load_release(fy2025, old_records)
+    first = catalog.release_token("icd10cm")
+    assert catalog.release_token("icd10cm") == first
+    # When another release is loaded, and then the first made live again
+    catalog.load_release(fy2026, new_records)
+    loaded = catalog.release_token("icd10cm")
+    catalog.set_live(fy2025.id)
+    # Then each change gives a token not seen before
+    assert len({first, loaded, catalog.release_token("icd10cm")}) == 3

@@ -82,6 +82,16 @@ class CodePages:
         key = normalize_code(code_raw)
         return (system, key) if self.index_has(system, key) else None
 
+    def reopened(self, viewer: Viewer, system: str, key: str) -> PageCharge | None:
+        """A re-open's free charge from one read, or None for `pay` to decide (ViewMeter)."""
+        charge = self.meter.reopened(viewer, system, key)
+        return PageCharge(charge=charge) if charge is not None else None
+
+    def pay(self, viewer: Viewer, system: str, key: str, address: Callable[[], str]) -> PageCharge:
+        """The charge for a code known to exist (its page was built from this release set):
+        no record read needed before it."""
+        return self._pay(viewer, system, key, address)
+
     def _pay(self, viewer: Viewer, system: str, key: str, address: Callable[[], str]) -> PageCharge:
         try:
             return self._charge(viewer, system, key, address)

@@ -20,7 +20,7 @@ from coderef.accounts.model import (
     parse_unlocked_cursor,
     user_meter_id,
 )
-from coderef.accounts.ports import Accounts
+from coderef.accounts.ports import Accounts, ReopenedReads
 from coderef.errors import MeterClosed, TooManyRequests, ViewLimitReached, WindowFull
 from coderef.observability import count
 from coderef.security import new_token
@@ -100,6 +100,8 @@ class ViewMeter:
         self.policy = policy
         self.clock = clock
         self.start_beside = start_beside
+        # Asked once: a check against a runtime protocol costs more than the read it guards.
+        self._reads_reopened = isinstance(accounts, ReopenedReads)
 
     def standing(
         self, viewer: Viewer, limit: int = UNLOCKED_PAGE, after: str | None = None
@@ -134,6 +136,18 @@ class ViewMeter:
     def current(self, viewer: Viewer) -> Meter | None:
         """The meter that pays for this viewer, if one exists yet."""
         return self.accounts.meter(viewer.meter_id) if viewer.meter_id else None
+
+    def reopened(self, viewer: Viewer, system: str, key: str) -> Charge | None:
+        """The free charge of a code this viewer's meter has unlocked before (its session live,
+        for a member), from one read where the store answers that way; None when the charge
+        must decide (`charge`: a new code, no meter yet, an ended session, or a store without
+        such a read). Charges nothing and counts nothing, as `charge` would for a re-open."""
+        meter_id = viewer.meter_id
+        if meter_id is None or not self._reads_reopened:
+            return None
+        reads: ReopenedReads = self.accounts  # type: ignore[assignment]
+        meter = reads.reopened(meter_id, system, key, viewer.session)
+        return Charge(meter, False) if meter is not None else None
 
     def _new_guest_charge(self, system: str, key: str, now: str, address: str) -> Charge:
         """A fresh guest meter, within the per-address daily cap, created with this code

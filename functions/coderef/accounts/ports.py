@@ -6,7 +6,7 @@ with one conditional write, so concurrent callers can never both win.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from coderef.accounts.model import (
     Meter,
@@ -103,6 +103,19 @@ class Meters(Protocol):
         """At most `limit` of the meter's unlocked codes in code order (system, then key),
         starting after the cursor `after` (a code's `unlocked_cursor`); one bounded read however
         many codes the meter holds."""
+
+
+@runtime_checkable
+class ReopenedReads(Protocol):
+    """A store that can answer a re-opened code page with one read, without the write a charge
+    otherwise takes (the local SQLite store: no queue for its write lock)."""
+
+    def reopened(
+        self, meter_id: str, system: str, key: str, session: SessionCheck | None = None
+    ) -> Meter | None:
+        """The meter, when it has this code unlocked already and (with `session`) that session
+        of its user is live: what charge_view would answer, charging nothing. None in every
+        other case, for charge_view to decide."""
 
 
 class ResetTokens(Protocol):

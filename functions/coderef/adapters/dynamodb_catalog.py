@@ -261,6 +261,14 @@ class DynamoCatalog:
                 self._items.put(("absent", system, k, version), True)
         return found
 
+    def release_token(self, system: str) -> tuple[str | None, frozenset[str]]:
+        """The system's live version and its complete versions, from the pointers this
+        process refreshes once a minute (no call of its own): a load or a switch of the live
+        release changes it within that time, as it changes which records the reads serve."""
+        live = self._live().get(system)
+        loaded = frozenset(version for version, _ in self._loaded(system).values())
+        return (live.version if live else None, loaded)
+
     def releases(self) -> list[Release]:
         return [live.release for _, live in sorted(self._live().items())]
 

@@ -304,7 +304,7 @@ class SqliteAccounts:
         now: str,
         session: SessionCheck | None = None,
     ) -> tuple[Meter, bool]:
-        reopened = self._reopened(meter_id, system, key, session)
+        reopened = self.reopened(meter_id, system, key, session)
         if reopened is not None:
             return reopened, False
         with self._tx() as conn:
@@ -341,8 +341,8 @@ class SqliteAccounts:
                 )
             return Meter(meter_id, remaining - 1, plan), True
 
-    def _reopened(
-        self, meter_id: str, system: str, key: str, session: SessionCheck | None
+    def reopened(
+        self, meter_id: str, system: str, key: str, session: SessionCheck | None = None
     ) -> Meter | None:
         """The meter, when this code is already open on it (and the session, if any, live):
         what the write below would answer, read in one statement (one snapshot) without

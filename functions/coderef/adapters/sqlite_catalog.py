@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,15 @@ class SqliteCatalog:
             busy_timeout_ms=30_000,
             journal_mode="OFF" if bulk else "WAL",
         )
+        # What release_token answers: bumped whenever the watching connection sees the file
+        # changed by another connection (an import, `coderef releases live`, another process).
+        # One connection for every thread: data_version counts per connection.
+        self._generation = 0
+        self._watch: sqlite3.Connection | None = None
+        self._watch_seen: int | None = None
+        self._watch_lock = threading.Lock()
+        # The release rows, read once per generation instead of on every summary and page.
+        self._release_rows: tuple[int, dict[str | None, list[Release]]] = (-1, {})
         conn = self._connect()
         try:
             conn.executescript(_SCHEMA)
@@ -184,19 +194,50 @@ class SqliteCatalog:
                     found[key] = unpack_record(raw)
         return found
 
+    def release_token(self, system: str) -> int:
+        """A number that changes whenever the store may have changed since this process last
+        looked (for every system at once: a commit names no system). One `PRAGMA data_version`
+        on a connection kept for it: SQLite changes that on every commit by any other
+        connection, this process's imports included (they write through connections of their
+        own)."""
+        with self._watch_lock:
+            try:
+                if self._watch is None:
+                    self._watch = self._connect()
+                version = self._watch.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                raise ServiceUnavailable("The code catalog is busy; try again shortly.") from exc
+            if version != self._watch_seen:
+                self._watch_seen = version
+                self._generation += 1
+            return self._generation
+
+    def _listed(self, system: str | None, live_only: bool = False) -> list[Release]:
+        generation = self.release_token(system or "")
+        cached_at, by_system = self._release_rows
+        if cached_at != generation:
+            by_system = {}
+            self._release_rows = (generation, by_system)
+        key = f"live:{system}" if live_only else system
+        found = by_system.get(key)
+        if found is None:
+            if live_only:
+                sql = f"SELECT {_RELEASE_COLUMNS} FROM releases WHERE live = 1 ORDER BY system"
+                params: tuple = ()
+            else:
+                where, params = ("WHERE system = ?", (system,)) if system else ("", ())
+                sql = (
+                    f"SELECT {_RELEASE_COLUMNS} FROM releases {where} "
+                    "ORDER BY system, effective_from, id"
+                )
+            found = by_system[key] = [_release(row) for row in self._query(sql, params)]
+        return list(found)  # a copy: callers may sort or extend theirs
+
     def releases(self) -> list[Release]:
-        rows = self._query(
-            f"SELECT {_RELEASE_COLUMNS} FROM releases WHERE live = 1 ORDER BY system"
-        )
-        return [_release(row) for row in rows]
+        return self._listed(None, live_only=True)
 
     def all_releases(self, system: str | None = None) -> list[Release]:
-        where, params = ("WHERE system = ?", (system,)) if system else ("", ())
-        rows = self._query(
-            f"SELECT {_RELEASE_COLUMNS} FROM releases {where} ORDER BY system, effective_from, id",
-            params,
-        )
-        return [_release(row) for row in rows]
+        return self._listed(system)
 
     def versions(self, system: str, key: str) -> dict[str, CodeRecord]:
         bases = dict(self._query("SELECT id, base FROM releases WHERE system = ?", (system,)))

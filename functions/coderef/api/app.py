@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 
 from coderef.api.docs import install_docs
 from coderef.api.errors import install_error_handlers
+from coderef.api.kept_bodies import KeptBodies
 from coderef.api.middleware import BodySizeLimit, SecurityHeaders
 from coderef.api.services import Services
 from coderef.api.session import check_address_trust
@@ -68,6 +69,7 @@ def create_app(services: Services, routers: Iterable[APIRouter] | None = None) -
         app.include_router(router)
     # FastAPI's documented way to extend the OpenAPI document is to replace this method.
     app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
+    app.add_middleware(KeptBodies)  # innermost: the other middleware wraps what it sends
     app.add_middleware(BodySizeLimit)
     # Outermost, around Starlette's own error middleware too: a 500 carries the headers.
     build_stack = app.build_middleware_stack

@@ -6,13 +6,17 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic_core import to_json
 
+from coderef.accounts.code_pages import PageCharge
+from coderef.accounts.metering import Viewer
 from coderef.api.documented import ERRORS, documented
 from coderef.api.errors import error_body
 from coderef.api.presenters.accounts import meter_body
 from coderef.api.presenters.catalog import crosswalks_body, page_body, summary_body
+from coderef.api.rendered import with_member
 from coderef.api.responses import FastJSON
-from coderef.api.services import ServicesDep
+from coderef.api.services import Services, ServicesDep
 from coderef.api.session import (
     GUEST_COOKIE,
     GUEST_COOKIE_DAYS,
@@ -23,6 +27,8 @@ from coderef.api.session import (
     set_cookie,
 )
 from coderef.catalog.crosswalks import crosswalks_of
+from coderef.catalog.lookup import CodePage
+from coderef.catalog.records import CodeRecord
 from coderef.catalog.systems import system_list
 from coderef.errors import ForbiddenOrigin
 
@@ -57,7 +63,8 @@ def _wall_message(services: ServicesDep, registered: bool) -> str:
 # async def, and the body a response of its own: the summary is one record read, a local SQLite
 # read (or, on Lambda, where Mangum serves one request at a time, one DynamoDB Query), cheaper
 # than a hop to the threadpool; the presenter's body goes out as built, held to CodeSummary by
-# tests/api/test_response_models.py rather than validated again on every request.
+# tests/api/test_response_models.py rather than validated again on every request. Undated, the
+# rendered body is kept until the releases change or the day does (api/rendered.py).
 @summary_router.get(
     "/{system}/{code}/summary",
     responses=ERRORS,
@@ -69,9 +76,19 @@ async def code_summary(
     code: CodePath,
     on_date: OnDate = None,
     strict: Strict = False,
-) -> FastJSON:
-    view = services.lookup.summary(system, code, on_date=on_date, strict=strict)
-    return FastJSON(summary_body(view), headers={"Cache-Control": "public, max-age=300"})
+) -> Response:
+    rendered = None if on_date else services.rendered
+    key = services.body_key("summary", system, code) if rendered is not None else None
+    body = rendered.get(key) if rendered is not None and key else None
+    if body is None:
+        view = services.lookup.summary(system, code, on_date=on_date, strict=strict)
+        body = to_json(summary_body(view))
+        if rendered is not None and key:
+            rendered.put(key, body)
+    return Response(body, media_type="application/json", headers=_PUBLIC)
+
+
+_PUBLIC = {"Cache-Control": "public, max-age=300"}
 
 
 @summary_router.get(
@@ -113,52 +130,119 @@ async def code_page(
     code: CodePath,
     on_date: OnDate = None,
     strict: Strict = False,
-) -> FastJSON:
-    def open_page() -> FastJSON:
-        # A page of another site must not spend a member's views by linking or framing this
-        # URL: browsers say where a request comes from, and a cross-site one is refused before
-        # any charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with
-        # cookies to ride on).
-        if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-            raise ForbiddenOrigin(
-                "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
-            )
-        if on_date and strict:
-            services.lookup.require_release_on(system, on_date)  # before any charge
-        # The record and the charge, side by side when the index knows the code (domain/
-        # code_pages.py). One unlock opens a code in every loaded release.
-        viewer = claimed_viewer(request, services)
-        opened = services.code_pages.open(
-            viewer, system, code, on_date, lambda: client_address(request, services)
+) -> Response:
+    # A page of another site must not spend a member's views by linking or framing this URL:
+    # browsers say where a request comes from, and a cross-site one is refused before any
+    # charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with cookies to
+    # ride on).
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        raise ForbiddenOrigin(
+            "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
         )
-        record, paid = opened.record, opened.paid
-        registered = viewer.is_registered and not paid.session_ended
-        headers = {"Cache-Control": "private, no-store"}
-        if paid.wall:
-            response = FastJSON(
-                {
-                    **error_body(paid.wall.code, _wall_message(services, registered)),
-                    "summary": summary_body(services.lookup.summary_of(record, on_date)),
-                    "meter": meter_body(paid.wall.meter),
-                },
-                status_code=402,
-                headers=headers,
-            )
-            new_guest_token = paid.wall.new_guest_token
-        else:
-            assert paid.charge is not None
-            built = opened.page
+    viewer = claimed_viewer(request, services)
+    # Undated, a page built before under the same releases (api/rendered.py) is sent again
+    # as rendered: the charge still runs as for any page. Its existence proves the code is
+    # in the live release, so nothing is read before the charge.
+    # (A re-opened code with a kept page is answered before this route: api/kept_bodies.py.)
+    kept = None
+    if not on_date and services.rendered is not None:
+        kept = _KeptPage(services, system, code, viewer.is_registered)
+    # One hop to the thread pool on the local server (the charge may fsync), none on Lambda.
+    return await services.run_blocking(
+        lambda: _open_page(services, request, viewer, system, code, on_date, strict, kept)
+    )
+
+
+class _KeptPage:
+    """The rendered page of a code for one kind of reader, if one is kept, and its key."""
+
+    def __init__(self, services: Services, system_raw: str, code_raw: str, registered: bool):
+        key = services.body_key("page", system_raw, code_raw)
+        assert key is not None and services.rendered is not None
+        self.rendered = services.rendered
+        self.base = key
+        self.system, self.key = key[1], key[2]
+        self.registered = registered
+        self.body = self.rendered.get((*key, registered))
+
+    def body_for(self, registered: bool) -> bytes | None:
+        if registered == self.registered:
+            return self.body
+        return self.rendered.get((*self.base, registered))
+
+    def keep(self, registered: bool, body: bytes) -> None:
+        self.rendered.put((*self.base, registered), body)
+
+
+def _open_page(
+    services: Services,
+    request: Request,
+    viewer: Viewer,
+    system: str,
+    code: str,
+    on_date: dt.date | None,
+    strict: bool,
+    kept: _KeptPage | None,
+) -> Response:
+    if on_date and strict:
+        services.lookup.require_release_on(system, on_date)  # before any charge
+    address = lambda: client_address(request, services)  # noqa: E731
+    if kept is not None and kept.body is not None:
+        paid = services.code_pages.pay(viewer, kept.system, kept.key, address)
+        return _page_response(services, request, viewer, paid, kept, None, None)
+    # The record and the charge, side by side when the index knows the code (accounts/
+    # code_pages.py). One unlock opens a code in every loaded release.
+    opened = services.code_pages.open(viewer, system, code, on_date, address)
+    return _page_response(
+        services, request, viewer, opened.paid, kept, opened.record, opened.page, on_date
+    )
+
+
+def _page_response(
+    services: Services,
+    request: Request,
+    viewer: Viewer,
+    paid: PageCharge,
+    kept: _KeptPage | None,
+    record: CodeRecord | None,
+    built: CodePage | None,
+    on_date: dt.date | None = None,
+) -> Response:
+    """The page (or the wall) for what the charge said; the page from its kept rendering when
+    there is one for this reader, else built and, undated, kept."""
+    registered = viewer.is_registered and not paid.session_ended
+    headers = {"Cache-Control": "private, no-store"}
+    if record is None and kept is not None and (paid.wall or kept.body_for(registered) is None):
+        record = services.lookup.record(kept.system, kept.key)
+    if paid.wall:
+        assert record is not None
+        response: Response = FastJSON(
+            {
+                **error_body(paid.wall.code, _wall_message(services, registered)),
+                "summary": summary_body(services.lookup.summary_of(record, on_date)),
+                "meter": meter_body(paid.wall.meter),
+            },
+            status_code=402,
+            headers=headers,
+        )
+        new_guest_token = paid.wall.new_guest_token
+    else:
+        assert paid.charge is not None
+        body = kept.body_for(registered) if kept is not None else None
+        if body is None:
+            assert record is not None
             if built is None or built.registered != registered:  # dated, or the session ended
                 built = services.lookup.page_of(record, registered=registered, on_date=on_date)
-            page = page_body(built)
-            page["meter"] = meter_body(paid.charge.meter, charged=paid.charge.charged)
-            response = FastJSON(page, headers=headers)
-            new_guest_token = paid.charge.new_guest_token
-        if new_guest_token:
-            set_cookie(response, request, GUEST_COOKIE, new_guest_token, GUEST_COOKIE_DAYS)
-        if paid.session_ended:
-            clear_cookie(response, request, SESSION_COOKIE)
-        return response
-
-    # One hop to the thread pool on the local server (the charge may fsync), none on Lambda.
-    return await services.run_blocking(open_page)
+            body = to_json(page_body(built))
+            if kept is not None:
+                kept.keep(registered, body)
+        meter = meter_body(paid.charge.meter, charged=paid.charge.charged)
+        response = Response(
+            with_member(body, "meter", meter), media_type="application/json", headers=headers
+        )
+        new_guest_token = paid.charge.new_guest_token
+    if new_guest_token:
+        set_cookie(response, request, GUEST_COOKIE, new_guest_token, GUEST_COOKIE_DAYS)
+    if paid.session_ended:
+        clear_cookie(response, request, SESSION_COOKIE)
+    return response

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from coderef.accounts.code_pages import CodePages
     from coderef.accounts.metering import StartBeside, ViewMeter
     from coderef.accounts.service import AccountService
+    from coderef.api.rendered import RenderedBodies
     from coderef.assistant.answers import Composer
     from coderef.assistant.case2code import Case2Code
     from coderef.assistant.casepilot import CasePilot
@@ -80,6 +81,29 @@ class Services:
         from coderef.catalog.lookup import CodeLookup
 
         return CodeLookup(self.catalog, self.code_suggestions, self.settings.cpt_licence_notice)
+
+    @cached_property
+    def rendered(self) -> RenderedBodies | None:
+        """Rendered summaries and pages (api/rendered.py), where the catalog can say when its
+        releases change and the setting leaves room; None otherwise."""
+        from coderef.api.rendered import RenderedBodies
+        from coderef.catalog.ports import ReleaseTokens
+
+        if not self.settings.body_cache_mb or not isinstance(self.catalog, ReleaseTokens):
+            return None
+        return RenderedBodies(self.settings.body_cache_mb * 1024 * 1024)
+
+    def body_key(self, kind: str, system_raw: str, code_raw: str) -> tuple | None:
+        """What a code's rendered body is kept under: the code, its system's release token
+        and today's date (a page says whether its release is in force today); None when
+        bodies are not kept. An unknown system raises here as the lookup would."""
+        if self.rendered is None:
+            return None
+        from coderef.catalog.codes import normalize_code, resolve_system
+
+        system = resolve_system(system_raw).id
+        token = self.catalog.release_token(system)  # type: ignore[attr-defined]
+        return (kind, system, normalize_code(code_raw), token, self.lookup.today())
 
     @cached_property
     def releases(self) -> ReleaseHistory:

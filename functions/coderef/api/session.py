@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -128,8 +129,13 @@ def current_viewer(request: Request, services: ServicesDep) -> Viewer:
 def claimed_viewer(request: Request, services: Services) -> Viewer:
     """The viewer as the cookies claim, without reading anything: a member's claim carries the
     session check the charge itself makes."""
-    guest_token = request.cookies.get(GUEST_COOKIE) or None
-    claim = services.account_service.session_claim(request.cookies.get(SESSION_COOKIE))
+    return viewer_from_cookies(request.cookies, services)
+
+
+def viewer_from_cookies(cookies: Mapping[str, str], services: Services) -> Viewer:
+    """claimed_viewer, from cookies already parsed."""
+    guest_token = cookies.get(GUEST_COOKIE) or None
+    claim = services.account_service.session_claim(cookies.get(SESSION_COOKIE))
     if claim:
         return Viewer(user_id=claim[0], session=claim[1], guest_token=guest_token)
     return Viewer(guest_token=guest_token)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from coderef.catalog.records import CodeRecord, Release, ReleaseDelta
@@ -54,6 +54,16 @@ class CatalogLoader(Protocol):
 
     def releases(self) -> list[Release]:
         """The live release of every loaded system (did a load take over?)."""
+
+
+@runtime_checkable
+class ReleaseTokens(Protocol):
+    """A catalog that can say cheaply whether a system's loaded releases may have changed, so
+    what is built from its records (a code's summary and page) can be kept until they do."""
+
+    def release_token(self, system: str) -> Hashable:
+        """A value that changes whenever the releases of `system` (which are loaded, which is
+        live, their records) may have changed; equal values mean the same answers."""
 
 
 @runtime_checkable
