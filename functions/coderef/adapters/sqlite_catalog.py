@@ -129,8 +129,15 @@ class SqliteCatalog:
         return self._file.connect()
 
     def close(self) -> None:
-        """Close this thread's connection; the next read opens the file anew."""
+        """Close this thread's connection and the release watch's; the next read opens the
+        file anew (a first import renames a new file over this one: nothing may hold the old)."""
         self._file.close()
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+            # A new connection counts data_version afresh: whatever it says next is news.
+            self._watch_seen = None
 
     def is_empty(self) -> bool:
         return not self._query("SELECT 1 FROM releases LIMIT 1")
