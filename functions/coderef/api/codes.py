@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic_core import to_json
 
-from coderef.accounts.code_pages import PageCharge
-from coderef.accounts.metering import Viewer
 from coderef.api.documented import ERRORS, documented
 from coderef.api.errors import error_body
 from coderef.api.presenters.accounts import meter_body
@@ -27,10 +25,14 @@ from coderef.api.session import (
     set_cookie,
 )
 from coderef.catalog.crosswalks import crosswalks_of
-from coderef.catalog.lookup import CodePage
-from coderef.catalog.records import CodeRecord
 from coderef.catalog.systems import system_list
 from coderef.errors import ForbiddenOrigin
+
+if TYPE_CHECKING:  # annotations only: SearchFunction serves the summary and never a page
+    from coderef.accounts.code_pages import PageCharge
+    from coderef.accounts.metering import Viewer
+    from coderef.catalog.lookup import CodePage
+    from coderef.catalog.records import CodeRecord
 
 router = APIRouter(prefix="/api/codes", tags=["codes"])
 _SCHEMAS = "coderef.api.schemas"  # models documented lazily (api/documented.py)
