@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 import zlib
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -39,6 +37,7 @@ from coderef.catalog.ports import Progress
 from coderef.catalog.records import CodeRecord, Release, ReleaseDelta
 from coderef.catalog.releases import fingerprint
 from coderef.errors import InvalidInput, ReleaseNotFound
+from coderef.lru import Lru
 
 LIVE_PK = "@live"
 WHAT = "code catalog"
@@ -88,31 +87,6 @@ def _release_id(version: str) -> str:
     return version.rsplit("#", 1)[0]
 
 
-class _ItemCache:
-    """A bounded, thread-safe LRU of what a version's items held. Only immutable facts go in:
-    an item of a version (named by its content) never changes once its version is readable.
-    Values are packed bytes, so every reader unpacks its own CodeRecord."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
 @dataclass(frozen=True)
 class _Live:
     version: str
@@ -139,10 +113,10 @@ class DynamoCatalog:
         self.refresh_seconds = refresh_seconds
         # A code that goes viral is read from DynamoDB once per execution environment, not
         # once per view: one item's partition serves only ~3,000 reads a second.
-        self._items = _ItemCache(cached_items)
+        self._items: Lru[Any] = Lru(cached_items)
         self._live_cache: tuple[float, dict[str, _Live]] | None = None
         self._loaded_cache: dict[str, tuple[float, dict[str, tuple[str, Release]]]] = {}
-        self._changes = _ItemCache(_CACHED_CHANGES)
+        self._changes: Lru[Any] = Lru(_CACHED_CHANGES)
         self._all_fingerprints: dict[str, dict[str, str]] | None = None
 
     # -- reads ---------------------------------------------------------------------------

@@ -11,50 +11,23 @@ used bodies go first.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 
 from pydantic_core import to_json
 
+from coderef.lru import Lru
 
-class RenderedBodies:
-    """A least-recently-used map of keys to JSON bytes, bounded by their total size. Safe to
-    share between threads (the local server's code pages run on its thread pool)."""
+
+class RenderedBodies(Lru[bytes]):
+    """Rendered bodies by key, bounded by their total size in bytes."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._bodies)
-
-    @property
-    def size(self) -> int:
-        """Bytes of the bodies kept."""
-        return self._size
-
-    def get(self, key: Hashable) -> bytes | None:
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-            return body
+        super().__init__(max_bytes, len)
 
     def put(self, key: Hashable, body: bytes) -> None:
-        if len(body) > self.max_bytes // 4:  # none may take more than a quarter of the room
+        if len(body) > self.room // 4:  # none may take more than a quarter of the room
             return
-        with self._lock:
-            old = self._bodies.pop(key, None)
-            if old is not None:
-                self._size -= len(old)
-            self._bodies[key] = body
-            self._size += len(body)
-            while self._size > self.max_bytes:
-                _, dropped = self._bodies.popitem(last=False)
-                self._size -= len(dropped)
+        super().put(key, body)
 
 
 def with_member(body: bytes, name: str, value: object) -> bytes:

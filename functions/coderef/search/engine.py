@@ -11,7 +11,6 @@ import itertools
 import math
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
@@ -20,6 +19,7 @@ from pathlib import Path
 from coderef.catalog.codes import looks_like_code
 from coderef.catalog.crosswalks import Icd9Code, Icd9Target
 from coderef.errors import ServiceUnavailable
+from coderef.lru import Lru
 from coderef.search.index_build import SIGNATURE_WORDS, signature, signature_bit
 from coderef.search.sqlite_fts import sqlite3
 from coderef.search.text import (
@@ -116,10 +116,9 @@ class _Answers:
     one the answers came from, they are all dropped."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._pages: OrderedDict[tuple, SearchPage] = OrderedDict()
+        self._pages: Lru[SearchPage] = Lru(size)
         self._stamp: tuple[int, int] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the stamp and the pages change together
 
     def get(self, key: tuple, stamp: tuple[int, int]) -> SearchPage | None:
         with self._lock:
@@ -127,18 +126,13 @@ class _Answers:
                 self._pages.clear()
                 self._stamp = stamp
                 return None
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
+            return self._pages.get(key)
 
     def put(self, key: tuple, stamp: tuple[int, int], page: SearchPage) -> None:
         with self._lock:
             if stamp != self._stamp:
                 return  # the index changed while this answer was worked out
-            self._pages[key] = page
-            if len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            self._pages.put(key, page)
 
 
 class SearchIndex:
