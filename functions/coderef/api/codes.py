@@ -10,6 +10,7 @@ from pydantic_core import to_json
 
 from coderef.api.documented import ERRORS, documented
 from coderef.api.errors import error_body
+from coderef.api.kept_bodies import PRIVATE, PUBLIC, cross_site
 from coderef.api.presenters.accounts import meter_body
 from coderef.api.presenters.catalog import crosswalks_body, page_body, summary_body
 from coderef.api.rendered import with_member
@@ -87,10 +88,7 @@ async def code_summary(
         body = to_json(summary_body(view))
         if rendered is not None and key:
             rendered.put(key, body)
-    return Response(body, media_type="application/json", headers=_PUBLIC)
-
-
-_PUBLIC = {"Cache-Control": "public, max-age=300"}
+    return Response(body, media_type="application/json", headers=PUBLIC)
 
 
 @summary_router.get(
@@ -107,7 +105,7 @@ def code_crosswalks(
 ) -> dict:
     """ICD-9-CM equivalents of an ICD-10-CM or ICD-10-PCS code (CMS GEMs), both directions
     where CMS published both, each row's flags explained. Public, like the summary."""
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers.update(PUBLIC)
     return crosswalks_body(crosswalks_of(services.lookup.record(system, code, on_date)))
 
 
@@ -137,7 +135,7 @@ async def code_page(
     # browsers say where a request comes from, and a cross-site one is refused before any
     # charge (clients that send no Sec-Fetch-Site, like curl, are not browsers with cookies to
     # ride on).
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+    if cross_site(request.headers):
         raise ForbiddenOrigin(
             "Code pages open only from CodeRef itself. Open this code from CodeRef's search."
         )
@@ -213,7 +211,7 @@ def _page_response(
     """The page (or the wall) for what the charge said; the page from its kept rendering when
     there is one for this reader, else built and, undated, kept."""
     registered = viewer.is_registered and not paid.session_ended
-    headers = {"Cache-Control": "private, no-store"}
+    headers = PRIVATE
     if record is None and kept is not None and (paid.wall or kept.body_for(registered) is None):
         record = services.lookup.record(kept.system, kept.key)
     if paid.wall:

@@ -26,8 +26,14 @@ if TYPE_CHECKING:  # the page's modules load with its first request: a function'
 
 PREFIX = "/api/codes/"
 PARAM_MAX = 20  # the routes' max_length for {system} and {code}
+# The code routes' headers too (api/codes.py): a kept answer and a rendered one are the same.
 PUBLIC = {"Cache-Control": "public, max-age=300"}
 PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+def cross_site(headers: Headers) -> bool:
+    """Whether a browser says the request comes from another site's page."""
+    return headers.get("sec-fetch-site", "").lower() == "cross-site"
 
 
 class KeptBodies:
@@ -82,7 +88,7 @@ def _reopened_page(services: Services, scope: Scope, system: str, code: str) -> 
     from coderef.api.session import viewer_from_cookies
 
     headers = Headers(scope=scope)
-    if headers.get("sec-fetch-site", "").lower() == "cross-site":
+    if cross_site(headers):
         return None  # refused by the route
     key = services.body_key("page", system, code)
     rendered = services.rendered
