@@ -66,9 +66,9 @@ class CodePages:
         known = None if on_date else self._known(system_raw, code_raw)
         if known is None:
             record = self.lookup.record(system_raw, code_raw, on_date)
-            return OpenedPage(record, self._pay(viewer, record.system, record.key, address))
+            return OpenedPage(record, self.pay(viewer, record.system, record.key, address))
         system, key = known
-        wait_for_payment = self.start_beside(lambda: self._pay(viewer, system, key, address))
+        wait_for_payment = self.start_beside(lambda: self.pay(viewer, system, key, address))
         try:
             record = self.lookup.record(system, key)
             page = self.lookup.page_of(record, registered=viewer.is_registered)
@@ -88,11 +88,8 @@ class CodePages:
         return PageCharge(charge=charge) if charge is not None else None
 
     def pay(self, viewer: Viewer, system: str, key: str, address: Callable[[], str]) -> PageCharge:
-        """The charge for a code known to exist (its page was built from this release set):
-        no record read needed before it."""
-        return self._pay(viewer, system, key, address)
-
-    def _pay(self, viewer: Viewer, system: str, key: str, address: Callable[[], str]) -> PageCharge:
+        """The charge for a code known to exist (`open` reads the record first or beside it; a
+        kept page was built from this release set): an ended session reads on as its guest."""
         try:
             return self._charge(viewer, system, key, address)
         except NotSignedIn:
