@@ -43,6 +43,8 @@ class Clock:
 def clock(app, monkeypatch):
     clock = Clock()
     monkeypatch.setattr(app.state.services.job_board, "clock", clock)
+    # The operator's `coderef jobs` board too: an approval made "now" is on the same calendar
+    monkeypatch.setattr("coderef.jobs.service.utc_now", clock)
     return clock
 
 
