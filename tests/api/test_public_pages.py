@@ -3,6 +3,7 @@ pages from the one base layout, a 404 for unknown codes, sitemaps, robots.txt an
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -76,6 +77,56 @@ def test_other_spellings_of_a_code_redirect_to_its_one_address(client):
     response = client.get("/code/icd10cm/r001", follow_redirects=False)
     assert response.status_code == 301
     assert response.headers["location"] == "/code/icd10cm/R00.1"
+
+
+def _release_note(page: str) -> str:
+    """The text of the page's "Release in force" note ('' when the note is hidden)."""
+    note = re.search(r'<div id="release-warning"([^>]*)>(.*?)</div>', page, re.S)
+    if "hidden" in note.group(1):
+        return ""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", note.group(2))))
+
+
+def test_a_dated_address_shows_the_code_as_that_days_release_wrote_it(client):
+    # Given no JavaScript, When a reader follows a link to I10 as of a date in FY2025
+    response = client.get("/code/icd10cm/I10", params={"date": "2025-01-01"})
+    # Then the page is the FY2025 wording, names that release, and says it is not today's
+    assert response.status_code == 200
+    text = _text(response.text)
+    assert "I10 Essential hypertension" in text
+    assert "Essential (primary) hypertension" not in text
+    assert "Release: ICD-10-CM FY2025 release" in text
+    note = _release_note(response.text)
+    assert "Not the release in force today." in note and "ended on 2025-09-30" in note
+    assert 'href="/code/icd10cm/I10">Show the code as of today</a>' in response.text
+    # And search engines are still pointed at the one undated address
+    assert re.search(r'<link rel="canonical" href="[^"?]*/code/icd10cm/I10">', response.text)
+
+
+def test_an_undated_page_shows_no_release_note(client):
+    assert _release_note(client.get("/code/icd10cm/I10").text) == ""
+
+
+def test_a_date_no_release_covers_shows_the_nearest_release_and_says_so(client):
+    response = client.get("/code/icd10cm/R00.1", params={"date": "2019-01-01"})
+    assert "Release: ICD-10-CM FY2025 release" in _text(response.text)
+    assert "No loaded ICD-10-CM release covers 2019-01-01" in _release_note(response.text)
+
+
+@pytest.mark.parametrize("asked", ["2026-02-30", "yesterday", "20250101"])
+def test_a_date_that_is_no_date_shows_todays_page_and_says_why(client, asked):
+    response = client.get("/code/icd10cm/I10", params={"date": asked})
+    assert response.status_code == 200
+    assert "I10 Essential (primary) hypertension" in _text(response.text)
+    note = _release_note(response.text)
+    assert f"The date {asked} is not a valid date of service" in note
+    assert "This page shows today's release." in note
+
+
+def test_a_loosely_typed_code_keeps_its_date_on_the_way_to_its_address(client):
+    response = client.get("/code/icd10cm/i10?date=2025-01-01", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == "/code/icd10cm/I10?date=2025-01-01"
 
 
 @pytest.mark.parametrize("path", ["/code/icd10cm/R99.99", "/code/nosuch/R00.1"])

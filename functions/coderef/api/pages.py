@@ -7,20 +7,38 @@ The metered sections load from /api/codes/... after the page, as the meter rules
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from coderef.api.job_pages import job_pages_router
-from coderef.api.presenters.catalog import release_body
+from coderef.api.presenters.catalog import code_release_body, release_body
 from coderef.api.services import Services
 from coderef.api.site import HTML_CACHE, STATIC_PAGES, Site, SitemapPart, code_url
 from coderef.errors import CodeRefError
 
 XML = "application/xml; charset=utf-8"
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_of_service(asked: str | None) -> tuple[date | None, str | None]:
+    """The `?date=` a code page was asked for: (the date, None), (None, why it cannot be
+    used) or (None, None) when none was asked."""
+    if not asked:
+        return None, None
+    try:
+        if _ISO_DAY.fullmatch(asked):
+            return date.fromisoformat(asked), None
+    except ValueError:
+        pass
+    return None, f"The date {asked} is not a valid date of service: give it as YYYY-MM-DD."
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
@@ -66,8 +84,11 @@ def pages_router(site: Site) -> APIRouter:
     def code_page(system: str, code: str, request: Request) -> Response:
         services = request.app.state.services
         site.assets.refresh()
+        # A date of service (the history's links, the date chooser) shows the code as the
+        # release in force that day wrote it, as the API answers it.
+        on_date, date_problem = date_of_service(request.query_params.get("date"))
         try:
-            record = services.lookup.record(system, code)
+            record = services.lookup.record(system, code, on_date)
         except CodeRefError as exc:
             if exc.status != 404 and exc.code != "invalid_input":
                 raise
@@ -76,14 +97,18 @@ def pages_router(site: Site) -> APIRouter:
         canonical = code_url(record.system, record.code)
         if request.url.path != canonical:
             # r001, R001 and /code/ICD10CM/R00.1 all answer, from one address search engines keep.
-            return RedirectResponse(canonical, status_code=301)
-        view = services.lookup.summary_of(record)  # its release and licence notice
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(canonical + query, status_code=301)
+        view = services.lookup.summary_of(record, on_date)  # its release and licence notice
         children = services.catalog.get_many(record.system, record.children, release=record.release)
         body = site.code_page(
             record,
             [children[k] for k in record.children if k in children],
-            release_body(view.release, record.release),
+            # Undated, the page says no more than its release: it is published and cached
+            # as it is, and whether a release is in force changes with the day.
+            code_release_body(view) if on_date else release_body(view.release, record.release),
             view.notice,
+            date_problem,
         )
         return _html(body)
 

@@ -76,6 +76,34 @@ def content_type(name: str) -> str:
     return CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
+def release_warning(release: dict[str, Any], date_problem: str | None) -> dict[str, Any] | None:
+    """The page's "Release in force" note, in the words code.js uses: the release's warnings
+    (a `command` in backticks shown as code), or why the date asked for was not used."""
+    if date_problem:
+        return {
+            "lead": "Not the date asked.",
+            "shows": "This page shows today's release.",
+            "lines": [[(date_problem, False)]],
+            "dated": True,
+        }
+    warnings = release.get("warnings") or []
+    if not warnings:
+        return None
+    lead = (
+        "Not the release in force today."
+        if release.get("in_force_today") is False
+        else "Not the date asked."
+    )
+    return {
+        "lead": lead,
+        "shows": f"This page shows the {release['name']}." if release.get("name") else "",
+        "lines": [
+            [(part, i % 2 == 1) for i, part in enumerate(w.split("`")) if part] for w in warnings
+        ],
+        "dated": bool(release.get("asked_date")),
+    }
+
+
 def code_url(system: str, code: str) -> str:
     return f"/code/{quote(system, safe='')}/{quote(code, safe='')}"
 
@@ -183,10 +211,13 @@ class Site:
         children: Iterable[CodeRecord],
         release: dict[str, Any],
         notice: str | None,
+        date_problem: str | None = None,
     ) -> str:
-        return self._render(
-            "pages/code.html", page=self.code_view(record, children, release, notice)
-        )
+        """A code's public page; `release` with its standing (code_release_body) when a date
+        of service was asked, whose warnings the page then shows as the script would."""
+        view = self.code_view(record, children, release, notice)
+        view["warning"] = release_warning(release, date_problem)
+        return self._render("pages/code.html", page=view)
 
     # ---- job pages (api/job_pages.py): rendered per request, never published ----
 
