@@ -473,7 +473,8 @@ COLD_PLAN = """. Where the time goes (§2's import list, self times beyond the f
   API model (the startup client loads only GetParameters, adapters/botocore_models.py,
   ~0.1 s), the cyclic garbage collector's passes over the objects the start makes
   (handlers/__init__.py, on Lambda only), the Argon2 hasher until the first password, the search
-  engine in AuthFunction, the Porter stemmer until the first query is ranked, the thread pool
+  engine in AuthFunction, the Porter stemmer until the first query is ranked (and then
+  PyStemmer's C stemmer, not snowballstemmer's ~30 ms of Python tables), the thread pool
   on Lambda, the SSM reads down to one GetParameters call.
   The built artifact carries bytecode compiled by python3.13 (functions/Makefile), so no
   function compiles CodeRef at start (this benchmark runs with warm bytecode either way).
