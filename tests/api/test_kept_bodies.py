@@ -4,6 +4,7 @@ a release loaded or switched in the running store shown at once."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -217,3 +218,64 @@ def test_a_member_added_to_a_rendered_body_is_what_rendering_it_whole_gives():
     meter = {"remaining": 3, "plan": "free", "charged": False}
     assert with_member(to_json(body), "meter", meter) == to_json({**body, "meter": meter})
     assert with_member(b"{}", "meter", meter) == to_json({"meter": meter})
+
+
+def _engine_calls(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The searches and suggestions the engine itself works out (not answered from kept bytes)."""
+    index = app.state.services.index
+    calls: list[str] = []
+    for name in ("search", "suggest"):
+        work = getattr(index, name)
+
+        def spy(text, *args, _work=work, **kwargs):
+            calls.append(text)
+            return _work(text, *args, **kwargs)
+
+        monkeypatch.setattr(index, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize("path", ["/api/search?q=bradycardia&limit=5", "/api/suggest?q=brady"])
+def test_a_search_asked_again_is_the_same_answer_without_searching_again(
+    own_app, monkeypatch, path
+):
+    calls = _engine_calls(own_app, monkeypatch)
+    # Given a search (or suggestion) answered once
+    first = new_client(own_app).get(path)
+    assert first.status_code == 200 and len(calls) == 1
+    # When anyone asks it again with the same query string
+    again = new_client(own_app).get(path)
+    # Then the same bytes and headers come back, and the engine was not asked again
+    assert again.content == first.content
+    assert again.headers["cache-control"] == "public, max-age=300"
+    assert again.headers["content-type"] == "application/json"
+    assert len(calls) == 1
+
+
+def test_a_search_that_finds_nothing_is_asked_each_time(own_app, monkeypatch):
+    # (each one is counted: what people look for and do not find)
+    calls = _engine_calls(own_app, monkeypatch)
+    for _ in range(2):
+        body = new_client(own_app).get("/api/search?q=zzqxv").json()
+        assert body["results"] == []
+    assert len(calls) == 2
+
+
+def test_a_rebuilt_index_is_searched_afresh(own_app, own_settings, monkeypatch):
+    calls = _engine_calls(own_app, monkeypatch)
+    # Given a search answered and kept
+    assert new_client(own_app).get("/api/search?q=bradycardia").status_code == 200
+    # When the index file is replaced (here: its modification time moves, as a new file's would)
+    index = own_settings.index_path
+    stat = index.stat()
+    os.utime(index, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    # Then the same search is worked out again on the new file
+    assert new_client(own_app).get("/api/search?q=bradycardia").status_code == 200
+    assert len(calls) == 2
+
+
+def test_a_bad_search_is_never_kept(own_app):
+    for _ in range(2):
+        response = new_client(own_app).get("/api/search?q=brady&limit=1000")
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_input"

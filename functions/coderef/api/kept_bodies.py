@@ -1,8 +1,9 @@
-"""The hot reads of a code answered from their kept rendering (api/rendered.py), ahead of
-FastAPI's routing and parameter handling, which cost several times the read itself.
+"""The hot reads answered from their kept rendering (api/rendered.py), ahead of FastAPI's
+routing and parameter handling, which cost several times the read itself.
 
-Only what needs nothing else is answered here: an undated GET of a code's summary, and of its
-page when the reader re-opens a code its meter has unlocked (one read of the meter, the unlock
+Only what needs nothing else is answered here: a search or suggest asked before with the same
+query string (while the index file is the same), an undated GET of a code's summary, and of
+its page when the reader re-opens a code its meter has unlocked (one read of the meter, the unlock
 and, for a member, the session: ViewMeter.reopened; nothing is charged or written). Anything
 else, a miss, and every error go on to the routes in api/codes.py, which answer them as
 always: the bytes and headers sent here are the ones those routes send. A body is kept only
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # the page's modules load with its first request: a function'
     from coderef.api.services import Services  # pays nothing here for routes it lacks
 
 PREFIX = "/api/codes/"
+SEARCHES = ("/api/search", "/api/suggest")
 PARAM_MAX = 20  # the routes' max_length for {system} and {code}
 # The code routes' headers too (api/codes.py): a kept answer and a rendered one are the same.
 PUBLIC = {"Cache-Control": "public, max-age=300"}
@@ -41,14 +43,12 @@ class KeptBodies:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and not scope.get("query_string")
-            and scope["path"].startswith(PREFIX)
-            and not scope.get("root_path")
-        ):
-            response = self._kept(scope)
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
+            response = None
+            if scope["path"] in SEARCHES:
+                response = _search(scope)
+            elif not scope.get("query_string") and scope["path"].startswith(PREFIX):
+                response = self._kept(scope)
             if response is not None:
                 await response(scope, receive, send)
                 return
@@ -74,6 +74,28 @@ class KeptBodies:
             return _reopened_page(services, scope, system, code)
         except CodeRefError:
             return None  # the route answers it, in its own words
+
+
+def search_key(services: Services, scope: Scope) -> tuple | None:
+    """What a search or suggest answer is kept under: its path and query string as sent, and
+    the index file's stamp (a rebuilt index leaves every kept answer behind); None when
+    bodies are not kept."""
+    if services.rendered is None:
+        return None
+    return ("search", scope["path"], scope["query_string"], services.index.stamp())
+
+
+def _search(scope: Scope) -> Response | None:
+    services: Services = scope["app"].state.services
+    # Only the search routes keep answers, after opening the index: none opened, none kept.
+    if "index" not in vars(services):
+        return None
+    try:
+        key = search_key(services, scope)
+    except CodeRefError:
+        return None  # no index file: the route says so
+    body = services.rendered.get(key) if key is not None and services.rendered else None
+    return Response(body, media_type="application/json", headers=PUBLIC) if body else None
 
 
 def _summary(services: Services, system: str, code: str) -> Response | None:

@@ -177,7 +177,8 @@ class SearchIndex:
             raise ServiceUnavailable("Search is unavailable; try again shortly.") from exc
 
     # -- public API ----------------------------------------------------------------------
-    def _stamp(self) -> tuple[int, int]:
+    def stamp(self) -> tuple[int, int]:
+        """The index file as it is now (inode, modification time): a new file, a new stamp."""
         try:
             found = os.stat(self.path)
         except FileNotFoundError as exc:
@@ -187,7 +188,7 @@ class SearchIndex:
     def _kept(self, key: tuple, work: Callable[[], SearchPage]) -> SearchPage:
         """The page for `key` from the kept answers, or worked out and kept. A caller gets its
         own page object (the hits are shared; nothing changes them)."""
-        stamp = self._stamp()
+        stamp = self.stamp()
         local = self._local
         outer = getattr(local, "pinned", None)
         local.pinned = stamp
