@@ -1,4 +1,5 @@
-"""Rendered JSON bodies of a code's public summary and page, kept per process.
+"""Rendered JSON bodies of a code's public summary and page (and of search and suggest
+answers, api/kept_bodies.py search_key), kept per process.
 
 What a summary or a page says depends only on the code, the loaded releases, the day (a
 release's standing is judged against today) and, for a page, whether the reader is a member:
