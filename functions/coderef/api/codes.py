@@ -10,7 +10,7 @@ from pydantic_core import to_json
 
 from coderef.api.documented import ERRORS, documented
 from coderef.api.errors import error_body
-from coderef.api.kept_bodies import PRIVATE, PUBLIC, cross_site
+from coderef.api.kept_bodies import PRIVATE, PUBLIC, cross_site, public_json
 from coderef.api.presenters.accounts import meter_body
 from coderef.api.presenters.catalog import crosswalks_body, page_body, summary_body
 from coderef.api.rendered import with_member
@@ -88,7 +88,7 @@ async def code_summary(
         body = to_json(summary_body(view))
         if rendered is not None and key:
             rendered.put(key, body)
-    return Response(body, media_type="application/json", headers=PUBLIC)
+    return public_json(body)
 
 
 @summary_router.get(

@@ -33,6 +33,11 @@ PUBLIC = {"Cache-Control": "public, max-age=300"}
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
+def public_json(body: bytes) -> Response:
+    """A rendered public body as the routes send it and as it is sent again here."""
+    return Response(body, media_type="application/json", headers=PUBLIC)
+
+
 def cross_site(headers: Headers) -> bool:
     """Whether a browser says the request comes from another site's page."""
     return headers.get("sec-fetch-site", "").lower() == "cross-site"
@@ -95,13 +100,13 @@ def _search(scope: Scope) -> Response | None:
     except CodeRefError:
         return None  # no index file: the route says so
     body = services.rendered.get(key) if key is not None and services.rendered else None
-    return Response(body, media_type="application/json", headers=PUBLIC) if body else None
+    return public_json(body) if body else None
 
 
 def _summary(services: Services, system: str, code: str) -> Response | None:
     key = services.body_key("summary", system, code)
     body = services.rendered.get(key) if key and services.rendered is not None else None
-    return Response(body, media_type="application/json", headers=PUBLIC) if body else None
+    return public_json(body) if body else None
 
 
 def _reopened_page(services: Services, scope: Scope, system: str, code: str) -> Response | None:
